@@ -1,0 +1,70 @@
+#pragma once
+/// The renderable state of a scene: what render units read (through an
+/// accessor, see scene_access.h) and what writers (animator, user input)
+/// change. Every type here is trivially copyable so that it can live in a
+/// synchronisation backend's cell and be copied out whole.
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+#include <glm/vec3.hpp>
+
+namespace txray {
+
+using Vec3 = glm::vec3;
+
+enum class ShapeKind : std::uint32_t { sphere = 0, plane = 1, box = 2 };
+
+/// One object. Which fields matter depends on `kind`; the others keep their
+/// defaults so that objects compare and hash by value.
+struct Object {
+  ShapeKind kind = ShapeKind::sphere;
+  std::uint32_t material = 0;  ///< index into SceneState::materials
+  Vec3 center{0.0f};           ///< sphere and box: centre; plane: a point on it
+  float radius = 1.0f;         ///< sphere only
+  Vec3 half_size{0.0f};        ///< box only: half extents along x, y, z (axis-aligned)
+  Vec3 normal{0.0f, 1.0f, 0.0f};  ///< plane only: unit normal
+};
+
+/// Whitted-style surface description. Weights are linear and need not sum to 1.
+struct Material {
+  Vec3 color{0.8f};          ///< diffuse albedo, linear RGB
+  Vec3 checker_color{0.0f};  ///< second colour of a checkerboard
+  float checker_size = 0.0f; ///< > 0: checkerboard with squares of this size (plane tangent space)
+  float ambient = 0.1f;      ///< constant term, times colour
+  float diffuse = 0.9f;      ///< Lambert weight
+  float specular = 0.0f;     ///< Blinn-Phong highlight weight
+  float shininess = 32.0f;   ///< Blinn-Phong exponent
+  float reflectivity = 0.0f; ///< mirror weight (ignored when transparent)
+  float transparency = 0.0f; ///< > 0: dielectric; Fresnel (Schlick) splits reflect/refract
+  float ior = 1.5f;          ///< index of refraction when transparent
+};
+
+struct Light {
+  Vec3 position{0.0f};
+  Vec3 color{1.0f};  ///< intensity folded in
+};
+
+/// Pinhole camera; the aspect ratio comes from the image size.
+struct Camera {
+  Vec3 position{0.0f, 0.0f, 5.0f};
+  Vec3 look_at{0.0f};
+  Vec3 up{0.0f, 1.0f, 0.0f};
+  float vfov_degrees = 45.0f;
+};
+
+struct SceneState {
+  Camera camera;
+  std::vector<Object> objects;
+  std::vector<Material> materials;
+  std::vector<Light> lights;
+  Vec3 background{0.0f};
+  int max_depth = 5;  ///< reflection/refraction bounces after the primary hit
+};
+
+static_assert(std::is_trivially_copyable_v<Object>);
+static_assert(std::is_trivially_copyable_v<Material>);
+static_assert(std::is_trivially_copyable_v<Light>);
+static_assert(std::is_trivially_copyable_v<Camera>);
+
+}  // namespace txray
