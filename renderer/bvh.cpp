@@ -1,0 +1,147 @@
+#include "renderer/bvh.h"
+
+#include <algorithm>
+#include <array>
+#include <memory>
+
+namespace txray {
+namespace {
+
+constexpr int kBins = 16;
+constexpr std::uint32_t kMaxLeafSize = 4;
+// SAH costs relative to one object test. Objects are cheap to test (a
+// sphere is a handful of flops), a node visit about as cheap.
+constexpr float kTraversalCost = 1.0f;
+constexpr float kIntersectionCost = 1.0f;
+
+struct Builder {
+  std::span<const Aabb> bounds;
+  std::vector<Vec3> centroids;
+  Bvh& out;
+
+  // Builds the subtree over out.indices[first, first + count) at node `index`.
+  void build(std::uint32_t index, std::uint32_t first, std::uint32_t count, int depth) {
+    Aabb box, centroid_box;
+    for (std::uint32_t k = first; k < first + count; ++k) {
+      box.grow(bounds[out.indices[k]]);
+      centroid_box.grow(centroids[out.indices[k]]);
+    }
+    out.nodes[index].bounds = box;
+    auto make_leaf = [&] {
+      out.nodes[index].first_or_second = first;
+      out.nodes[index].count = static_cast<std::uint16_t>(count);
+    };
+    if (count <= 1) return make_leaf();
+    // The traversal stack holds 64 entries. SAH splits can be lopsided on
+    // adversarial input, so past depth 40 halve by position instead: that
+    // adds at most log2(kMaxSceneObjects) = 17 levels.
+    if (depth >= 40) {
+      if (count <= kMaxLeafSize) return make_leaf();
+      return split(index, first, count, count / 2, -1, depth);
+    }
+
+    float best_cost = kInfinity;
+    int best_axis = -1, best_split = 0;
+    for (int axis = 0; axis < 3; ++axis) {
+      const float lo = centroid_box.lo[axis], extent = centroid_box.hi[axis] - lo;
+      if (!(extent > 0.0f)) continue;
+      std::array<Aabb, kBins> bin_box;
+      std::array<std::uint32_t, kBins> bin_count{};
+      for (std::uint32_t k = first; k < first + count; ++k) {
+        const std::uint32_t i = out.indices[k];
+        const int b = bin_of(centroids[i][axis], lo, extent);
+        bin_box[b].grow(bounds[i]);
+        ++bin_count[b];
+      }
+      // Sweep from the right to get the area and count of every right side.
+      std::array<float, kBins> right_area{};
+      std::array<std::uint32_t, kBins> right_count{};
+      Aabb acc;
+      std::uint32_t n = 0;
+      for (int b = kBins - 1; b > 0; --b) {
+        acc.grow(bin_box[b]);
+        n += bin_count[b];
+        right_area[b] = acc.empty() ? 0.0f : acc.surface_area();
+        right_count[b] = n;
+      }
+      acc = Aabb{};
+      n = 0;
+      for (int b = 0; b < kBins - 1; ++b) {
+        acc.grow(bin_box[b]);
+        n += bin_count[b];
+        if (n == 0 || right_count[b + 1] == 0) continue;
+        const float cost = acc.surface_area() * static_cast<float>(n) +
+                           right_area[b + 1] * static_cast<float>(right_count[b + 1]);
+        if (cost < best_cost) {
+          best_cost = cost;
+          best_axis = axis;
+          best_split = b + 1;
+        }
+      }
+    }
+    if (best_axis < 0) {
+      // All centroids coincide: no plane separates them, so halve by index
+      // to keep leaves small (a leaf's count must fit its 16 bits).
+      if (count <= kMaxLeafSize) return make_leaf();
+      return split(index, first, count, count / 2, -1, depth);
+    }
+    const float parent_area = box.surface_area();
+    const float split_cost = kTraversalCost + kIntersectionCost * best_cost / std::max(parent_area, 1e-30f);
+    const float leaf_cost = kIntersectionCost * static_cast<float>(count);
+    if (count <= kMaxLeafSize && leaf_cost <= split_cost) return make_leaf();
+
+    const float lo = centroid_box.lo[best_axis], extent = centroid_box.hi[best_axis] - lo;
+    auto* begin = out.indices.data() + first;
+    auto* middle = std::stable_partition(begin, begin + count, [&](std::uint32_t i) {
+      return bin_of(centroids[i][best_axis], lo, extent) < best_split;
+    });
+    split(index, first, count, static_cast<std::uint32_t>(middle - begin), best_axis, depth);
+  }
+
+  void split(std::uint32_t index, std::uint32_t first, std::uint32_t count, std::uint32_t left_count,
+             int axis, int depth) {
+    const auto left = static_cast<std::uint32_t>(out.nodes.size());
+    out.nodes.emplace_back();
+    build(left, first, left_count, depth + 1);
+    const auto right = static_cast<std::uint32_t>(out.nodes.size());
+    out.nodes.emplace_back();
+    build(right, first + left_count, count - left_count, depth + 1);
+    // `left` == index + 1 by construction: the first child follows its parent.
+    out.nodes[index].first_or_second = right;
+    out.nodes[index].axis = static_cast<std::uint16_t>(axis < 0 ? 0 : axis);
+    out.nodes[index].count = 0;
+  }
+
+  static int bin_of(float c, float lo, float extent) {
+    const int b = static_cast<int>(static_cast<float>(kBins) * (c - lo) / extent);
+    return std::clamp(b, 0, kBins - 1);
+  }
+};
+
+}  // namespace
+
+Bvh build_bvh(std::span<const Aabb> bounds, std::span<const bool> bounded) {
+  Bvh bvh;
+  for (std::uint32_t i = 0; i < bounds.size(); ++i) {
+    (bounded[i] ? bvh.indices : bvh.unbounded).push_back(i);
+  }
+  if (bvh.indices.empty()) return bvh;
+  Builder builder{bounds, std::vector<Vec3>(bounds.size()), bvh};
+  for (std::uint32_t i : bvh.indices) builder.centroids[i] = bounds[i].center();
+  bvh.nodes.reserve(2 * bvh.indices.size());
+  bvh.nodes.emplace_back();
+  builder.build(0, 0, static_cast<std::uint32_t>(bvh.indices.size()), 0);
+  return bvh;
+}
+
+Bvh build_bvh(std::span<const Object> objects) {
+  std::vector<Aabb> bounds(objects.size());
+  auto bounded = std::make_unique_for_overwrite<bool[]>(objects.size());
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    bounds[i] = object_bounds(objects[i]);
+    bounded[i] = is_bounded(objects[i]);
+  }
+  return build_bvh(bounds, std::span<const bool>(bounded.get(), objects.size()));
+}
+
+}  // namespace txray
