@@ -1,0 +1,162 @@
+// txray: the command-line front end. It parses, calls the libraries and
+// prints; nothing here knows how a ray is traced.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "app/command_line.h"
+#include "renderer/render.h"
+#include "scenes/scene.h"
+
+namespace {
+
+using txray::cli::CommandLine;
+using txray::cli::UsageError;
+
+constexpr const char* kUsage =
+    "usage: txray <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  render   render a scene to PNG and print frame time and Mrays/s\n"
+    "  info     version, cores, build, scenes\n"
+    "\n"
+    "`txray <command> --help` describes a command's options.\n";
+
+constexpr const char* kRenderUsage =
+    "usage: txray render --scene NAME|FILE --out FILE.png [options]\n"
+    "\n"
+    "  --scene NAME|FILE   a built-in scene (see `txray info`) or a scene file (JSON)\n"
+    "  --out FILE.png      where to write the image; written whole or not at all\n"
+    "  --size WxH          image size (default: the scene's own)\n"
+    "  --threads N         render threads (default: one per core)\n"
+    "  --tile S            tile edge in pixels (default 16, smaller on small images)\n"
+    "  --time T            animation time in seconds of the (first) frame (default 0)\n"
+    "  --frames K          render K frames of the animation, 1/--fps apart (default 1)\n"
+    "  --fps F             animation frame rate for --frames (default 30)\n"
+    "  --sequence          with --frames: write every frame, FILE-0000.png, FILE-0001.png, ...\n"
+    "                      (default: only the last frame is written, to FILE.png)\n"
+    "  --tile-order O      row-major | reversed | shuffled (the image must not change)\n";
+
+std::filesystem::path sequence_path(const std::filesystem::path& out, int frame) {
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "-%04d", frame);
+  std::filesystem::path p = out;
+  p.replace_filename(out.stem().string() + suffix + out.extension().string());
+  return p;
+}
+
+int render_command(int argc, char** argv) {
+  CommandLine args({argv, static_cast<std::size_t>(argc)}, {"help", "sequence"});
+  if (args.flag("help")) {
+    std::cout << kRenderUsage;
+    return 0;
+  }
+  const auto scene_name = args.value("scene");
+  const auto out = args.value("out");
+  const int threads = args.integer("threads", 0, 1, 256);
+  const int tile_flag = args.integer("tile", 0, 1, 4096);
+  const double time = args.number("time", 0.0, -1e6, 1e6);
+  const int frames = args.integer("frames", 1, 1, 100000);
+  const double fps = args.number("fps", 30.0, 1e-3, 1e4);
+  const bool sequence = args.flag("sequence");
+  const auto order_name = args.value("tile-order").value_or("row-major");
+  const auto size_flag = args.value("size");
+  args.finish();
+  if (!scene_name) throw UsageError("--scene is required (a built-in name or a scene file)");
+  if (!out) throw UsageError("--out is required (the PNG to write)");
+  txray::TileOrder order;
+  if (order_name == "row-major") order = txray::TileOrder::row_major;
+  else if (order_name == "reversed") order = txray::TileOrder::reversed;
+  else if (order_name == "shuffled") order = txray::TileOrder::shuffled;
+  else throw UsageError("--tile-order '" + order_name + "': expected row-major, reversed or shuffled");
+  const std::filesystem::path out_path = *out;
+  if (out_path.extension() != ".png") throw UsageError("--out '" + *out + "': the file name must end in .png");
+  const std::filesystem::path out_dir = out_path.has_parent_path() ? out_path.parent_path() : ".";
+  if (!std::filesystem::is_directory(out_dir))
+    throw UsageError("--out '" + *out + "': directory '" + out_dir.string() + "' does not exist");
+
+  const txray::SceneDescription scene = txray::resolve_scene(*scene_name);
+  std::pair<int, int> size{scene.width, scene.height};
+  if (size_flag) {
+    // Re-parse through the same rules as every other option.
+    std::string opt = "--size=" + *size_flag;
+    char* one[] = {opt.data()};
+    CommandLine size_args({one, 1}, {});
+    size = size_args.size("size", size, txray::kMaxImageDimension);
+  }
+  const auto [width, height] = size;
+
+  txray::TileScheduler scheduler(threads);
+  const int tile = tile_flag > 0 ? tile_flag : txray::default_tile_size(width, height, scheduler.threads());
+  txray::Film film(width, height);
+  std::vector<double> frame_seconds;
+  std::uint64_t total_rays = 0;
+  double total_seconds = 0.0;
+  for (int k = 0; k < frames; ++k) {
+    const double t = time + k / fps;
+    const txray::SceneState state = scene.at(t);
+    const txray::FrameStats stats = txray::render_frame(state, film, scheduler, {tile, order});
+    frame_seconds.push_back(stats.seconds);
+    total_rays += stats.rays;
+    total_seconds += stats.seconds;
+    if (sequence || k == frames - 1) {
+      const std::filesystem::path path = sequence ? sequence_path(out_path, k) : out_path;
+      if (const std::string error = txray::write_png(path, width, height, film.to_rgba8()); !error.empty()) {
+        std::cerr << "txray render: " << error << "\n";
+        return 1;
+      }
+    }
+  }
+  std::sort(frame_seconds.begin(), frame_seconds.end());
+  const double median = frame_seconds[frame_seconds.size() / 2];
+  std::printf("%s %dx%d, %d thread%s, tile %d, %d frame%s: frame time %.1f ms (median), %.2f Mrays/s, %.2f M rays/frame\n",
+              scene.name.c_str(), width, height, scheduler.threads(), scheduler.threads() == 1 ? "" : "s", tile, frames,
+              frames == 1 ? "" : "s", median * 1e3, static_cast<double>(total_rays) / total_seconds * 1e-6,
+              static_cast<double>(total_rays) / frames * 1e-6);
+  std::printf("wrote %s\n", sequence ? sequence_path(out_path, 0).string().append(" ...").c_str() : out_path.c_str());
+  return 0;
+}
+
+int info_command(int argc, char** argv) {
+  CommandLine args({argv, static_cast<std::size_t>(argc)}, {"help"});
+  if (args.flag("help")) {
+    std::cout << "usage: txray info\n\nPrints the version, the cores oneTBB sees, the build and the built-in scenes.\n";
+    return 0;
+  }
+  args.finish();
+  std::printf("txray %s\n", TXRAY_VERSION);
+  std::printf("cores: %d (as oneTBB sees them)\n", txray::hardware_threads());
+  std::printf("build: %s, %s, flags: %s\n", TXRAY_BUILD_TYPE, TXRAY_COMPILER, TXRAY_CXX_FLAGS);
+  std::printf("scenes:");
+  for (const std::string& name : txray::builtin_scene_names()) std::printf(" %s", name.c_str());
+  std::printf("\n");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h") {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string_view command = argv[1];
+  try {
+    if (command == "render") return render_command(argc - 2, argv + 2);
+    if (command == "info") return info_command(argc - 2, argv + 2);
+    std::cerr << "txray: unknown command '" << command << "' (try txray --help)\n";
+    return 2;
+  } catch (const UsageError& e) {
+    std::cerr << "txray " << command << ": " << e.what() << " (see txray " << command << " --help)\n";
+    return 2;
+  } catch (const txray::SceneError& e) {
+    std::cerr << "txray " << command << ": " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "txray " << command << ": " << e.what() << "\n";
+    return 1;
+  }
+}
