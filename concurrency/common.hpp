@@ -1,0 +1,210 @@
+// Building blocks shared by every backend: payload words, per-worker
+// counters, unit hooks, a pause instruction. Standard library only.
+#pragma once
+
+#include <atomic>
+#include <bit>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+namespace txray::sync {
+
+// Destructive-interference size, fixed rather than taken from
+// std::hardware_destructive_interference_size (which GCC warns is ABI-unstable).
+inline constexpr std::size_t kCacheLine = 64;
+
+// What a cell may hold: bytes that can be copied word by word. 128 bytes is
+// generous for the renderer's ~48-byte scene objects and bounds the stack
+// buffers used to copy a payload.
+template <class T>
+concept CellValue = std::is_trivially_copyable_v<T> && sizeof(T) <= 128;
+
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#else
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+#endif
+}
+
+inline std::uint64_t now_ns() noexcept {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(
+          std::chrono::steady_clock::now().time_since_epoch())
+          .count());
+}
+
+// A payload kept as 64-bit atomic words. Optimistic readers (seqlock, STM)
+// copy a value that a writer may be changing at the same moment; with plain
+// memory that is a data race (UB, and ThreadSanitizer says so). Relaxed
+// atomic words cost the same as plain loads on x86 and make the race benign
+// by construction; the caller's fences and version re-check discard torn
+// copies (the P1478 "byte-wise atomic memcpy" idea, done per word).
+template <CellValue T>
+struct AtomicWords {
+  static constexpr std::size_t kWords = (sizeof(T) + 7) / 8;
+  std::atomic<std::uint64_t> w[kWords];
+
+  AtomicWords() noexcept : AtomicWords(T{}) {}
+  explicit AtomicWords(const T& v) noexcept { store_relaxed(v); }
+
+  void load_words(std::uint64_t* out) const noexcept {
+    for (std::size_t i = 0; i < kWords; ++i) out[i] = w[i].load(std::memory_order_relaxed);
+  }
+  void store_words(const std::uint64_t* in) noexcept {
+    for (std::size_t i = 0; i < kWords; ++i) w[i].store(in[i], std::memory_order_relaxed);
+  }
+  static T from_words(const std::uint64_t* in) noexcept {
+    struct Bytes {
+      unsigned char b[sizeof(T)];
+    } bytes;
+    std::memcpy(bytes.b, in, sizeof(T));
+    return std::bit_cast<T>(bytes);
+  }
+  static void to_words(const T& v, std::uint64_t* out) noexcept {
+    out[kWords - 1] = 0;  // the tail bytes past sizeof(T) stay zero
+    std::memcpy(out, &v, sizeof(T));
+  }
+  T load_relaxed() const noexcept {
+    std::uint64_t buf[kWords];
+    load_words(buf);
+    return from_words(buf);
+  }
+  void store_relaxed(const T& v) noexcept {
+    std::uint64_t buf[kWords];
+    to_words(v, buf);
+    store_words(buf);
+  }
+};
+
+// A statistic written by one worker and read by whoever reports. Relaxed
+// load+store (not fetch_add): a single writer needs no locked instruction,
+// and the atomic type keeps the concurrent reader race-free.
+class Counter {
+ public:
+  void add(std::uint64_t n = 1) noexcept {
+    v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  void max_with(std::uint64_t n) noexcept {
+    if (n > v_.load(std::memory_order_relaxed)) v_.store(n, std::memory_order_relaxed);
+  }
+  std::uint64_t get() const noexcept { return v_.load(std::memory_order_relaxed); }
+  void reset() noexcept { v_.store(0, std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::uint64_t> v_{0};
+};
+
+// on_commit / on_abort callbacks of the unit in flight on one worker. The
+// vectors keep their capacity between units, and std::function stores small
+// lambdas (a couple of references) inline, so steady state does not allocate.
+class UnitHooks {
+ public:
+  template <class F>
+  void on_commit(F&& f) {
+    commit_.emplace_back(std::forward<F>(f));
+  }
+  template <class F>
+  void on_abort(F&& f) {
+    abort_.emplace_back(std::forward<F>(f));
+  }
+  // Runs one list, then clears both: a unit's hooks fire at most once.
+  void fire_commit() { fire(commit_); }
+  void fire_abort() { fire(abort_); }
+  void clear() noexcept {
+    commit_.clear();
+    abort_.clear();
+  }
+  bool empty() const noexcept { return commit_.empty() && abort_.empty(); }
+
+ private:
+  void fire(std::vector<std::function<void()>>& list) {
+    // Cleared even if a hook throws, so the next unit starts clean. Hooks
+    // must not register further hooks.
+    struct Clear {
+      UnitHooks* h;
+      ~Clear() { h->clear(); }
+    } guard{this};
+    for (auto& f : list) f();
+  }
+  std::vector<std::function<void()>> commit_;
+  std::vector<std::function<void()>> abort_;
+};
+
+// Runs `fn(unit)`; on success fires the commit hooks, on an exception the
+// abort hooks (then rethrows). Used by the backends whose units cannot abort
+// internally (gil, fine, snapshot).
+template <class Unit, class F>
+decltype(auto) run_with_hooks(UnitHooks& hooks, Unit& unit, F& fn) {
+  using R = std::invoke_result_t<F&, Unit&>;
+  try {
+    if constexpr (std::is_void_v<R>) {
+      fn(unit);
+      hooks.fire_commit();
+    } else {
+      R r = fn(unit);
+      hooks.fire_commit();
+      return r;
+    }
+  } catch (...) {
+    hooks.fire_abort();
+    throw;
+  }
+}
+
+// Keeps a worker "attached" to a backend for a batch of units and detaches
+// it on scope exit. Only the GIL cares (a worker that stops calling run()
+// must not keep the lock); the others' release() is a no-op. A TBB task body
+// that runs a range of units should hold one of these.
+template <class Backend>
+class Session {
+ public:
+  Session(Backend& b, std::size_t worker) noexcept : b_(b), worker_(worker) {}
+  ~Session() { b_.release(worker_); }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+ private:
+  Backend& b_;
+  std::size_t worker_;
+};
+
+}  // namespace txray::sync
+
+// X-macro helpers: each backend lists its statistics once as
+//   X(field, "unit")
+// and gets a plain struct, a padded per-worker block of Counters, the sum,
+// and for_each_stat() from that one list.
+#define TXRAY_SYNC_STAT_FIELD(name, unit) std::uint64_t name = 0;
+#define TXRAY_SYNC_STAT_COUNTER(name, unit) ::txray::sync::Counter name;
+#define TXRAY_SYNC_STAT_SUM(name, unit) out.name += in.name.get();
+#define TXRAY_SYNC_STAT_RESET(name, unit) in.name.reset();
+#define TXRAY_SYNC_STAT_VISIT(name, unit) f(std::string_view{#name}, static_cast<double>(s.name), std::string_view{unit});
+
+#define TXRAY_SYNC_DEFINE_STATS(Stats, LIST)                                      \
+  struct Stats {                                                                  \
+    LIST(TXRAY_SYNC_STAT_FIELD)                                                   \
+  };                                                                              \
+  struct alignas(::txray::sync::kCacheLine) Stats##Block {                        \
+    LIST(TXRAY_SYNC_STAT_COUNTER)                                                 \
+  };                                                                              \
+  inline void accumulate(Stats& out, const Stats##Block& in) noexcept {           \
+    LIST(TXRAY_SYNC_STAT_SUM)                                                     \
+  }                                                                               \
+  inline void reset(Stats##Block& in) noexcept { LIST(TXRAY_SYNC_STAT_RESET) }    \
+  /* Calls f(name, value, unit) for every statistic, in declaration order. */     \
+  template <class F>                                                              \
+  void for_each_stat(const Stats& s, F&& f) {                                     \
+    LIST(TXRAY_SYNC_STAT_VISIT)                                                   \
+  }

@@ -1,0 +1,257 @@
+// `fine`: a lock per cell, held only for each access. This is what
+// free-threaded CPython (PEP 703, per-object locks) and careful C++ do: each
+// access is atomic, a unit as a whole is not.
+//
+// Why a seqlock rather than a reader-writer spinlock: the scene is read by
+// every ray and written a few times per frame. A reader-writer lock makes
+// every reader write the lock word (reader count), so on two cores the line
+// ping-pongs on every read and read-only scaling collapses. A seqlock reader
+// writes nothing: it loads the sequence, copies the payload, and checks the
+// sequence again, so concurrent readers never interfere. Writers serialise
+// among themselves on the same word (odd = held). The cost is a retry when a
+// write lands mid-copy, which is rare for read-mostly data.
+//
+// Units that change several cells together lock them in address order
+// (update(a, b, f)), so two such units can never deadlock.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string_view>
+
+#include "concurrency/common.hpp"
+
+namespace txray::sync {
+
+#define TXRAY_FINE_STATS(X)                                                   \
+  X(units, "count")            /* units run (outermost) */                    \
+  X(read_acquisitions, "count")  /* per-cell read sections */                 \
+  X(write_acquisitions, "count") /* per-cell write locks */                   \
+  X(contended_reads, "count")    /* reads that found a writer and retried */  \
+  X(contended_writes, "count")   /* write locks that found the cell held */   \
+  X(wait_ns, "ns")               /* time spent waiting in contended acquisitions */
+
+TXRAY_SYNC_DEFINE_STATS(FineStats, TXRAY_FINE_STATS)
+
+class FineUnit;
+
+template <CellValue T>
+class FineCell {
+ public:
+  using value_type = T;
+  FineCell() = default;
+  explicit FineCell(const T& v) : data_(v) {}
+  FineCell(const FineCell&) = delete;
+  FineCell& operator=(const FineCell&) = delete;
+
+  // Quiescent-only: no unit may be running on any worker.
+  T unsafe_load() const { return data_.load_relaxed(); }
+  void unsafe_store(const T& v) { data_.store_relaxed(v); }
+
+ private:
+  friend class FineUnit;
+  std::atomic<std::uint64_t> seq_{0};  // even: free; odd: a writer holds it
+  AtomicWords<T> data_;
+};
+
+class FineBackend {
+ public:
+  struct Options {};
+  template <class T>
+  using Cell = FineCell<T>;
+  using Unit = FineUnit;
+  using Stats = FineStats;
+
+  static constexpr std::string_view kName = "fine";
+  static constexpr bool kAtomicUnits = false;
+  static constexpr bool kConsistentReads = false;  // two reads may straddle a write
+  static constexpr bool kRollsBack = false;
+  static constexpr bool kExclusiveInevitable = false;
+
+  explicit FineBackend(std::size_t workers, Options = {})
+      : workers_(std::make_unique<Worker[]>(workers)), n_(workers) {}
+
+  template <class F>
+  decltype(auto) run(std::size_t worker, F&& fn);
+  void release(std::size_t) noexcept {}
+  void publish() noexcept {}
+
+  std::size_t workers() const noexcept { return n_; }
+  Stats stats() const {
+    Stats s;
+    for (std::size_t i = 0; i < n_; ++i) accumulate(s, workers_[i].stats);
+    return s;
+  }
+  void reset_stats() {
+    for (std::size_t i = 0; i < n_; ++i) reset(workers_[i].stats);
+  }
+
+ private:
+  friend class FineUnit;
+  struct alignas(kCacheLine) Worker {
+    FineStatsBlock stats;
+    UnitHooks hooks;
+    int depth = 0;
+  };
+  std::unique_ptr<Worker[]> workers_;
+  std::size_t n_;
+};
+
+class FineUnit {
+ public:
+  template <class T>
+  T read(const FineCell<T>& c) {
+    stats().read_acquisitions.add();
+    std::uint64_t buf[AtomicWords<T>::kWords];
+    std::uint64_t s1 = c.seq_.load(std::memory_order_acquire);
+    if (!(s1 & 1)) {
+      c.data_.load_words(buf);
+      // Orders the payload loads before the re-check (the seqlock reader's
+      // half of the fence pairing with the writer's release fence).
+      std::atomic_thread_fence(std::memory_order_acquire);
+      if (c.seq_.load(std::memory_order_relaxed) == s1) return AtomicWords<T>::from_words(buf);
+    }
+    return read_slow(c);
+  }
+
+  template <class T>
+  void write(FineCell<T>& c, const T& v) {
+    const std::uint64_t s = lock(c.seq_);
+    c.data_.store_relaxed(v);
+    unlock(c.seq_, s);
+  }
+  template <class T>
+    requires std::is_arithmetic_v<T>
+  void commute_add(FineCell<T>& c, T delta) {
+    const std::uint64_t s = lock(c.seq_);
+    c.data_.store_relaxed(static_cast<T>(c.data_.load_relaxed() + delta));
+    unlock(c.seq_, s);
+  }
+  // Read-modify-write of one cell under its lock. f must not touch cells.
+  template <class T, class F>
+  void update(FineCell<T>& c, F&& f) {
+    const std::uint64_t s = lock(c.seq_);
+    T v = c.data_.load_relaxed();
+    f(v);
+    c.data_.store_relaxed(v);
+    unlock(c.seq_, s);
+  }
+  // Two cells changed together: both locks, taken in address order so that
+  // concurrent update(a, b) and update(b, a) cannot deadlock.
+  template <class A, class B, class F>
+  void update(FineCell<A>& a, FineCell<B>& b, F&& f) {
+    if (static_cast<const void*>(&a) == static_cast<const void*>(&b)) {
+      if constexpr (std::is_same_v<A, B>) {
+        update(a, [&](A& v) { f(v, v); });
+        return;
+      }
+    }
+    const bool a_first = std::less<const void*>{}(&a, &b);
+    std::atomic<std::uint64_t>& first = a_first ? a.seq_ : b.seq_;
+    std::atomic<std::uint64_t>& second = a_first ? b.seq_ : a.seq_;
+    const std::uint64_t s1 = lock(first);
+    const std::uint64_t s2 = lock(second);
+    A va = a.data_.load_relaxed();
+    B vb = b.data_.load_relaxed();
+    f(va, vb);
+    a.data_.store_relaxed(va);
+    b.data_.store_relaxed(vb);
+    unlock(second, s2);
+    unlock(first, s1);
+  }
+
+  // Nothing to declare: no other unit is ever blocked by this one for long.
+  void inevitable() noexcept {}
+  template <class F>
+  decltype(auto) io(F&& f) {
+    return std::forward<F>(f)();
+  }
+  void check_eval_breaker() noexcept {}
+
+  template <class F>
+  void on_commit(F&& f) {
+    b_.workers_[w_].hooks.on_commit(std::forward<F>(f));
+  }
+  template <class F>
+  void on_abort(F&& f) {
+    b_.workers_[w_].hooks.on_abort(std::forward<F>(f));
+  }
+  std::size_t worker() const noexcept { return w_; }
+
+ private:
+  friend class FineBackend;
+  FineUnit(FineBackend& b, std::size_t w) noexcept : b_(b), w_(w) {}
+  FineStatsBlock& stats() noexcept { return b_.workers_[w_].stats; }
+
+  template <class T>
+  [[gnu::noinline]] T read_slow(const FineCell<T>& c) {
+    stats().contended_reads.add();
+    const std::uint64_t t0 = now_ns();
+    std::uint64_t buf[AtomicWords<T>::kWords];
+    for (;;) {
+      const std::uint64_t s1 = c.seq_.load(std::memory_order_acquire);
+      if (s1 & 1) {
+        cpu_relax();
+        continue;
+      }
+      c.data_.load_words(buf);
+      std::atomic_thread_fence(std::memory_order_acquire);
+      if (c.seq_.load(std::memory_order_relaxed) == s1) break;
+    }
+    stats().wait_ns.add(now_ns() - t0);
+    return AtomicWords<T>::from_words(buf);
+  }
+
+  std::uint64_t lock(std::atomic<std::uint64_t>& seq) {
+    stats().write_acquisitions.add();
+    std::uint64_t s = seq.load(std::memory_order_relaxed);
+    if (!(s & 1) && seq.compare_exchange_strong(s, s + 1, std::memory_order_acquire,
+                                                std::memory_order_relaxed)) {
+      // Payload stores that follow must not become visible before the odd
+      // sequence: a reader that sees them then sees the sequence changed.
+      std::atomic_thread_fence(std::memory_order_release);
+      return s;
+    }
+    return lock_slow(seq);
+  }
+  [[gnu::noinline]] std::uint64_t lock_slow(std::atomic<std::uint64_t>& seq) {
+    stats().contended_writes.add();
+    const std::uint64_t t0 = now_ns();
+    std::uint64_t s;
+    for (;;) {
+      s = seq.load(std::memory_order_relaxed);
+      if (!(s & 1) && seq.compare_exchange_weak(s, s + 1, std::memory_order_acquire,
+                                                std::memory_order_relaxed))
+        break;
+      cpu_relax();
+    }
+    std::atomic_thread_fence(std::memory_order_release);
+    stats().wait_ns.add(now_ns() - t0);
+    return s;
+  }
+  static void unlock(std::atomic<std::uint64_t>& seq, std::uint64_t s) noexcept {
+    seq.store(s + 2, std::memory_order_release);
+  }
+
+  FineBackend& b_;
+  std::size_t w_;
+};
+
+template <class F>
+decltype(auto) FineBackend::run(std::size_t worker, F&& fn) {
+  Worker& me = workers_[worker];
+  FineUnit unit(*this, worker);
+  if (me.depth > 0) return fn(unit);
+  me.depth = 1;
+  struct End {
+    Worker& m;
+    ~End() {
+      m.depth = 0;
+      m.stats.units.add();
+    }
+  } end{me};
+  return run_with_hooks(me.hooks, unit, fn);
+}
+
+}  // namespace txray::sync

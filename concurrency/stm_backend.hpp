@@ -1,0 +1,670 @@
+// `stm`: software transactional memory, as PyPy-STM runs a Python program:
+// every unit is a transaction, atomic and opaque.
+//
+// Algorithm: TL2 (per-cell versioned lock, 64-bit global version clock,
+// redo log, locks taken at commit) with LSA snapshot extension (TinySTM), so
+// a long reader that meets a newer version revalidates and moves its
+// snapshot forward instead of aborting.
+//
+// - Clock and versions are even; bit 0 of a cell's lock word is the lock,
+//   and a locked word holds the owner's descriptor address | 1. A 64-bit
+//   clock stepping by 2 cannot wrap in practice; it is not recycled, so
+//   there is no ABA on versions, and a redo log means aborts never write.
+// - Reads: load the lock word (acquire), copy the payload (relaxed atomic
+//   words), acquire fence, re-load the lock word. Locked, changed, or newer
+//   than the snapshot: retry, extend, or abort. Every value a unit sees is
+//   from one consistent snapshot (opacity), even in a unit that later aborts.
+// - Read-only fast path: a unit starts without a read set. Its first write
+//   turns it into an update unit: free if it has read nothing yet, else it
+//   restarts as an update unit ("upgrade"). A one-bit predictor per worker
+//   starts the next unit in the mode the last one needed.
+// - commute_add is logged as a delta and applied to the current value at
+//   commit, under the cell's lock: concurrent counters do not conflict.
+// - Inevitable (I/O): one global token. Its holder waits until no commit is
+//   in flight, validates, and from then on no other update unit may commit
+//   (they wait at their commit, read-only units go on), so it never aborts.
+// - Contention: randomized exponential backoff; after max_retries
+//   consecutive aborts the unit runs inevitable from its start (serial with
+//   respect to other writers), so every unit finishes.
+// - Nesting flattens; an internal abort unwinds with a private exception
+//   type that user code must let through (no catch (...) that swallows); a
+//   user exception rolls the unit back and propagates.
+#pragma once
+
+#include <cstddef>
+#include <cstdio>
+#include <exception>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <algorithm>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "concurrency/common.hpp"
+
+namespace txray::sync {
+
+#define TXRAY_STM_STATS(X)                                                              \
+  X(units, "count")                   /* units run (outermost) */                        \
+  X(commits_read_only, "count")                                                          \
+  X(commits_update, "count")                                                             \
+  X(aborts_locked_on_read, "count")   /* read met a cell being committed */              \
+  X(aborts_validate_read, "count")    /* snapshot could not be extended */               \
+  X(aborts_lock_fail_commit, "count") /* commit found a written cell locked */           \
+  X(aborts_validate_commit, "count")  /* commit found a read cell changed */             \
+  X(aborts_explicit, "count")         /* unit.restart() */                               \
+  X(aborts_user_exception, "count")   /* rolled back, exception propagated */            \
+  X(aborts_upgrade, "count")          /* read-only attempt that wrote: restarted */      \
+  X(extensions, "count")              /* successful snapshot extensions */               \
+  X(inevitable_units, "count")        /* units that became inevitable */                 \
+  X(serial_fallbacks, "count")        /* units run inevitable after max_retries aborts */ \
+  X(retries_0, "units")               /* histogram: retries per unit */                  \
+  X(retries_1, "units")                                                                  \
+  X(retries_2_3, "units")                                                                \
+  X(retries_4_7, "units")                                                                \
+  X(retries_8_15, "units")                                                               \
+  X(retries_16_31, "units")                                                              \
+  X(retries_32_up, "units")                                                              \
+  X(aborted_ns, "ns")                 /* time lost in aborted attempts */                \
+  X(inevitable_wait_ns, "ns")         /* waiting for the inevitable token or its end */  \
+  X(read_set_entries, "count")        /* reads logged by committed update units */       \
+  X(write_set_entries, "count")       /* writes logged by committed update units */
+
+TXRAY_SYNC_DEFINE_STATS(StmStats, TXRAY_STM_STATS)
+
+class StmBackend;
+class StmUnit;
+
+template <CellValue T>
+class StmCell {
+ public:
+  using value_type = T;
+  StmCell() = default;
+  explicit StmCell(const T& v) : data_(v) {}
+  StmCell(const StmCell&) = delete;
+  StmCell& operator=(const StmCell&) = delete;
+
+  // Quiescent-only: no unit may be running on any worker. unsafe_store does
+  // not bump the version: a quiescent store cannot invalidate anyone.
+  T unsafe_load() const { return data_.load_relaxed(); }
+  void unsafe_store(const T& v) { data_.store_relaxed(v); }
+
+ private:
+  friend class StmUnit;
+  std::atomic<std::uint64_t> lock_{0};  // even version, or owner | 1
+  AtomicWords<T> data_;
+};
+
+namespace stm_detail {
+
+// Thrown to unwind an attempt that must restart. Not a std::exception, so a
+// `catch (const std::exception&)` in user code lets it through.
+struct Abort {};
+
+enum class Cause : std::uint8_t {
+  locked_on_read,
+  validate_read,
+  lock_fail_commit,
+  validate_commit,
+  explicit_restart,
+  upgrade,
+};
+
+struct ReadEntry {
+  const std::atomic<std::uint64_t>* lock;
+  std::uint64_t version;
+};
+
+struct WriteEntry {
+  std::atomic<std::uint64_t>* lock;
+  std::atomic<std::uint64_t>* words;
+  std::uint32_t nwords;
+  std::uint32_t offset;  // into the redo buffer
+  // Non-null: a commute_add entry, the buffer holds a delta and this adds it
+  // to the committed value.
+  void (*add)(std::uint64_t* value, const std::uint64_t* delta);
+  std::uint64_t saved_version;  // the version replaced by our lock at commit
+};
+
+template <class T>
+void add_words(std::uint64_t* value, const std::uint64_t* delta) {
+  const T v = AtomicWords<T>::from_words(value);
+  const T d = AtomicWords<T>::from_words(delta);
+  AtomicWords<T>::to_words(static_cast<T>(v + d), value);
+}
+
+struct alignas(kCacheLine) Descriptor {
+  StmStatsBlock stats;
+  std::vector<ReadEntry> reads;
+  std::vector<WriteEntry> writes;
+  std::vector<std::uint64_t> redo;
+  UnitHooks hooks;
+  std::uint64_t rv = 0;          // snapshot: every value read has version <= rv
+  std::uint64_t lock_word = 0;   // this descriptor's address | 1
+  std::uint64_t rng = 0;
+  std::size_t worker = 0;
+  int depth = 0;
+  bool ro_mode = true;           // no read set is being kept
+  bool ro_has_read = false;      // read something while in ro_mode
+  bool inevitable = false;
+  bool predict_update = false;   // start the next unit with a read set
+  bool next_update = false;      // the retry must keep a read set
+  bool next_inevitable = false;  // the retry must start inevitable
+  Cause cause = Cause::validate_read;
+  // Set while this worker is between its commit gate and the end of its
+  // write-back; an inevitable unit waits for all of these to clear. Its own
+  // cache line: written per update commit, read only by the inevitable.
+  alignas(kCacheLine) std::atomic<bool> committing{false};
+};
+
+}  // namespace stm_detail
+
+struct StmOptions {
+  // Consecutive aborts after which the unit runs inevitable (serial
+  // irrevocable) from its start.
+  std::uint32_t max_retries = 32;
+  // Cap of the randomized exponential backoff, in pause instructions.
+  std::uint32_t backoff_cap = 1u << 12;
+  // First value of the global clock (rounded down to even); tests start
+  // it near its wrap point.
+  std::uint64_t clock_start = 0;
+  // Measure time lost in aborted attempts (one clock read per attempt).
+  bool measure_time = true;
+};
+
+class StmBackend {
+ public:
+  using Options = StmOptions;
+  template <class T>
+  using Cell = StmCell<T>;
+  using Unit = StmUnit;
+  using Stats = StmStats;
+
+  static constexpr std::string_view kName = "stm";
+  static constexpr bool kAtomicUnits = true;
+  static constexpr bool kConsistentReads = true;
+  static constexpr bool kRollsBack = true;
+  static constexpr bool kExclusiveInevitable = true;
+
+  explicit StmBackend(std::size_t workers, Options options = {})
+      : options_(options),
+        descs_(std::make_unique<stm_detail::Descriptor[]>(workers)),
+        n_(workers) {
+    clock_.store(options.clock_start & ~std::uint64_t{1}, std::memory_order_relaxed);
+    for (std::size_t i = 0; i < n_; ++i) {
+      auto& d = descs_[i];
+      d.worker = i;
+      d.lock_word = reinterpret_cast<std::uintptr_t>(&d) | 1u;
+      d.rng = 0x9E3779B97F4A7C15ull * (i + 1);
+      d.reads.reserve(256);
+      d.writes.reserve(32);
+      d.redo.reserve(256);
+    }
+  }
+
+  template <class F>
+  auto run(std::size_t worker, F&& fn) -> std::invoke_result_t<F&, StmUnit&>;
+  void release(std::size_t) noexcept {}
+  void publish() noexcept {}
+
+  std::uint64_t clock() const noexcept { return clock_.load(std::memory_order_acquire); }
+  std::size_t workers() const noexcept { return n_; }
+  const Options& options() const noexcept { return options_; }
+  Stats stats() const {
+    Stats s;
+    for (std::size_t i = 0; i < n_; ++i) accumulate(s, descs_[i].stats);
+    return s;
+  }
+  void reset_stats() {
+    for (std::size_t i = 0; i < n_; ++i) reset(descs_[i].stats);
+  }
+
+ private:
+  friend class StmUnit;
+  using Desc = stm_detail::Descriptor;
+  using Cause = stm_detail::Cause;
+  static constexpr std::size_t kNobody = std::numeric_limits<std::size_t>::max();
+
+  [[noreturn]] static void abort(Desc& d, Cause c) {
+    d.cause = c;
+    throw stm_detail::Abort{};
+  }
+
+  void begin(Desc& d, std::uint32_t retries) {
+    d.depth = 1;
+    d.reads.clear();
+    d.writes.clear();
+    d.redo.clear();
+    d.ro_has_read = false;
+    d.inevitable = false;
+    d.ro_mode = !(d.predict_update || d.next_update);
+    if (retries >= options_.max_retries || d.next_inevitable) {
+      if (retries >= options_.max_retries) d.stats.serial_fallbacks.add();
+      become_inevitable(d);
+    } else {
+      d.rv = clock_.load(std::memory_order_acquire);
+    }
+  }
+
+  // Every logged read still has the version it had. Our own locks (during
+  // commit) count as unchanged if they replaced that version.
+  bool validate(const Desc& d) const noexcept {
+    for (const auto& r : d.reads) {
+      const std::uint64_t w = r.lock->load(std::memory_order_acquire);
+      if (w == r.version) continue;
+      if (w == d.lock_word) {
+        bool ok = false;
+        for (const auto& e : d.writes)
+          if (e.lock == r.lock) ok = e.saved_version == r.version;
+        if (ok) continue;
+      }
+      return false;
+    }
+    return true;
+  }
+
+  // LSA: a read met a version newer than the snapshot. If everything read
+  // so far is still current, the snapshot can move to now.
+  void extend(Desc& d) {
+    if (d.ro_mode) {
+      if (d.ro_has_read) {
+        d.next_update = true;  // the retry keeps a read set, so it can extend
+        abort(d, Cause::validate_read);
+      }
+      d.rv = clock_.load(std::memory_order_acquire);
+      return;
+    }
+    const std::uint64_t now = clock_.load(std::memory_order_acquire);
+    if (!validate(d)) abort(d, Cause::validate_read);
+    d.rv = now;
+    d.stats.extensions.add();
+  }
+
+  void become_inevitable(Desc& d) {
+    if (d.inevitable) return;
+    std::uint64_t t0 = 0;
+    std::size_t expected = kNobody;
+    if (!inevitable_owner_.compare_exchange_strong(expected, d.worker, std::memory_order_seq_cst)) {
+      t0 = now_ns();
+      do {
+        expected = kNobody;
+        std::this_thread::yield();
+      } while (inevitable_owner_.load(std::memory_order_relaxed) != kNobody ||
+               !inevitable_owner_.compare_exchange_weak(expected, d.worker,
+                                                        std::memory_order_seq_cst));
+    }
+    // Dekker with commit_gate(): we published the token, now every commit
+    // that did not see it must finish before we look at the clock.
+    for (std::size_t i = 0; i < n_; ++i) {
+      if (i == d.worker) continue;
+      if (descs_[i].committing.load(std::memory_order_seq_cst)) {
+        if (!t0) t0 = now_ns();
+        while (descs_[i].committing.load(std::memory_order_acquire)) cpu_relax();
+      }
+    }
+    if (t0) d.stats.inevitable_wait_ns.add(now_ns() - t0);
+    // From here on the clock stands still for update units. What was read
+    // must still be current, else restart (inevitable from the start).
+    const std::uint64_t now = clock_.load(std::memory_order_acquire);
+    const bool valid = d.ro_mode ? (!d.ro_has_read || now == d.rv) : validate(d);
+    if (!valid) {
+      inevitable_owner_.store(kNobody, std::memory_order_release);
+      d.next_inevitable = true;
+      abort(d, Cause::validate_read);
+    }
+    d.rv = now;
+    d.inevitable = true;
+    d.ro_mode = false;
+    d.stats.inevitable_units.add();
+  }
+
+  // Enter the commit critical section unless an inevitable unit runs.
+  void commit_gate(Desc& d) {
+    std::uint64_t t0 = 0;
+    for (;;) {
+      d.committing.store(true, std::memory_order_seq_cst);
+      if (inevitable_owner_.load(std::memory_order_seq_cst) == kNobody) break;
+      d.committing.store(false, std::memory_order_release);
+      if (!t0) t0 = now_ns();
+      while (inevitable_owner_.load(std::memory_order_acquire) != kNobody) std::this_thread::yield();
+    }
+    if (t0) d.stats.inevitable_wait_ns.add(now_ns() - t0);
+  }
+
+  void unlock_written(Desc& d, std::size_t n) noexcept {
+    for (std::size_t i = 0; i < n; ++i)
+      d.writes[i].lock->store(d.writes[i].saved_version, std::memory_order_release);
+  }
+
+  void commit(Desc& d) {
+    if (d.writes.empty()) {
+      if (d.inevitable) inevitable_owner_.store(kNobody, std::memory_order_release);
+      d.stats.commits_read_only.add();
+      return;
+    }
+    if (!d.inevitable) commit_gate(d);
+    // Lock the write set. A cell locked by another committer: abort rather
+    // than wait, so two committers can never wait on each other.
+    for (std::size_t i = 0; i < d.writes.size(); ++i) {
+      auto& e = d.writes[i];
+      for (;;) {
+        std::uint64_t v = e.lock->load(std::memory_order_relaxed);
+        if (!(v & 1) && e.lock->compare_exchange_strong(v, d.lock_word, std::memory_order_acquire,
+                                                        std::memory_order_relaxed)) {
+          e.saved_version = v;
+          break;
+        }
+        if (d.inevitable) {  // no other committer can hold it for long; never abort
+          cpu_relax();
+          continue;
+        }
+        unlock_written(d, i);
+        d.committing.store(false, std::memory_order_release);
+        abort(d, Cause::lock_fail_commit);
+      }
+    }
+    // Payload stores below must not be seen before the lock words above.
+    std::atomic_thread_fence(std::memory_order_release);
+    const std::uint64_t wv = clock_.fetch_add(2, std::memory_order_acq_rel) + 2;
+    if (wv < d.rv) {
+      std::fputs("txray: STM global clock wrapped around\n", stderr);
+      std::terminate();
+    }
+    // wv == rv + 2: nobody committed since our snapshot, reads are current.
+    if (!d.inevitable && wv != d.rv + 2 && !validate(d)) {
+      unlock_written(d, d.writes.size());
+      d.committing.store(false, std::memory_order_release);
+      abort(d, Cause::validate_commit);
+    }
+    std::uint64_t tmp[128 / 8];  // CellValue caps payloads at 128 bytes
+    for (auto& e : d.writes) {
+      const std::uint64_t* src = &d.redo[e.offset];
+      if (e.add) {
+        for (std::uint32_t k = 0; k < e.nwords; ++k) tmp[k] = e.words[k].load(std::memory_order_relaxed);
+        e.add(tmp, src);
+        src = tmp;
+      }
+      for (std::uint32_t k = 0; k < e.nwords; ++k) e.words[k].store(src[k], std::memory_order_relaxed);
+      e.lock->store(wv, std::memory_order_release);
+    }
+    if (d.inevitable)
+      inevitable_owner_.store(kNobody, std::memory_order_release);
+    else
+      d.committing.store(false, std::memory_order_release);
+    d.stats.commits_update.add();
+    d.stats.read_set_entries.add(d.reads.size());
+    d.stats.write_set_entries.add(d.writes.size());
+  }
+
+  void rollback(Desc& d) noexcept {
+    if (d.inevitable) inevitable_owner_.store(kNobody, std::memory_order_release);
+    d.inevitable = false;
+    d.reads.clear();
+    d.writes.clear();
+    d.redo.clear();
+    try {
+      d.hooks.fire_abort();
+    } catch (...) {
+      // An on-abort hook may not veto the abort.
+    }
+  }
+
+  void backoff(Desc& d, std::uint32_t retries) noexcept {
+    // xorshift64: cheap, per worker, no shared state.
+    d.rng ^= d.rng << 13;
+    d.rng ^= d.rng >> 7;
+    d.rng ^= d.rng << 17;
+    const std::uint32_t shift = retries < 12 ? retries : 12;
+    std::uint64_t limit = std::uint64_t{1} << shift;
+    if (limit > options_.backoff_cap) limit = options_.backoff_cap;
+    for (std::uint64_t i = d.rng % limit; i > 0; --i) cpu_relax();
+  }
+
+  void count_retries(Desc& d, std::uint32_t r) noexcept {
+    auto& s = d.stats;
+    if (r == 0) s.retries_0.add();
+    else if (r == 1) s.retries_1.add();
+    else if (r < 4) s.retries_2_3.add();
+    else if (r < 8) s.retries_4_7.add();
+    else if (r < 16) s.retries_8_15.add();
+    else if (r < 32) s.retries_16_31.add();
+    else s.retries_32_up.add();
+  }
+
+  void count_abort(Desc& d) noexcept {
+    auto& s = d.stats;
+    switch (d.cause) {
+      case Cause::locked_on_read: s.aborts_locked_on_read.add(); break;
+      case Cause::validate_read: s.aborts_validate_read.add(); break;
+      case Cause::lock_fail_commit: s.aborts_lock_fail_commit.add(); break;
+      case Cause::validate_commit: s.aborts_validate_commit.add(); break;
+      case Cause::explicit_restart: s.aborts_explicit.add(); break;
+      case Cause::upgrade: s.aborts_upgrade.add(); break;
+    }
+  }
+
+  Options options_;
+  std::unique_ptr<Desc[]> descs_;
+  std::size_t n_;
+  alignas(kCacheLine) std::atomic<std::uint64_t> clock_{0};
+  alignas(kCacheLine) std::atomic<std::size_t> inevitable_owner_{kNobody};
+};
+
+class StmUnit {
+ public:
+  template <class T>
+  T read(const StmCell<T>& c) {
+    if (!d_.writes.empty()) {
+      if (auto* e = find(&c.lock_)) {
+        if (!e->add) return AtomicWords<T>::from_words(&d_.redo[e->offset]);
+        // Reading a counter we commute_add'ed: it becomes a plain
+        // read-modify-write (the read now conflicts, as it must).
+        std::uint64_t delta[AtomicWords<T>::kWords];
+        std::copy_n(&d_.redo[e->offset], e->nwords, delta);
+        const std::uint32_t off = e->offset;
+        std::uint64_t cur[AtomicWords<T>::kWords];
+        read_shared(c, cur);
+        e = find(&c.lock_);
+        e->add(cur, delta);
+        std::copy_n(cur, e->nwords, &d_.redo[off]);
+        e->add = nullptr;
+        return AtomicWords<T>::from_words(cur);
+      }
+    }
+    std::uint64_t buf[AtomicWords<T>::kWords];
+    read_shared(c, buf);
+    return AtomicWords<T>::from_words(buf);
+  }
+
+  template <class T>
+  void write(StmCell<T>& c, const T& v) {
+    auto& e = entry(c, /*commute=*/false);
+    e.add = nullptr;
+    AtomicWords<T>::to_words(v, &d_.redo[e.offset]);
+  }
+
+  // Counters: the delta is applied at commit to whatever the value is then;
+  // two units adding to the same cell do not conflict.
+  template <class T>
+    requires std::is_arithmetic_v<T>
+  void commute_add(StmCell<T>& c, T delta) {
+    const bool fresh = find(&c.lock_) == nullptr;
+    auto& e = entry(c, /*commute=*/true);
+    std::uint64_t* buf = &d_.redo[e.offset];
+    if (fresh) {
+      e.add = &stm_detail::add_words<T>;
+      AtomicWords<T>::to_words(delta, buf);
+    } else {
+      // Either a pending delta or a pending value: both simply grow.
+      AtomicWords<T>::to_words(static_cast<T>(AtomicWords<T>::from_words(buf) + delta), buf);
+    }
+  }
+
+  template <class T, class F>
+  void update(StmCell<T>& c, F&& f) {
+    T v = read(c);
+    f(v);
+    write(c, v);
+  }
+  template <class A, class B, class F>
+  void update(StmCell<A>& a, StmCell<B>& b, F&& f) {
+    A va = read(a);
+    B vb = read(b);
+    f(va, vb);
+    write(a, va);
+    write(b, vb);
+  }
+
+  // The unit is about to do something that cannot be undone. From here it
+  // never aborts; it may abort once, now, if what it read is already stale.
+  void inevitable() { b_.become_inevitable(d_); }
+  template <class F>
+  decltype(auto) io(F&& f) {
+    inevitable();
+    return std::forward<F>(f)();
+  }
+  void check_eval_breaker() noexcept {}
+  // Abort this attempt and run the unit again (counted as explicit).
+  [[noreturn]] void restart() {
+    if (d_.inevitable) throw std::logic_error("StmUnit::restart() in an inevitable unit");
+    StmBackend::abort(d_, stm_detail::Cause::explicit_restart);
+  }
+  bool is_inevitable() const noexcept { return d_.inevitable; }
+
+  template <class F>
+  void on_commit(F&& f) {
+    d_.hooks.on_commit(std::forward<F>(f));
+  }
+  template <class F>
+  void on_abort(F&& f) {
+    d_.hooks.on_abort(std::forward<F>(f));
+  }
+  std::size_t worker() const noexcept { return d_.worker; }
+
+ private:
+  friend class StmBackend;
+  StmUnit(StmBackend& b, stm_detail::Descriptor& d) noexcept : b_(b), d_(d) {}
+
+  stm_detail::WriteEntry* find(const std::atomic<std::uint64_t>* lock) noexcept {
+    for (auto& e : d_.writes)
+      if (e.lock == lock) return &e;
+    return nullptr;
+  }
+
+  template <class T>
+  stm_detail::WriteEntry& entry(StmCell<T>& c, bool commute) {
+    if (d_.ro_mode) upgrade(commute);
+    if (auto* e = find(&c.lock_)) return *e;
+    const auto off = static_cast<std::uint32_t>(d_.redo.size());
+    d_.redo.resize(d_.redo.size() + AtomicWords<T>::kWords);
+    d_.writes.push_back({&c.lock_, c.data_.w, static_cast<std::uint32_t>(AtomicWords<T>::kWords),
+                         off, nullptr, 0});
+    return d_.writes.back();
+  }
+
+  void upgrade(bool) {
+    if (d_.ro_has_read) {
+      d_.predict_update = true;
+      d_.next_update = true;
+      StmBackend::abort(d_, stm_detail::Cause::upgrade);
+    }
+    d_.ro_mode = false;
+  }
+
+  template <class T>
+  void read_shared(const StmCell<T>& c, std::uint64_t* buf) {
+    for (;;) {
+      const std::uint64_t v1 = c.lock_.load(std::memory_order_acquire);
+      if (v1 & 1) {
+        // Being committed by someone else. TL2 aborts: the committer holds
+        // the lock only for its write-back. An inevitable unit must not
+        // abort; no other commit runs while it is inevitable, so it can at
+        // most meet a write-back that is finishing, and it waits for it.
+        if (d_.inevitable) {
+          cpu_relax();
+          continue;
+        }
+        StmBackend::abort(d_, stm_detail::Cause::locked_on_read);
+      }
+      c.data_.load_words(buf);
+      std::atomic_thread_fence(std::memory_order_acquire);
+      if (c.lock_.load(std::memory_order_relaxed) != v1) continue;  // changed mid-copy
+      if (v1 > d_.rv) {
+        b_.extend(d_);
+        continue;  // re-read under the extended snapshot
+      }
+      if (d_.ro_mode)
+        d_.ro_has_read = true;
+      else if (!d_.inevitable)
+        d_.reads.push_back({&c.lock_, v1});
+      return;
+    }
+  }
+
+  StmBackend& b_;
+  stm_detail::Descriptor& d_;
+};
+
+template <class F>
+auto StmBackend::run(std::size_t worker, F&& fn) -> std::invoke_result_t<F&, StmUnit&> {
+  using R = std::invoke_result_t<F&, StmUnit&>;
+  static_assert(!std::is_reference_v<R>, "a unit returns values, not references into cells");
+  Desc& d = descs_[worker];
+  StmUnit unit(*this, d);
+  if (d.depth > 0) return fn(unit);  // nested: flattened into the enclosing unit
+
+  std::conditional_t<std::is_void_v<R>, char, std::optional<R>> result{};
+  std::uint32_t retries = 0;
+  d.next_update = false;
+  d.next_inevitable = false;
+  for (;;) {
+    const std::uint64_t t0 = options_.measure_time ? now_ns() : 0;
+    try {
+      begin(d, retries);
+      if constexpr (std::is_void_v<R>) {
+        fn(unit);
+      } else {
+        result.emplace(fn(unit));
+      }
+      commit(d);
+      break;
+    } catch (const stm_detail::Abort&) {
+      count_abort(d);
+      rollback(d);
+      if (options_.measure_time) d.stats.aborted_ns.add(now_ns() - t0);
+      ++retries;
+      if (d.cause != Cause::upgrade) backoff(d, retries);
+    } catch (...) {
+      // A user exception. Propagate it only if the unit's view was still
+      // current: a unit that threw because it read a stale (if consistent)
+      // snapshot runs again instead.
+      const bool stale = !d.inevitable && !d.ro_mode && !validate(d);
+      if (stale) {
+        d.cause = Cause::validate_read;
+        count_abort(d);
+        rollback(d);
+        if (options_.measure_time) d.stats.aborted_ns.add(now_ns() - t0);
+        ++retries;
+        backoff(d, retries);
+        continue;
+      }
+      d.stats.aborts_user_exception.add();
+      rollback(d);
+      d.depth = 0;
+      d.stats.units.add();
+      count_retries(d, retries);
+      throw;
+    }
+  }
+  d.depth = 0;
+  d.predict_update = !d.writes.empty();
+  d.stats.units.add();
+  count_retries(d, retries);
+  d.hooks.fire_commit();
+  if constexpr (!std::is_void_v<R>) return std::move(*result);
+}
+
+}  // namespace txray::sync
