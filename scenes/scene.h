@@ -1,6 +1,7 @@
 #pragma once
 /// A scene as txray knows it: the renderable state at time 0, how each
 /// object moves (a pure function of time), and names for people.
+#include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -19,11 +20,18 @@ struct Motion {
   Vec3 pivot{0.0f};      ///< orbit: centre of the circle (its y is ignored; the object keeps its height)
   float speed = 0.0f;    ///< orbit: radians per second; bounce: bounces per second
   float height = 0.0f;   ///< bounce: peak height above the rest position
-  float phase = 0.0f;    ///< radians (orbit) or fraction of a bounce (bounce)
+  float phase = 0.0f;    ///< bounce: fraction of a bounce already done at time 0 (orbit: unused, see below)
+
+  // Both motions are displacements from the time-0 position, so at(0) gives
+  // back `initial` bit for bit. An orbit therefore starts wherever the object
+  // is at time 0 and needs no phase; a bounce with phase p starts p of the way
+  // through its arc, i.e. its floor is below the time-0 position.
+  friend bool operator==(const Motion&, const Motion&) = default;
 };
 
 struct SceneDescription {
   std::string name;
+  std::string description;                  ///< one line for people (`txray info`)
   SceneState initial;                       ///< the state at time 0
   std::vector<Motion> motions;              ///< one per object, same order
   std::vector<std::string> material_names;  ///< one per material, same order
@@ -48,6 +56,8 @@ inline constexpr std::size_t kMaxSceneObjects = 100000;
 inline constexpr std::size_t kMaxSceneMaterials = 4096;
 inline constexpr std::size_t kMaxSceneLights = 64;
 inline constexpr int kMaxImageDimension = 16384;
+/// Bounces after the primary hit; the kernel recurses once per bounce.
+inline constexpr int kMaxSceneDepth = 32;
 
 /// Names of the built-in scenes, in display order.
 [[nodiscard]] std::vector<std::string> builtin_scene_names();
@@ -63,5 +73,13 @@ inline constexpr int kMaxImageDimension = 16384;
 
 /// A built-in name, or else a path to a scene file. Throws SceneError.
 [[nodiscard]] SceneDescription resolve_scene(std::string_view name_or_path);
+
+/// The scene in the file format parse_scene reads (assets/scenes/README.md).
+/// Floats are written in their shortest exact form, so parse_scene gives the
+/// same scene back bit for bit; that is how assets/scenes/ is generated.
+[[nodiscard]] std::string scene_to_json(const SceneDescription& scene);
+
+/// Where an object with this motion is at `seconds`, given its time-0 centre.
+[[nodiscard]] Vec3 moved_center(const Motion& motion, Vec3 center, double seconds);
 
 }  // namespace txray
