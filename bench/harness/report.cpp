@@ -1,0 +1,520 @@
+#include "bench/harness/report.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <system_error>
+
+#include <nlohmann/json.hpp>
+
+#include "bench/harness/report_detail.h"
+
+namespace txray::bench {
+
+namespace detail {
+
+std::string format_number(double value, const char* missing) {
+  if (!std::isfinite(value)) return missing;
+  const double magnitude = std::fabs(value);
+  const int decimals = magnitude >= 100.0 ? 0 : magnitude >= 10.0 ? 1 : 2;
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
+  return buffer;
+}
+
+std::string format_ratio(double value, const char* missing) {
+  if (!std::isfinite(value)) return missing;
+  // The talk quotes its ratios as whole numbers (1 : 21 : 44); below 10 a
+  // decimal is what tells 1.8× from 2.2×, below 1 two of them.
+  const double magnitude = std::fabs(value);
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, magnitude >= 10.0 ? "%.0f" : magnitude >= 1.0 ? "%.1f" : "%.2f", value);
+  return buffer;
+}
+
+std::string engine_backend(const RunRecord& run) { return run.engine + "+" + run.backend; }
+
+std::vector<std::string> profiles_in_order(const BenchReport& report) {
+  std::vector<std::string> names;
+  for (const RunRecord& run : report.runs)
+    if (std::find(names.begin(), names.end(), run.profile) == names.end()) names.push_back(run.profile);
+  return names;
+}
+
+std::vector<int> thread_counts(const BenchReport& report) {
+  std::vector<int> counts;
+  for (const RunRecord& run : report.runs) counts.push_back(run.threads);
+  std::sort(counts.begin(), counts.end());
+  counts.erase(std::unique(counts.begin(), counts.end()), counts.end());
+  return counts;
+}
+
+std::string machine_line(const MachineInfo& m) {
+  std::string line = m.cpu.empty() ? std::string("unknown CPU") : m.cpu;
+  line += ", " + std::to_string(m.cores) + " hardware threads";
+  for (const std::string* part : {&m.os, &m.compiler, &m.build})
+    if (!part->empty()) line += ", " + *part;
+  if (!m.txray_version.empty()) line += ", txray " + m.txray_version;
+  if (!m.date.empty()) line += ", " + m.date;
+  return line;
+}
+
+std::string config_line(const RunConfig& c) {
+  std::string line = "scene " + (c.scene.empty() ? std::string("?") : c.scene) + " " + std::to_string(c.width) + "x" +
+                     std::to_string(c.height);
+  if (c.duration > 0.0)
+    line += ", " + format_number(c.duration) + " s per run";
+  else
+    line += ", " + std::to_string(c.frames) + " frames per run";
+  line += " after " + std::to_string(c.warmup) + " warm-up";
+  line += ", tile " + std::to_string(c.tile);
+  line += c.unit_rays > 0 ? ", " + std::to_string(c.unit_rays) + " rays per unit" : std::string(", one tile per unit");
+  line += ", animate " + (c.animate.empty() ? std::string("between") : c.animate);
+  line += ", counters " + (c.counters.empty() ? std::string("sharded") : c.counters);
+  line += c.log_every > 0 ? ", log every " + std::to_string(c.log_every) + " units" : std::string(", no logging");
+  return line;
+}
+
+}  // namespace detail
+
+using detail::engine_backend;
+using detail::format_number;
+using detail::format_ratio;
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// ---- Derived figures --------------------------------------------------------
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+/// A group of figures that share a base name ("aborts/s") and unit.
+struct StatGroup {
+  std::string base;
+  std::string unit;
+  double total = 0.0;
+  std::string top_cause;
+  double top_value = -std::numeric_limits<double>::infinity();
+  int causes = 0;
+};
+
+// The figures that explain a frame rate, most telling first: aborts and lock
+// or GIL waits are the cost itself; switches and conflicts say why; time
+// lost sums it up. Anything else the backend reports comes after.
+constexpr const char* kPriority[] = {"abort", "wait", "switch", "conflict", "inevitable", "time lost", "retr", "contention"};
+
+int priority(const std::string& base) {
+  const std::string l = lower(base);
+  int rank = 0;
+  for (const char* key : kPriority) {
+    if (l.find(key) != std::string::npos) return rank;
+    ++rank;
+  }
+  return rank;
+}
+
+std::string value_with_unit(double value, const std::string& unit) {
+  // Statistics are context, not the measurement: two figures are enough,
+  // and a zero reads as "0", not "0.00".
+  std::string text;
+  if (value == 0.0) {
+    text = "0";
+  } else {
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, std::fabs(value) >= 10.0 ? "%.0f" : std::fabs(value) >= 0.1 ? "%.1f" : "%.2g",
+                  value);
+    text = std::isfinite(value) ? buffer : "-";
+    if (ends_with(text, ".0")) text.resize(text.size() - 2);
+  }
+  if (unit.empty()) return text;
+  // "120/s", "3.1%", but "4.2 ms".
+  if (std::isalpha(static_cast<unsigned char>(unit.front()))) return text + " " + unit;
+  return text + unit;
+}
+
+/// Speedups sit near 1 and 2 on the machines this runs on; two decimals
+/// tell a GIL's 0.83× from 0.95×.
+std::string format_speedup(double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.2fx", value);
+  return buffer;
+}
+
+// ---- Tables -----------------------------------------------------------------
+
+/// Columns padded to their widest cell; numbers right-aligned. The last
+/// column (free text) is never padded, so lines carry no trailing blanks.
+std::string align(const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& right) {
+  std::vector<std::size_t> width(right.size(), 0);
+  for (const auto& row : rows)
+    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      if (c) line += "  ";
+      const std::size_t pad = width[c] - row[c].size();
+      const bool last = c + 1 == row.size();
+      if (right[c]) line += std::string(pad, ' ') + row[c];
+      else line += last ? row[c] : row[c] + std::string(pad, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
+}
+
+/// "relative to pypy (pypy : pypy-stm): talk 1.0 : 2.1, measured 1.0 : 2.1;
+/// not run: cpython". Only measured profiles enter the ratios: a talk
+/// figure with nothing beside it compares nothing.
+std::string ratio_summary(const SeedComparison& cmp) {
+  std::string names, talk, measured, missing;
+  for (const SeedComparisonRow& row : cmp.rows) {
+    if (!row.measured) {
+      missing += (missing.empty() ? "" : ", ") + row.profile;
+      continue;
+    }
+    const char* sep = names.empty() ? "" : " : ";
+    names += sep + row.profile;
+    talk += sep + format_ratio(row.seed_ratio);
+    measured += sep + format_ratio(row.measured_ratio);
+  }
+  if (names.empty()) return "no seed profile was run";
+  std::string out = "ratios relative to " + cmp.baseline + " (" + names + "): talk " + talk + ", measured " + measured;
+  if (!missing.empty()) out += "; not run: " + missing;
+  return out;
+}
+
+// ---- JSON / CSV / Markdown helpers -------------------------------------------
+
+nlohmann::ordered_json number(double value) {
+  // JSON has no NaN or infinity; a missing figure is null, never a string.
+  if (!std::isfinite(value)) return nullptr;
+  return value;
+}
+
+/// Shortest text that reads back as the same double.
+std::string exact(double value) {
+  if (!std::isfinite(value)) return {};
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
+}
+
+std::string csv_field(const std::string& field) {
+  // RFC 4180: quote a field holding a separator, a quote or a line break
+  // (and leading/trailing blanks, which some readers trim), doubling quotes.
+  const bool quote = field.find_first_of(",\"\r\n") != std::string::npos ||
+                     (!field.empty() && (field.front() == ' ' || field.back() == ' '));
+  if (!quote) return field;
+  std::string out = "\"";
+  for (char c : field) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string md_cell(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n' || c == '\r') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+
+std::string md_row(const std::vector<std::string>& cells) {
+  std::string out = "|";
+  for (const std::string& cell : cells) out += " " + md_cell(cell) + " |";
+  return out + "\n";
+}
+
+}  // namespace
+
+std::vector<SeedFigure> europython2015_seed() { return {{"cpython", 0.8}, {"pypy", 17.0}, {"pypy-stm", 35.0}}; }
+
+double speedup_vs_one_thread(const BenchReport& report, std::size_t index) {
+  if (index >= report.runs.size()) return kNaN;
+  const RunRecord& run = report.runs[index];
+  for (const RunRecord& base : report.runs) {
+    if (base.threads == 1 && base.profile == run.profile && base.engine == run.engine && base.backend == run.backend) {
+      if (!(base.fps > 0.0) || !std::isfinite(base.fps)) return kNaN;
+      return run.fps / base.fps;
+    }
+  }
+  return kNaN;
+}
+
+SeedComparison compare_with_seed(const BenchReport& report) {
+  SeedComparison cmp;
+  if (report.seed.empty()) return cmp;
+  for (const SeedFigure& seed : report.seed) {
+    SeedComparisonRow row;
+    row.profile = seed.profile;
+    row.seed_fps = seed.fps;
+    row.measured_fps = kNaN;
+    row.measured_ratio = kNaN;
+    for (const RunRecord& run : report.runs) {
+      if (run.profile != seed.profile) continue;
+      if (!row.measured || run.threads > row.threads) {
+        row.measured = true;
+        row.threads = run.threads;
+        row.measured_fps = run.fps;
+      }
+    }
+    cmp.rows.push_back(row);
+  }
+  // Baseline: the slowest seed profile that was measured, so both ratio
+  // columns share a denominator (the talk's 1 : 21 : 44 is relative to
+  // cpython; without an interpreted run, it becomes pypy).
+  const SeedComparisonRow* baseline = nullptr;
+  for (const SeedComparisonRow& row : cmp.rows)
+    if (row.measured && (!baseline || row.seed_fps < baseline->seed_fps)) baseline = &row;
+  if (!baseline)
+    for (const SeedComparisonRow& row : cmp.rows)
+      if (!baseline || row.seed_fps < baseline->seed_fps) baseline = &row;
+  cmp.baseline = baseline->profile;
+  const double seed_base = baseline->seed_fps;
+  const double measured_base = baseline->measured ? baseline->measured_fps : kNaN;
+  for (SeedComparisonRow& row : cmp.rows) {
+    row.seed_ratio = seed_base > 0.0 ? row.seed_fps / seed_base : kNaN;
+    row.measured_ratio = row.measured && measured_base > 0.0 ? row.measured_fps / measured_base : kNaN;
+  }
+  return cmp;
+}
+
+std::string summarize_stats(const std::vector<StatFigure>& stats, int max_items) {
+  std::vector<StatGroup> groups;
+  for (const StatFigure& stat : stats) {
+    std::string base = stat.name;
+    std::string cause;
+    const std::size_t open = base.rfind(" (");
+    if (open != std::string::npos && ends_with(base, ")")) {
+      cause = base.substr(open + 2, base.size() - open - 3);
+      base = base.substr(0, open);
+      // "time lost (%)": the parenthesis names the unit, not a cause.
+      if (cause == stat.unit || cause == "%" || cause == "/s" || cause == "ms" || cause == "s") cause.clear();
+    }
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const StatGroup& g) { return g.base == base && g.unit == stat.unit; });
+    if (it == groups.end()) {
+      StatGroup group;
+      group.base = base;
+      group.unit = stat.unit;
+      groups.push_back(std::move(group));
+      it = std::prev(groups.end());
+    }
+    if (std::isfinite(stat.value)) it->total += stat.value;
+    if (!cause.empty()) {
+      ++it->causes;
+      if (stat.value > it->top_value) {
+        it->top_value = stat.value;
+        it->top_cause = cause;
+      }
+    }
+  }
+  std::stable_sort(groups.begin(), groups.end(),
+                   [](const StatGroup& a, const StatGroup& b) { return priority(a.base) < priority(b.base); });
+  std::string out;
+  int shown = 0;
+  for (const StatGroup& g : groups) {
+    if (shown == max_items) break;
+    std::string label = g.base;
+    // "aborts/s" with unit "/s" reads "aborts 120/s".
+    if (!g.unit.empty() && ends_with(label, g.unit)) label.resize(label.size() - g.unit.size());
+    while (!label.empty() && label.back() == ' ') label.pop_back();
+    std::string item = label + " " + value_with_unit(g.total, g.unit);
+    if (g.causes > 1 && g.total > 0.0)
+      item += " (" + g.top_cause + " " + std::to_string(std::lround(100.0 * g.top_value / g.total)) + "%)";
+    else if (g.causes == 1)
+      item += " (" + g.top_cause + ")";
+    out += (out.empty() ? "" : ", ") + item;
+    ++shown;
+  }
+  return out;
+}
+
+std::string format_table(const BenchReport& report) {
+  std::string out = "txray bench  machine: " + detail::machine_line(report.machine) + "\n";
+  out += "             config:  " + detail::config_line(report.config) + "\n\n";
+  if (report.runs.empty()) {
+    out += "(no runs finished)\n";
+  } else {
+    std::vector<std::vector<std::string>> rows;
+    rows.push_back({"profile", "engine+backend", "threads", "FPS", "median ms", "p90 ms", "Mrays/s", "speedup", "why"});
+    for (std::size_t i = 0; i < report.runs.size(); ++i) {
+      const RunRecord& run = report.runs[i];
+      const double speedup = speedup_vs_one_thread(report, i);
+      rows.push_back({run.profile, engine_backend(run), std::to_string(run.threads), format_number(run.fps),
+                      format_number(run.frame_ms_median), format_number(run.frame_ms_p90),
+                      format_number(run.mrays_per_second), std::isfinite(speedup) ? format_speedup(speedup) : "-",
+                      summarize_stats(run.stats)});
+    }
+    out += align(rows, {false, false, true, true, true, true, true, true, false});
+    out += "speedup: over the same profile at 1 thread\n";
+  }
+  const SeedComparison cmp = compare_with_seed(report);
+  if (!cmp.rows.empty()) {
+    out += "\nBeside the talk (PyPy-STM, EuroPython 2015), each profile at the most threads measured:\n";
+    std::vector<std::vector<std::string>> rows;
+    rows.push_back({"profile", "talk FPS", "talk ratio", "measured FPS", "threads", "measured ratio"});
+    for (const SeedComparisonRow& row : cmp.rows)
+      rows.push_back({row.profile, format_number(row.seed_fps), format_ratio(row.seed_ratio),
+                      row.measured ? format_number(row.measured_fps) : "not run",
+                      row.measured ? std::to_string(row.threads) : "-", format_ratio(row.measured_ratio)});
+    out += align(rows, {false, true, true, true, true, true});
+    out += ratio_summary(cmp) + "; this machine has " + std::to_string(report.machine.cores) + " hardware threads\n";
+  }
+  return out;
+}
+
+std::string to_json(const BenchReport& report) {
+  using json = nlohmann::ordered_json;
+  const MachineInfo& m = report.machine;
+  const RunConfig& c = report.config;
+  json doc;
+  doc["schema"] = "txray-bench";
+  doc["schema_version"] = BenchReport::kSchemaVersion;
+  doc["machine"] = {{"cpu", m.cpu},         {"cores", m.cores}, {"os", m.os},
+                    {"compiler", m.compiler}, {"build", m.build}, {"txray_version", m.txray_version},
+                    {"date", m.date}};
+  doc["config"] = {{"scene", c.scene},       {"width", c.width},         {"height", c.height},
+                   {"frames", c.frames},     {"warmup", c.warmup},       {"duration", number(c.duration)},
+                   {"unit_rays", c.unit_rays}, {"tile", c.tile},         {"animate", c.animate},
+                   {"counters", c.counters}, {"log_every", c.log_every}};
+  json runs = json::array();
+  for (std::size_t i = 0; i < report.runs.size(); ++i) {
+    const RunRecord& r = report.runs[i];
+    json stats = json::array();
+    for (const StatFigure& s : r.stats) stats.push_back({{"name", s.name}, {"value", number(s.value)}, {"unit", s.unit}});
+    runs.push_back({{"profile", r.profile},
+                    {"engine", r.engine},
+                    {"backend", r.backend},
+                    {"threads", r.threads},
+                    {"frames", r.frames},
+                    {"seconds", number(r.seconds)},
+                    {"fps", number(r.fps)},
+                    {"frame_ms_median", number(r.frame_ms_median)},
+                    {"frame_ms_p90", number(r.frame_ms_p90)},
+                    {"mrays_per_second", number(r.mrays_per_second)},
+                    {"speedup_vs_1_thread", number(speedup_vs_one_thread(report, i))},
+                    {"stats", std::move(stats)}});
+  }
+  doc["runs"] = std::move(runs);
+  json seed = json::array();
+  for (const SeedFigure& s : report.seed) seed.push_back({{"profile", s.profile}, {"fps", number(s.fps)}});
+  doc["seed"] = std::move(seed);
+  return doc.dump(2) + "\n";
+}
+
+std::string to_csv(const BenchReport& report) {
+  // Stat columns: the union of names, in order of first appearance, so a
+  // gil run and an stm run share one file with blanks where they differ.
+  std::vector<std::string> stat_names;
+  for (const RunRecord& run : report.runs)
+    for (const StatFigure& s : run.stats)
+      if (std::find(stat_names.begin(), stat_names.end(), s.name) == stat_names.end()) stat_names.push_back(s.name);
+
+  std::vector<std::string> header = {"profile", "engine", "backend", "threads", "frames", "seconds", "fps",
+                                     "frame_ms_median", "frame_ms_p90", "mrays_per_second", "speedup_vs_1_thread"};
+  header.insert(header.end(), stat_names.begin(), stat_names.end());
+  auto line = [](const std::vector<std::string>& fields) {
+    std::string out;
+    for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + csv_field(fields[i]);
+    return out + "\n";
+  };
+  std::string out = line(header);
+  for (std::size_t i = 0; i < report.runs.size(); ++i) {
+    const RunRecord& r = report.runs[i];
+    std::vector<std::string> row = {r.profile,
+                                    r.engine,
+                                    r.backend,
+                                    std::to_string(r.threads),
+                                    std::to_string(r.frames),
+                                    exact(r.seconds),
+                                    exact(r.fps),
+                                    exact(r.frame_ms_median),
+                                    exact(r.frame_ms_p90),
+                                    exact(r.mrays_per_second),
+                                    exact(speedup_vs_one_thread(report, i))};
+    for (const std::string& name : stat_names) {
+      auto it = std::find_if(r.stats.begin(), r.stats.end(), [&](const StatFigure& s) { return s.name == name; });
+      row.push_back(it == r.stats.end() ? std::string() : exact(it->value));
+    }
+    out += line(row);
+  }
+  return out;
+}
+
+std::string to_markdown(const BenchReport& report) {
+  std::string out = "### txray bench: " + md_cell(report.config.scene) + " " + std::to_string(report.config.width) +
+                    "x" + std::to_string(report.config.height) + "\n\n";
+  out += "**Machine:** " + md_cell(detail::machine_line(report.machine)) + "  \n";
+  out += "**Config:** " + md_cell(detail::config_line(report.config)) + "\n\n";
+  out += md_row({"profile", "engine+backend", "threads", "FPS", "median ms", "p90 ms", "Mrays/s", "speedup vs 1 thread",
+                 "why"});
+  out += "|---|---|--:|--:|--:|--:|--:|--:|---|\n";
+  for (std::size_t i = 0; i < report.runs.size(); ++i) {
+    const RunRecord& run = report.runs[i];
+    const double speedup = speedup_vs_one_thread(report, i);
+    out += md_row({run.profile, engine_backend(run), std::to_string(run.threads), format_number(run.fps, "—"),
+                   format_number(run.frame_ms_median, "—"), format_number(run.frame_ms_p90, "—"),
+                   format_number(run.mrays_per_second, "—"), std::isfinite(speedup) ? format_speedup(speedup) : "—",
+                   summarize_stats(run.stats)});
+  }
+  if (report.runs.empty()) out += "\n_No runs finished._\n";
+  const SeedComparison cmp = compare_with_seed(report);
+  if (!cmp.rows.empty()) {
+    out += "\n#### Beside the talk (PyPy-STM, EuroPython 2015)\n\n";
+    out += md_row({"profile", "talk FPS", "talk ratio", "measured FPS", "threads", "measured ratio"});
+    out += "|---|--:|--:|--:|--:|--:|\n";
+    for (const SeedComparisonRow& row : cmp.rows)
+      out += md_row({row.profile, format_number(row.seed_fps, "—"), format_ratio(row.seed_ratio, "—"),
+                     row.measured ? format_number(row.measured_fps, "—") : "not run",
+                     row.measured ? std::to_string(row.threads) : "—", format_ratio(row.measured_ratio, "—")});
+    std::string summary = ratio_summary(cmp);
+    summary[0] = 'R';
+    out += "\n" + md_cell(summary) + "; each profile at the most threads it was run with.\n";
+  }
+  return out;
+}
+
+std::string write_text_file(const std::filesystem::path& path, const std::string& text) {
+  // Write beside the target and rename: rename() within one directory is
+  // atomic, so a killed run leaves the old file or the new one, never half.
+  std::filesystem::path tmp = path;
+  tmp += ".tmp";
+  auto fail = [&](const std::string& why) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    return path.string() + ": cannot write: " + why;
+  };
+  errno = 0;
+  std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
+  if (!file) return fail(errno ? std::strerror(errno) : "cannot create " + tmp.string());
+  file.write(text.data(), static_cast<std::streamsize>(text.size()));
+  file.close();
+  if (!file) return fail(errno ? std::strerror(errno) : "write failed");
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return fail(ec.message());
+  return {};
+}
+
+}  // namespace txray::bench

@@ -1,0 +1,137 @@
+#pragma once
+/// The FPS harness's results, and the ways they leave the program: a table
+/// for the terminal, JSON (versioned schema, docs/report-schema.md), CSV,
+/// Markdown for a CI job summary, and PNG charts. Writers know nothing of
+/// how a figure was measured; they lay it out.
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace txray::bench {
+
+/// One figure a backend (or the harness) reports for a run, already turned
+/// into a rate or a share where that reads better: "aborts/s (validate)",
+/// "lock waits/s", "GIL switches/s", "time lost (%)".
+struct StatFigure {
+  std::string name;
+  double value = 0.0;
+  std::string unit;  ///< "/s", "%", "ms", "" …
+};
+
+/// The knobs a run was measured with (all on the command line).
+struct RunConfig {
+  std::string scene;
+  int width = 0, height = 0;
+  int frames = 0;          ///< measured frames (after warm-up)
+  int warmup = 0;
+  double duration = 0.0;   ///< seconds; 0 = run exactly `frames`
+  int unit_rays = 0;       ///< rays per unit; 0 = one tile per unit
+  int tile = 16;
+  std::string animate;     ///< "between" or the animator's Hz
+  std::string counters;    ///< "sharded" or "shared"
+  int log_every = 0;       ///< 0 = no logging inside units
+};
+
+/// One profile × thread count.
+struct RunRecord {
+  std::string profile;     ///< e.g. "pypy-stm"
+  std::string engine;      ///< "native" or "interp"
+  std::string backend;     ///< "gil", "fine", "stm", "snapshot"
+  int threads = 1;
+  int frames = 0;
+  double seconds = 0.0;    ///< wall time of the measured frames
+  double fps = 0.0;        ///< frames / seconds
+  double frame_ms_median = 0.0;
+  double frame_ms_p90 = 0.0;
+  double mrays_per_second = 0.0;
+  std::vector<StatFigure> stats;
+};
+
+struct MachineInfo {
+  std::string cpu;         ///< model name
+  int cores = 0;           ///< hardware threads
+  std::string os;
+  std::string compiler;
+  std::string build;       ///< build type and flags
+  std::string txray_version;
+  std::string date;        ///< ISO 8601, UTC
+};
+
+/// The talk's figures (EuroPython 2015), printed beside the measured ones.
+struct SeedFigure {
+  std::string profile;
+  double fps;
+};
+
+struct BenchReport {
+  static constexpr int kSchemaVersion = 1;
+  MachineInfo machine;
+  RunConfig config;
+  std::vector<RunRecord> runs;
+  std::vector<SeedFigure> seed;  ///< may be empty
+};
+
+[[nodiscard]] std::string format_table(const BenchReport& report);
+[[nodiscard]] std::string to_json(const BenchReport& report);
+[[nodiscard]] std::string to_csv(const BenchReport& report);
+[[nodiscard]] std::string to_markdown(const BenchReport& report);
+
+enum class ChartKind { fps, speedup };
+
+/// Renders a labelled chart as RGBA8 (width × height).
+[[nodiscard]] std::vector<unsigned char> render_chart(const BenchReport& report, ChartKind kind, int width, int height);
+
+/// Writes text or a chart; the file appears whole or not at all. Returns
+/// "" on success, else a message naming the file.
+[[nodiscard]] std::string write_text_file(const std::filesystem::path& path, const std::string& text);
+[[nodiscard]] std::string write_chart(const std::filesystem::path& path, const BenchReport& report, ChartKind kind);
+
+// ---- Additions: derived figures the writers share, exposed so the CLI and
+// tests compute them the same way. ----
+
+/// The size write_chart uses when none is given: 16:9, large enough for
+/// six profiles × four thread counts with 2×-scaled labels.
+inline constexpr int kChartWidth = 1280;
+inline constexpr int kChartHeight = 720;
+
+[[nodiscard]] std::string write_chart(const std::filesystem::path& path, const BenchReport& report, ChartKind kind,
+                                      int width, int height);
+
+/// The talk's figures (EuroPython 2015, PyPy-STM): cpython 0.8, pypy 17,
+/// pypy-stm 35 FPS.
+[[nodiscard]] std::vector<SeedFigure> europython2015_seed();
+
+/// runs[index].fps over the fps of the run with the same profile, engine
+/// and backend at 1 thread; NaN when there is no such run (or it is 0).
+[[nodiscard]] double speedup_vs_one_thread(const BenchReport& report, std::size_t index);
+
+/// One seed profile beside its measurement at the most threads measured.
+struct SeedComparisonRow {
+  std::string profile;
+  double seed_fps = 0.0;
+  double seed_ratio = 0.0;       ///< seed_fps / the baseline's seed_fps
+  bool measured = false;         ///< false: no run of this profile
+  int threads = 0;               ///< of the run compared (the most measured)
+  double measured_fps = 0.0;
+  double measured_ratio = 0.0;   ///< measured_fps / the baseline's measured_fps; NaN if unmeasured
+};
+
+struct SeedComparison {
+  /// The slowest seed profile that was measured (by seed FPS); both ratio
+  /// columns are relative to it, so they compare like with like. When no
+  /// seed profile was measured: the slowest seed profile.
+  std::string baseline;
+  std::vector<SeedComparisonRow> rows;  ///< in report.seed's order
+};
+
+/// Empty rows when report.seed is empty.
+[[nodiscard]] SeedComparison compare_with_seed(const BenchReport& report);
+
+/// The "why" text: up to `max_items` of a run's statistics, most telling
+/// first. Figures that share a name before a parenthesised cause ("aborts/s
+/// (validate)", "aborts/s (write)") are summed and the biggest cause's share
+/// shown: "aborts 120/s (validate 80%), time lost 3%".
+[[nodiscard]] std::string summarize_stats(const std::vector<StatFigure>& stats, int max_items = 3);
+
+}  // namespace txray::bench
