@@ -219,6 +219,12 @@ class GilUnit {
   }
   template <class A, class B, class F>
   void update(GilCell<A>& a, GilCell<B>& b, F&& f) {
+    if constexpr (std::is_same_v<A, B>) {
+      if (&a == &b) {  // one cell: f sees both names bound to one value
+        update(a, [&](A& v) { f(v, v); });
+        return;
+      }
+    }
     A va = a.v_;
     B vb = b.v_;
     f(va, vb);

@@ -511,6 +511,12 @@ class StmUnit {
   }
   template <class A, class B, class F>
   void update(StmCell<A>& a, StmCell<B>& b, F&& f) {
+    if constexpr (std::is_same_v<A, B>) {
+      if (&a == &b) {  // one cell: f sees both names bound to one value
+        update(a, [&](A& v) { f(v, v); });
+        return;
+      }
+    }
     A va = read(a);
     B vb = read(b);
     f(va, vb);

@@ -1,0 +1,145 @@
+// The surface every backend shares: each access to a 48-byte cell is atomic
+// (never torn), quiescent load/store, nesting, statistics, and no heap
+// allocation per unit in steady state.
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <set>
+#include <string>
+
+#include "test_support.hpp"
+
+// Counts heap allocations made by the current thread while enabled.
+namespace {
+thread_local bool g_counting = false;
+thread_local long g_allocations = 0;
+}  // namespace
+
+// GCC cannot see that these two replace each other and warns about
+// malloc/free pairing.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void* operator new(std::size_t n) {
+  if (g_counting) ++g_allocations;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
+
+namespace txray::sync::test {
+namespace {
+
+struct Blob {  // 48 bytes, every field must agree
+  std::uint64_t v[6];
+};
+Blob blob(std::uint64_t x) { return Blob{{x, x, x, x, x, x}}; }
+bool whole(const Blob& b) {
+  for (auto x : b.v)
+    if (x != b.v[0]) return false;
+  return true;
+}
+
+template <class B>
+class CellTest : public ::testing::Test {};
+TYPED_TEST_SUITE(CellTest, AllBackends, BackendName);
+
+TYPED_TEST(CellTest, AccessesAreNeverTorn) {
+  using B = TypeParam;
+  B backend(kThreads, test_options<B>());
+  typename B::template Cell<Blob> cells[4];
+  std::atomic<int> torn{0};
+  run_rounds(backend, kThreads, 4, [&](std::size_t w, int) {
+    Rng rng(w + 1);
+    for (int i = 0; i < scaled(4000); ++i) {
+      auto& c = cells[rng.below(4)];
+      backend.run(w, [&](typename B::Unit& tx) {
+        if (w % 2 == 0) {
+          tx.write(c, blob(rng.next()));
+        } else if (!whole(tx.read(c))) {
+          torn.fetch_add(1);
+        }
+      });
+    }
+  });
+  EXPECT_EQ(torn.load(), 0);
+  for (auto& c : cells) EXPECT_TRUE(whole(c.unsafe_load()));
+}
+
+TYPED_TEST(CellTest, QuiescentLoadAndStore) {
+  using B = TypeParam;
+  B backend(1, test_options<B>());
+  Session<B> session(backend, 0);
+  typename B::template Cell<Blob> c{blob(3)};
+  EXPECT_EQ(c.unsafe_load().v[5], 3u);
+  c.unsafe_store(blob(4));
+  EXPECT_EQ(backend.run(0, [&](typename B::Unit& tx) { return tx.read(c).v[0]; }), 4u);
+  typename B::template Cell<int> d;  // default: value-initialised
+  EXPECT_EQ(d.unsafe_load(), 0);
+}
+
+TYPED_TEST(CellTest, NestedUnitsFlatten) {
+  using B = TypeParam;
+  B backend(1, test_options<B>());
+  Session<B> session(backend, 0);
+  typename B::template Cell<int> a{0}, b{0};
+  const int r = backend.run(0, [&](typename B::Unit& outer) {
+    outer.write(a, 1);
+    return backend.run(0, [&](typename B::Unit& inner) {
+      inner.write(b, 2);
+      return 40;
+    }) + 2;
+  });
+  backend.publish();
+  EXPECT_EQ(r, 42);
+  EXPECT_EQ(a.unsafe_load(), 1);
+  EXPECT_EQ(b.unsafe_load(), 2);
+  EXPECT_EQ(backend.stats().units, 1u);  // one unit, not two
+}
+
+TYPED_TEST(CellTest, StatisticsEnumerateAndReset) {
+  using B = TypeParam;
+  B backend(2, test_options<B>());
+  typename B::template Cell<int> a{0};
+  for (std::size_t w = 0; w < 2; ++w) {
+    Session<B> session(backend, w);
+    for (int i = 0; i < 5; ++i) backend.run(w, [&](typename B::Unit& tx) { tx.commute_add(a, 1); });
+  }
+  std::set<std::string> names;
+  double units = -1;
+  for_each_stat(backend.stats(), [&](std::string_view name, double value, std::string_view unit) {
+    EXPECT_TRUE(names.insert(std::string(name)).second) << name;
+    EXPECT_FALSE(unit.empty());
+    if (name == "units") units = value;
+  });
+  EXPECT_EQ(units, 10.0);
+  EXPECT_GE(names.size(), 3u);
+  backend.reset_stats();
+  EXPECT_EQ(backend.stats().units, 0u);
+}
+
+TYPED_TEST(CellTest, NoAllocationPerUnitInSteadyState) {
+  using B = TypeParam;
+  B backend(1, test_options<B>());
+  Session<B> session(backend, 0);
+  typename B::template Cell<Blob> objects[8];
+  typename B::template Cell<std::uint64_t> counter{0};
+  auto unit = [&](typename B::Unit& tx) {
+    std::uint64_t s = 0;
+    for (auto& o : objects) s += tx.read(o).v[0];
+    tx.commute_add(counter, std::uint64_t{1});
+    tx.write(objects[s % 8], blob(s));
+    tx.on_commit([&counter] { (void)counter; });
+    return s;
+  };
+  for (int i = 0; i < 100; ++i) backend.run(0, unit);  // warm-up: logs reach their size
+  g_counting = true;
+  g_allocations = 0;
+  for (int i = 0; i < 1000; ++i) backend.run(0, unit);
+  g_counting = false;
+  EXPECT_EQ(g_allocations, 0);
+}
+
+}  // namespace
+}  // namespace txray::sync::test

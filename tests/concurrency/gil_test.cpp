@@ -1,0 +1,113 @@
+// GIL specifics: mutual exclusion, forced switching (a holder that never
+// stops is made to hand over), release at the end of a batch, release
+// around I/O and at eval-breaker checks. None of these asserts a duration:
+// each waits for an event that only a correct GIL brings about.
+#include <atomic>
+#include <thread>
+
+#include "test_support.hpp"
+
+namespace txray::sync::test {
+namespace {
+
+GilBackend::Options fast() {
+  GilBackend::Options o;
+  o.switch_interval = std::chrono::microseconds(200);
+  return o;
+}
+
+TEST(Gil, OneUnitAtATime) {
+  GilBackend backend(kThreads, fast());
+  std::atomic<int> inside{0}, overlap{0};
+  run_threads(kThreads, [&](std::size_t w) {
+    Session<GilBackend> s(backend, w);
+    for (int i = 0; i < scaled(3000); ++i)
+      backend.run(w, [&](GilUnit&) {
+        if (inside.fetch_add(1) != 0) overlap.fetch_add(1);
+        inside.fetch_sub(1);
+      });
+  });
+  EXPECT_EQ(overlap.load(), 0);
+  EXPECT_EQ(backend.stats().units, kThreads * static_cast<std::uint64_t>(scaled(3000)));
+}
+
+TEST(Gil, DropRequestForcesTheHolderToSwitch) {
+  GilBackend backend(2, fast());
+  std::atomic<bool> a_holds{false}, b_done{false};
+  std::thread a([&] {
+    Session<GilBackend> s(backend, 0);
+    // Never releases of its own accord: only a drop request gets B in.
+    while (!b_done.load()) backend.run(0, [&](GilUnit&) { a_holds = true; });
+  });
+  ASSERT_TRUE(eventually([&] { return a_holds.load(); }));
+  std::thread b([&] {
+    Session<GilBackend> s(backend, 1);
+    for (int i = 0; i < 20; ++i) backend.run(1, [](GilUnit&) {});
+    b_done = true;
+  });
+  b.join();
+  a.join();
+  const auto st = backend.stats();
+  EXPECT_GE(st.drop_requests, 1u);
+  EXPECT_GE(st.forced_switch_waits, 1u);
+  EXPECT_GE(st.switches, 2u);
+}
+
+TEST(Gil, ReleasedWhenTheBatchEnds) {
+  GilBackend backend(2, fast());
+  {
+    Session<GilBackend> s(backend, 0);
+    backend.run(0, [](GilUnit&) {});
+  }
+  std::thread b([&] {
+    Session<GilBackend> s(backend, 1);
+    backend.run(1, [](GilUnit&) {});
+  });
+  b.join();
+  // B found it free: no waiting, so no drop request.
+  EXPECT_EQ(backend.stats().drop_requests, 0u);
+  EXPECT_EQ(backend.stats().acquisitions, 2u);
+}
+
+TEST(Gil, ReleasedAroundIo) {
+  GilBackend backend(2, fast());
+  std::atomic<bool> in_io{false}, other_ran{false};
+  std::thread a([&] {
+    Session<GilBackend> s(backend, 0);
+    backend.run(0, [&](GilUnit& u) {
+      u.io([&] {
+        in_io = true;
+        EXPECT_TRUE(eventually([&] { return other_ran.load(); }));
+      });
+    });
+  });
+  ASSERT_TRUE(eventually([&] { return in_io.load(); }));
+  {
+    Session<GilBackend> s(backend, 1);
+    backend.run(1, [&](GilUnit&) { other_ran = true; });
+  }
+  a.join();
+  EXPECT_EQ(backend.stats().io_releases, 1u);
+}
+
+TEST(Gil, EvalBreakerHandsOverMidUnit) {
+  GilBackend backend(2, fast());
+  std::atomic<bool> started{false}, other_ran{false};
+  std::thread a([&] {
+    Session<GilBackend> s(backend, 0);
+    backend.run(0, [&](GilUnit& u) {
+      started = true;
+      while (!other_ran.load()) u.check_eval_breaker();
+    });
+  });
+  ASSERT_TRUE(eventually([&] { return started.load(); }));
+  {
+    Session<GilBackend> s(backend, 1);
+    backend.run(1, [&](GilUnit&) { other_ran = true; });
+  }
+  a.join();
+  EXPECT_GE(backend.stats().drop_requests, 1u);
+}
+
+}  // namespace
+}  // namespace txray::sync::test

@@ -1,0 +1,60 @@
+// Opacity: with the invariant x + y == 0, a unit that could see x and y from
+// different states would divide by zero (x + y == -1), index out of bounds
+// (x + y != 0) or spin forever (while x != -y). Readers do all three
+// unguarded: a violation crashes, or ASan/UBSan report it.
+#include <atomic>
+#include <vector>
+
+#include "test_support.hpp"
+
+namespace txray::sync::test {
+namespace {
+
+template <class B>
+class OpacityTest : public ::testing::Test {};
+TYPED_TEST_SUITE(OpacityTest, ConsistentBackends, BackendName);
+
+TYPED_TEST(OpacityTest, ReadersNeverSeeABrokenInvariant) {
+  using B = TypeParam;
+  B backend(kThreads, test_options<B>());
+  typename B::template Cell<std::int64_t> x{0}, y{0};
+  std::vector<int> one(1, 7);  // heap, so ASan sees an out-of-bounds index
+  std::atomic<int> violations{0};
+  std::atomic<std::int64_t> sink{0};
+
+  run_rounds(backend, kThreads, 6, [&](std::size_t w, int r) {
+    Rng rng(w + 31 * static_cast<std::uint64_t>(r));
+    for (int i = 0; i < scaled(3000); ++i) {
+      if (w % 2 == 0) {
+        const std::int64_t d = static_cast<std::int64_t>(rng.below(100)) + 1;
+        backend.run(w, [&](typename B::Unit& tx) {
+          tx.update(x, y, [&](std::int64_t& a, std::int64_t& b) {
+            a += d;
+            b -= d;
+          });
+        });
+      } else {
+        const std::int64_t got = backend.run(w, [&](typename B::Unit& tx) {
+          const std::int64_t a = tx.read(x);
+          const std::int64_t b = tx.read(y);
+          const std::int64_t s = a + b;
+          std::int64_t acc = 1000 / (s + 1);   // s == -1: division by zero
+          acc += one[static_cast<std::size_t>(s)];  // s != 0: out of bounds
+          long spins = 0;
+          while (tx.read(x) != -tx.read(y)) {  // a zombie would spin here
+            if (++spins > 1'000'000) break;
+          }
+          if (spins) acc = -1;
+          return s == 0 ? acc : -1;
+        });
+        if (got != 1007) violations.fetch_add(1);
+        sink.fetch_add(got, std::memory_order_relaxed);
+      }
+    }
+  });
+  EXPECT_EQ(violations.load(), 0);
+  EXPECT_EQ(x.unsafe_load() + y.unsafe_load(), 0);
+}
+
+}  // namespace
+}  // namespace txray::sync::test
