@@ -7,8 +7,6 @@ namespace txray {
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
-
 /// Height of a ballistic bounce, as a fraction of its peak, `cycles` bounces
 /// after leaving the floor: a parabola per bounce, zero at every landing.
 double bounce_profile(double cycles) {

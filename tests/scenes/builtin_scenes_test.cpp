@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 
@@ -94,6 +96,19 @@ TEST(BuiltinScenes, ResolveFindsBuiltinsByName) {
 TEST(BuiltinScenes, ResolveLoadsAFilePath) {
   const std::filesystem::path file = kAssets / "cornell.json";
   EXPECT_TRUE(same_scene(resolve_scene(file.string()), builtin("cornell")));
+}
+
+// The example in the format's documentation must be a scene the loader takes.
+TEST(SceneFormatReadme, ExampleLoads) {
+  std::ifstream in(kAssets / "README.md");
+  const std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto start = readme.find("```json\n");
+  ASSERT_NE(start, std::string::npos);
+  const auto end = readme.find("```", start + 8);
+  ASSERT_NE(end, std::string::npos);
+  const SceneDescription s = parse_scene(readme.substr(start + 8, end - start - 8), "README.md");
+  EXPECT_EQ(s.name, "two-spheres");
+  EXPECT_EQ(s.initial.objects.size(), 3u);
 }
 
 TEST(SpheresScene, HasAboutFourHundredEightyObjects) {
