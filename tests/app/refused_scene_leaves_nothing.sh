@@ -6,10 +6,10 @@ scene=$dir/bad-scene.json; out=$dir/refused.png
 rm -f "$out" "$out.tmp"
 cat > "$scene" <<'JSON'
 {
-  "camera": {"position": [0, 0, 5], "look_at": [0, 0, 0], "up": [0, 1, 0], "vfov": 45},
-  "materials": {"grey": {"color": [0.5, 0.5, 0.5]}},
+  "camera": {"position": [0, 0, 5], "look_at": [0, 0, 0], "up": [0, 1, 0], "vfov_degrees": 45},
+  "materials": [{"name": "grey", "color": [0.5, 0.5, 0.5]}],
   "lights": [{"position": [0, 5, 5], "color": [1, 1, 1]}],
-  "objects": [{"type": "sphere", "center": [0, 0, 0], "radius": -1, "material": "grey"}]
+  "objects": [{"shape": "sphere", "material": "grey", "center": [0, 0, 0], "radius": -1}]
 }
 JSON
 "$txray" render --scene "$scene" --out "$out" 2>&1

@@ -15,7 +15,7 @@ TEST(Srgb, EndpointsClampAndMonotone) {
   EXPECT_EQ(encode_srgb8(1.0f), 255);
   EXPECT_EQ(encode_srgb8(-3.0f), 0);
   EXPECT_EQ(encode_srgb8(7.0f), 255);
-  EXPECT_EQ(encode_srgb8(0.214041f), 128);  // sRGB mid-grey
+  EXPECT_EQ(encode_srgb8(0.2158605f), 128);  // 128/255 in sRGB
   for (int i = 1; i <= 1000; ++i) EXPECT_LE(encode_srgb8((i - 1) / 1000.0f), encode_srgb8(i / 1000.0f));
 }
 
