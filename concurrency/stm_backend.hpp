@@ -16,8 +16,9 @@
 //   from one consistent snapshot (opacity), even in a unit that later aborts.
 // - Read-only fast path: a unit starts without a read set. Its first write
 //   turns it into an update unit: free if it has read nothing yet, else it
-//   restarts as an update unit ("upgrade"). A one-bit predictor per worker
-//   starts the next unit in the mode the last one needed.
+//   restarts as an update unit ("upgrade"; a C++ throw costs microseconds).
+//   A per-worker predictor starts units with a read set for a while after
+//   one wrote, so a worker running writers pays the upgrade once.
 // - commute_add is logged as a delta and applied to the current value at
 //   commit, under the cell's lock: concurrent counters do not conflict.
 // - Inevitable (I/O): one global token. Its holder waits until no commit is
@@ -150,7 +151,10 @@ struct alignas(kCacheLine) Descriptor {
   bool ro_mode = true;           // no read set is being kept
   bool ro_has_read = false;      // read something while in ro_mode
   bool inevitable = false;
-  bool predict_update = false;   // start the next unit with a read set
+  // Units left to start with a read set: a unit that writes sets it, each
+  // unit that does not counts it down. Mixed streams (a few read-only
+  // units among writers) then pay a logged read, not an upgrade restart.
+  std::uint8_t predict_update = 0;
   bool next_update = false;      // the retry must keep a read set
   bool next_inevitable = false;  // the retry must start inevitable
   Cause cause = Cause::validate_read;
@@ -227,6 +231,7 @@ class StmBackend {
   using Desc = stm_detail::Descriptor;
   using Cause = stm_detail::Cause;
   static constexpr std::size_t kNobody = std::numeric_limits<std::size_t>::max();
+  static constexpr std::uint8_t kPredictUnits = 16;
 
   [[noreturn]] static void abort(Desc& d, Cause c) {
     d.cause = c;
@@ -240,7 +245,7 @@ class StmBackend {
     d.redo.clear();
     d.ro_has_read = false;
     d.inevitable = false;
-    d.ro_mode = !(d.predict_update || d.next_update);
+    d.ro_mode = !(d.predict_update > 0 || d.next_update);
     if (retries >= options_.max_retries || d.next_inevitable) {
       if (retries >= options_.max_retries) d.stats.serial_fallbacks.add();
       become_inevitable(d);
@@ -573,7 +578,6 @@ class StmUnit {
 
   void upgrade(bool) {
     if (d_.ro_has_read) {
-      d_.predict_update = true;
       d_.next_update = true;
       StmBackend::abort(d_, stm_detail::Cause::upgrade);
     }
@@ -666,7 +670,10 @@ auto StmBackend::run(std::size_t worker, F&& fn) -> std::invoke_result_t<F&, Stm
     }
   }
   d.depth = 0;
-  d.predict_update = !d.writes.empty();
+  if (!d.writes.empty())
+    d.predict_update = kPredictUnits;
+  else if (d.predict_update > 0)
+    --d.predict_update;
   d.stats.units.add();
   count_retries(d, retries);
   d.hooks.fire_commit();

@@ -34,7 +34,10 @@ struct Bank {
     if (rng.below(8) == 0) {
       const std::int64_t total = backend.run(w, [&](typename B::Unit& tx) {
         std::int64_t sum = 0;
-        for (std::size_t i = 0; i < kAccounts; ++i) sum += tx.read(accounts[i]);
+        for (std::size_t i = 0; i < kAccounts; ++i) {
+          sum += tx.read(accounts[i]);
+          if (i == kAccounts / 2) interleave(rng.s, 4);
+        }
         return sum;
       });
       audits.fetch_add(1, std::memory_order_relaxed);
@@ -44,7 +47,10 @@ struct Bank {
     }
     const std::size_t from = rng.below(kAccounts), to = rng.below(kAccounts);
     const std::int64_t amount = static_cast<std::int64_t>(rng.below(50)) + 1;
-    backend.run(w, [&](typename B::Unit& tx) { transfer(tx, accounts[from], accounts[to], amount); });
+    backend.run(w, [&](typename B::Unit& tx) {
+      interleave(static_cast<std::uint64_t>(amount));
+      transfer(tx, accounts[from], accounts[to], amount);
+    });
   }
 };
 

@@ -21,7 +21,10 @@ void count(Inc inc, int per_round) {
   typename B::template Cell<double> fcounter{0.0};
   run_rounds(backend, kThreads, kRounds, [&](std::size_t w, int) {
     for (int i = 0; i < per_round; ++i)
-      backend.run(w, [&](typename B::Unit& tx) { inc(tx, counter, fcounter); });
+      backend.run(w, [&](typename B::Unit& tx) {
+        interleave(static_cast<std::uint64_t>(i), 32);
+        inc(tx, counter, fcounter);
+      });
   });
   const auto expected = static_cast<std::uint64_t>(kThreads) * kRounds * per_round;
   EXPECT_EQ(counter.unsafe_load(), expected);

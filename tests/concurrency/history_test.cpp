@@ -78,7 +78,10 @@ TYPED_TEST(HistoryTest, EveryHistoryIsSerializable) {
       HistoryUnit log;
       backend.run(w, [&](typename B::Unit& tx) {
         log = HistoryUnit{};  // a retried attempt starts a fresh log
-        for (int k = 0; k < 4; ++k) log.reads.push_back({pick[k], tx.read(cells[pick[k]])});
+        for (int k = 0; k < 4; ++k) {
+          log.reads.push_back({pick[k], tx.read(cells[pick[k]])});
+          if (k == 1) interleave(static_cast<std::uint64_t>(i), 8);
+        }
         for (int k = 0; k < nwrites; ++k) {
           const std::uint64_t v = (static_cast<std::uint64_t>(w + 1) << 48) |
                                   (static_cast<std::uint64_t>(r) << 32) | ++serial;

@@ -36,6 +36,7 @@ TYPED_TEST(OpacityTest, ReadersNeverSeeABrokenInvariant) {
       } else {
         const std::int64_t got = backend.run(w, [&](typename B::Unit& tx) {
           const std::int64_t a = tx.read(x);
+          interleave(static_cast<std::uint64_t>(i), 4);  // let a writer commit between the reads
           const std::int64_t b = tx.read(y);
           const std::int64_t s = a + b;
           std::int64_t acc = 1000 / (s + 1);   // s == -1: division by zero

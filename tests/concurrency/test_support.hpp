@@ -82,6 +82,13 @@ void run_rounds(B& backend, std::size_t threads, int rounds, F&& body) {
   }
 }
 
+// On two cores a unit is rarely preempted between its reads and its
+// commit, so conflicts would be rare; yielding inside some units makes
+// other workers run right there, where conflicts and zombies live.
+inline void interleave(std::uint64_t i, std::uint64_t every = 16) {
+  if (i % every == 0) std::this_thread::yield();
+}
+
 // Deterministic per-thread generator (tests must not depend on the seed,
 // only on invariants).
 struct Rng {

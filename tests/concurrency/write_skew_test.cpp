@@ -32,7 +32,9 @@ TYPED_TEST(WriteSkewTest, ConstraintOverTwoCellsHolds) {
       for (std::size_t k = 0; k < kPairs; ++k) {
         const std::size_t p = (k * 7 + w * 13) % kPairs;  // threads meet on pairs
         backend.run(w, [&](typename B::Unit& tx) {
-          const int sum = tx.read(a[p]) + tx.read(b[p]);
+          const int first = tx.read(a[p]);
+          interleave(k, 4);
+          const int sum = first + tx.read(b[p]);
           if (sum > 1) violations.fetch_add(1);
           if (sum < 1) {
             auto& mine = (w % 2 == 0) ? a[p] : b[p];
