@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <initializer_list>
 #include <limits>
 #include <system_error>
 
@@ -493,6 +494,103 @@ std::string to_markdown(const BenchReport& report) {
     out += "\n" + md_cell(summary) + "; each profile at the most threads it was run with.\n";
   }
   return out;
+}
+
+namespace {
+
+// The validator mirrors docs/report-schema.md table by table; a field added
+// there is added here, and the test that validates to_json's output keeps
+// the two writers of the contract honest.
+enum class Kind { string, integer, number_or_null, object, array };
+
+const char* kind_name(Kind kind) {
+  switch (kind) {
+    case Kind::string: return "a string";
+    case Kind::integer: return "an integer";
+    case Kind::number_or_null: return "a number or null";
+    case Kind::object: return "an object";
+    case Kind::array: return "an array";
+  }
+  return "?";
+}
+
+bool has_kind(const nlohmann::json& value, Kind kind) {
+  switch (kind) {
+    case Kind::string: return value.is_string();
+    case Kind::integer: return value.is_number_integer();
+    case Kind::number_or_null: return value.is_number() || value.is_null();
+    case Kind::object: return value.is_object();
+    case Kind::array: return value.is_array();
+  }
+  return false;
+}
+
+struct Field {
+  const char* key;
+  Kind kind;
+};
+
+std::string check_fields(const nlohmann::json& object, const std::string& where, std::initializer_list<Field> fields) {
+  if (!object.is_object()) return where + ": expected an object";
+  for (const Field& f : fields) {
+    const std::string path = where + "/" + f.key;
+    if (!object.contains(f.key)) return path + ": missing";
+    if (!has_kind(object.at(f.key), f.kind)) return path + ": expected " + kind_name(f.kind);
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string validate_report_json(const std::string& json_text) {
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(json_text);
+  } catch (const nlohmann::json::parse_error& e) {
+    return std::string("not JSON: ") + e.what();
+  }
+  std::string problem = check_fields(doc, "", {{"schema", Kind::string}, {"schema_version", Kind::integer},
+                                               {"machine", Kind::object}, {"config", Kind::object},
+                                               {"runs", Kind::array}, {"seed", Kind::array}});
+  if (!problem.empty()) return problem;
+  if (doc["schema"] != "txray-bench") return "/schema: expected \"txray-bench\"";
+  if (doc["schema_version"] != BenchReport::kSchemaVersion)
+    return "/schema_version: " + doc["schema_version"].dump() + ", this reader knows version " +
+           std::to_string(BenchReport::kSchemaVersion);
+  problem = check_fields(doc["machine"], "/machine",
+                         {{"cpu", Kind::string}, {"cores", Kind::integer}, {"os", Kind::string},
+                          {"compiler", Kind::string}, {"build", Kind::string}, {"txray_version", Kind::string},
+                          {"date", Kind::string}});
+  if (!problem.empty()) return problem;
+  problem = check_fields(doc["config"], "/config",
+                         {{"scene", Kind::string}, {"width", Kind::integer}, {"height", Kind::integer},
+                          {"frames", Kind::integer}, {"warmup", Kind::integer}, {"duration", Kind::number_or_null},
+                          {"unit_rays", Kind::integer}, {"tile", Kind::integer}, {"animate", Kind::string},
+                          {"counters", Kind::string}, {"log_every", Kind::integer}});
+  if (!problem.empty()) return problem;
+  for (std::size_t i = 0; i < doc["runs"].size(); ++i) {
+    const std::string where = "/runs/" + std::to_string(i);
+    const nlohmann::json& run = doc["runs"][i];
+    problem = check_fields(run, where,
+                           {{"profile", Kind::string}, {"engine", Kind::string}, {"backend", Kind::string},
+                            {"threads", Kind::integer}, {"frames", Kind::integer}, {"seconds", Kind::number_or_null},
+                            {"fps", Kind::number_or_null}, {"frame_ms_median", Kind::number_or_null},
+                            {"frame_ms_p90", Kind::number_or_null}, {"mrays_per_second", Kind::number_or_null},
+                            {"speedup_vs_1_thread", Kind::number_or_null}, {"stats", Kind::array}});
+    if (!problem.empty()) return problem;
+    if (run["threads"].get<long long>() < 1) return where + "/threads: must be at least 1";
+    for (std::size_t j = 0; j < run["stats"].size(); ++j) {
+      problem = check_fields(run["stats"][j], where + "/stats/" + std::to_string(j),
+                             {{"name", Kind::string}, {"value", Kind::number_or_null}, {"unit", Kind::string}});
+      if (!problem.empty()) return problem;
+    }
+  }
+  for (std::size_t i = 0; i < doc["seed"].size(); ++i) {
+    problem = check_fields(doc["seed"][i], "/seed/" + std::to_string(i),
+                           {{"profile", Kind::string}, {"fps", Kind::number_or_null}});
+    if (!problem.empty()) return problem;
+  }
+  return {};
 }
 
 std::string write_text_file(const std::filesystem::path& path, const std::string& text) {

@@ -128,6 +128,13 @@ struct SeedComparison {
 /// Empty rows when report.seed is empty.
 [[nodiscard]] SeedComparison compare_with_seed(const BenchReport& report);
 
+/// Checks a JSON text against the schema in docs/report-schema.md (this
+/// library's kSchemaVersion): required keys, their types, null only where
+/// the schema allows it. Returns "" when it conforms, else the first problem
+/// with its JSON pointer ("/runs/2/fps: expected a number or null").
+/// Unknown keys are allowed: later minor additions must not break readers.
+[[nodiscard]] std::string validate_report_json(const std::string& json_text);
+
 /// The "why" text: up to `max_items` of a run's statistics, most telling
 /// first. Figures that share a name before a parenthesised cause ("aborts/s
 /// (validate)", "aborts/s (write)") are summed and the biggest cause's share

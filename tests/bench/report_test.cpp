@@ -137,6 +137,29 @@ TEST(ReportJson, EmptyReportIsStillValid) {
   EXPECT_TRUE(doc.at("seed").is_array());
 }
 
+TEST(ReportJson, OutputValidatesAgainstTheDocumentedSchema) {
+  EXPECT_EQ(validate_report_json(to_json(sample_report())), "");
+  EXPECT_EQ(validate_report_json(to_json(BenchReport{})), "");
+  BenchReport odd = sample_report();
+  odd.runs[0].fps = kNaN;  // null is allowed for measured figures
+  EXPECT_EQ(validate_report_json(to_json(odd)), "");
+}
+
+TEST(ReportJson, ValidatorNamesTheFirstProblem) {
+  auto with = [](auto&& edit) {
+    nlohmann::json doc = nlohmann::json::parse(to_json(sample_report()));
+    edit(doc);
+    return validate_report_json(doc.dump());
+  };
+  EXPECT_EQ(with([](nlohmann::json& d) { d["schema_version"] = 2; }).rfind("/schema_version", 0), 0u);
+  EXPECT_EQ(with([](nlohmann::json& d) { d.erase("machine"); }), "/machine: missing");
+  EXPECT_EQ(with([](nlohmann::json& d) { d["runs"][2]["fps"] = "36"; }), "/runs/2/fps: expected a number or null");
+  EXPECT_EQ(with([](nlohmann::json& d) { d["runs"][3]["stats"][1].erase("unit"); }), "/runs/3/stats/1/unit: missing");
+  EXPECT_EQ(with([](nlohmann::json& d) { d["config"]["width"] = 1.5; }), "/config/width: expected an integer");
+  EXPECT_EQ(with([](nlohmann::json& d) { d["runs"][0]["threads"] = 0; }), "/runs/0/threads: must be at least 1");
+  EXPECT_EQ(validate_report_json("{").rfind("not JSON", 0), 0u);
+}
+
 TEST(ReportCsv, OneRowPerRunAndEqualColumnCounts) {
   const BenchReport report = sample_report();
   const auto rows = parse_csv(to_csv(report));
