@@ -56,6 +56,9 @@ inline constexpr std::size_t kMaxSceneObjects = 100000;
 inline constexpr std::size_t kMaxSceneMaterials = 4096;
 inline constexpr std::size_t kMaxSceneLights = 64;
 inline constexpr int kMaxImageDimension = 16384;
+/// Every number in a scene file lies within ±this: float keeps 1/16 of a unit
+/// of precision out there, and squares of lengths (sphere tests) stay finite.
+inline constexpr double kMaxSceneMagnitude = 1e6;
 /// Bounces after the primary hit; the kernel recurses once per bounce.
 inline constexpr int kMaxSceneDepth = 32;
 

@@ -28,6 +28,7 @@ Vec3 moved_center(const Motion& motion, Vec3 center, double seconds) {
       // Work in double and add only the displacement, so that time 0 gives
       // the centre back exactly (cos 0 = 1, sin 0 = 0: displacement 0).
       const double angle = static_cast<double>(motion.speed) * seconds;
+      if (!std::isfinite(angle)) return center;
       const double dx = static_cast<double>(center.x) - motion.pivot.x;
       const double dz = static_cast<double>(center.z) - motion.pivot.z;
       const double c = std::cos(angle);
@@ -38,6 +39,7 @@ Vec3 moved_center(const Motion& motion, Vec3 center, double seconds) {
     }
     case Motion::Kind::bounce: {
       const double cycles = static_cast<double>(motion.speed) * seconds + motion.phase;
+      if (!std::isfinite(cycles)) return center;
       const double lift = motion.height * (bounce_profile(cycles) - bounce_profile(motion.phase));
       return {center.x, center.y + static_cast<float>(lift), center.z};
     }

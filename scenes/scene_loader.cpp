@@ -11,7 +11,6 @@
 #include <fstream>
 #include <functional>
 #include <initializer_list>
-#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -326,14 +325,14 @@ class Reader {
     return n.value->get<std::string>();
   }
 
-  /// A finite number that a float can hold.
+  /// A finite number within the scene range (which a float holds).
   [[nodiscard]] float number(const Node& n) const {
     if (!n.value->is_number()) fail_at(n, "expected a number, got " + type_name(*n.value));
     const double d = n.value->get<double>();
     // JSON has no NaN or infinity, but a literal like 1e999 overflows to one.
     if (!std::isfinite(d)) fail_at(n, "number is not finite");
-    if (std::fabs(d) > static_cast<double>(std::numeric_limits<float>::max())) {
-      fail_at(n, "number " + format_number(d) + " is out of range for a 32-bit float");
+    if (std::fabs(d) > kMaxSceneMagnitude) {
+      fail_at(n, "number " + format_number(d) + " is out of range (scene numbers lie within -1e6..1e6)");
     }
     return static_cast<float>(d);
   }

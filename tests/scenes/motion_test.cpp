@@ -92,5 +92,12 @@ TEST(Motion, TimeZeroIsExactForAwkwardCoordinates) {
   EXPECT_EQ(moved_center(bounce(0.7f, 3.0f, 0.123f), c, 0.0), c);
 }
 
+TEST(Motion, TimesTooLargeToUseStayAtTimeZero) {
+  // speed * t overflows to infinity; a NaN position would poison the BVH.
+  const Vec3 c(1.0f, 2.0f, 3.0f);
+  EXPECT_EQ(moved_center(orbit(Vec3(0.0f), 1e6f), c, 1e308), c);
+  EXPECT_EQ(moved_center(bounce(1.0f, 1e6f, 0.0f), c, 1e308), c);
+}
+
 }  // namespace
 }  // namespace txray

@@ -311,10 +311,12 @@ TEST(SceneLoaderRefuses, InfiniteNumber) {
   EXPECT_EQ(refusal(text), "bad.json: line 1, column 58: number overflow parsing '1e999'");
 }
 
-TEST(SceneLoaderRefuses, NumberBeyondFloatRange) {
+TEST(SceneLoaderRefuses, NumberBeyondTheSceneRange) {
   Json j = minimal();
-  j["lights"][0]["position"] = {0, 1e39, 0};
-  EXPECT_EQ(refused(j), "bad.json: /lights/0/position/1: number 1e+39 is out of range for a 32-bit float");
+  j["lights"][0]["position"] = {0, 1e39, 0};  // beyond float, too
+  EXPECT_EQ(refused(j), "bad.json: /lights/0/position/1: number 1e+39 is out of range (scene numbers lie within -1e6..1e6)");
+  j["lights"][0]["position"] = {0, 0, -2e6};
+  EXPECT_EQ(refused(j), "bad.json: /lights/0/position/2: number -2e+06 is out of range (scene numbers lie within -1e6..1e6)");
 }
 
 TEST(SceneLoaderRefuses, NegativeColour) {
