@@ -109,7 +109,7 @@ class FineUnit {
       c.data_.load_words(buf);
       // Orders the payload loads before the re-check (the seqlock reader's
       // half of the fence pairing with the writer's release fence).
-      std::atomic_thread_fence(std::memory_order_acquire);
+      payload_load_fence();
       if (c.seq_.load(std::memory_order_relaxed) == s1) return AtomicWords<T>::from_words(buf);
     }
     return read_slow(c);
@@ -196,7 +196,7 @@ class FineUnit {
         continue;
       }
       c.data_.load_words(buf);
-      std::atomic_thread_fence(std::memory_order_acquire);
+      payload_load_fence();
       if (c.seq_.load(std::memory_order_relaxed) == s1) break;
     }
     stats().wait_ns.add(now_ns() - t0);
@@ -210,7 +210,7 @@ class FineUnit {
                                                 std::memory_order_relaxed)) {
       // Payload stores that follow must not become visible before the odd
       // sequence: a reader that sees them then sees the sequence changed.
-      std::atomic_thread_fence(std::memory_order_release);
+      payload_store_fence();
       return s;
     }
     return lock_slow(seq);
@@ -226,7 +226,7 @@ class FineUnit {
         break;
       cpu_relax();
     }
-    std::atomic_thread_fence(std::memory_order_release);
+    payload_store_fence();
     stats().wait_ns.add(now_ns() - t0);
     return s;
   }

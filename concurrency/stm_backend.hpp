@@ -372,7 +372,7 @@ class StmBackend {
       }
     }
     // Payload stores below must not be seen before the lock words above.
-    std::atomic_thread_fence(std::memory_order_release);
+    payload_store_fence();
     const std::uint64_t wv = clock_.fetch_add(2, std::memory_order_acq_rel) + 2;
     if (wv < d.rv) {
       std::fputs("txray: STM global clock wrapped around\n", stderr);
@@ -388,11 +388,11 @@ class StmBackend {
     for (auto& e : d.writes) {
       const std::uint64_t* src = &d.redo[e.offset];
       if (e.add) {
-        for (std::uint32_t k = 0; k < e.nwords; ++k) tmp[k] = e.words[k].load(std::memory_order_relaxed);
+        for (std::uint32_t k = 0; k < e.nwords; ++k) tmp[k] = e.words[k].load(kPayloadLoad);
         e.add(tmp, src);
         src = tmp;
       }
-      for (std::uint32_t k = 0; k < e.nwords; ++k) e.words[k].store(src[k], std::memory_order_relaxed);
+      for (std::uint32_t k = 0; k < e.nwords; ++k) e.words[k].store(src[k], kPayloadStore);
       e.lock->store(wv, std::memory_order_release);
     }
     if (d.inevitable)
@@ -600,7 +600,7 @@ class StmUnit {
         StmBackend::abort(d_, stm_detail::Cause::locked_on_read);
       }
       c.data_.load_words(buf);
-      std::atomic_thread_fence(std::memory_order_acquire);
+      payload_load_fence();
       if (c.lock_.load(std::memory_order_relaxed) != v1) continue;  // changed mid-copy
       if (v1 > d_.rv) {
         b_.extend(d_);
