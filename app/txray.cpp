@@ -4,15 +4,20 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "app/command_line.h"
+#include "app/commands.h"
+#include "bench/harness/rig.h"
 #include "renderer/render.h"
 #include "scenes/scene.h"
 
 namespace {
 
+namespace bench = txray::bench;
 using txray::cli::CommandLine;
 using txray::cli::UsageError;
 
@@ -21,6 +26,7 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  render   render a scene to PNG and print frame time and Mrays/s\n"
+    "  bench    measure FPS for profiles x threads and explain the figures\n"
     "  info     version, cores, build, scenes\n"
     "\n"
     "`txray <command> --help` describes a command's options.\n";
@@ -38,7 +44,11 @@ constexpr const char* kRenderUsage =
     "  --fps F             animation frame rate for --frames (default 30)\n"
     "  --sequence          with --frames: write every frame, FILE-0000.png, FILE-0001.png, ...\n"
     "                      (default: only the last frame is written, to FILE.png)\n"
-    "  --tile-order O      row-major | reversed | shuffled (the image must not change)\n";
+    "  --tile-order O      row-major | reversed | shuffled (the image must not change)\n"
+    "  --profile P         render through a profile's backend (pypy, pypy-stm, native-fine,\n"
+    "                      ideal); frames after the first advance by the animator, 1/--fps\n"
+    "                      seconds each, between frames\n"
+    "  --engine E --backend B   the same for an unnamed point (engine native)\n";
 
 std::filesystem::path sequence_path(const std::filesystem::path& out, int frame) {
   char suffix[16];
@@ -64,7 +74,23 @@ int render_command(int argc, char** argv) {
   const bool sequence = args.flag("sequence");
   const auto order_name = args.value("tile-order").value_or("row-major");
   const auto size_flag = args.value("size");
+  const auto profile_name = args.value("profile");
+  const auto engine_flag = args.value("engine");
+  const auto backend_flag = args.value("backend");
   args.finish();
+  std::optional<bench::Profile> profile;
+  if (profile_name) {
+    if (engine_flag || backend_flag) throw UsageError("--profile and --engine/--backend exclude each other");
+    profile = bench::find_profile(*profile_name);
+    if (!profile) throw UsageError("--profile '" + *profile_name + "': unknown (pypy, pypy-stm, native-fine, ideal)");
+  } else if (engine_flag || backend_flag) {
+    const auto e = bench::parse_engine(engine_flag.value_or("native"));
+    if (!e) throw UsageError("--engine '" + *engine_flag + "': expected native");
+    if (!backend_flag) throw UsageError("--engine needs --backend (gil, fine, stm or snapshot)");
+    const auto b = bench::parse_backend(*backend_flag);
+    if (!b) throw UsageError("--backend '" + *backend_flag + "': expected gil, fine, stm or snapshot");
+    profile = bench::profile_for(*e, *b);
+  }
   if (!scene_name) throw UsageError("--scene is required (a built-in name or a scene file)");
   if (!out) throw UsageError("--out is required (the PNG to write)");
   txray::TileOrder order;
@@ -92,13 +118,32 @@ int render_command(int argc, char** argv) {
   txray::TileScheduler scheduler(threads);
   const int tile = tile_flag > 0 ? tile_flag : txray::default_tile_size(width, height, scheduler.threads());
   txray::Film film(width, height);
+  // Through a backend: the rig holds the scene (as it is at --time) in the
+  // backend's cells; the animator moves it between frames.
+  std::unique_ptr<txray::Choreography> choreography;
+  std::unique_ptr<bench::Rig> rig;
+  const txray::TileGrid grid(width, height, tile);
+  if (profile) {
+    txray::SceneDescription at_time = scene;
+    at_time.initial = scene.at(time);
+    choreography = std::make_unique<txray::Choreography>(at_time);
+    bench::RigOptions rig_options;
+    rig_options.backend = profile->backend;
+    rig_options.threads = scheduler.threads();
+    rig = std::make_unique<bench::Rig>(*choreography, rig_options);
+  }
   std::vector<double> frame_seconds;
   std::uint64_t total_rays = 0;
   double total_seconds = 0.0;
   for (int k = 0; k < frames; ++k) {
-    const double t = time + k / fps;
-    const txray::SceneState state = scene.at(t);
-    const txray::FrameStats stats = txray::render_frame(state, film, scheduler, {tile, order});
+    txray::FrameStats stats;
+    if (rig) {
+      if (k > 0) rig->animate_between(static_cast<float>(1.0 / fps));
+      rig->end_frame();
+      stats = rig->render_frame(film, scheduler, grid, order, {});
+    } else {
+      stats = txray::render_frame(scene.at(time + k / fps), film, scheduler, {tile, order});
+    }
     frame_seconds.push_back(stats.seconds);
     total_rays += stats.rays;
     total_seconds += stats.seconds;
@@ -112,8 +157,8 @@ int render_command(int argc, char** argv) {
   }
   std::sort(frame_seconds.begin(), frame_seconds.end());
   const double median = frame_seconds[frame_seconds.size() / 2];
-  std::printf("%s %dx%d, %d thread%s, tile %d, %d frame%s: frame time %.1f ms (median), %.2f Mrays/s, %.2f M rays/frame\n",
-              scene.name.c_str(), width, height, scheduler.threads(), scheduler.threads() == 1 ? "" : "s", tile, frames,
+  std::printf("%s %dx%d, %s, %d thread%s, tile %d, %d frame%s: frame time %.1f ms (median), %.2f Mrays/s, %.2f M rays/frame\n",
+              scene.name.c_str(), width, height, profile ? ("profile " + profile->name).c_str() : "plain reads", scheduler.threads(), scheduler.threads() == 1 ? "" : "s", tile, frames,
               frames == 1 ? "" : "s", median * 1e3, static_cast<double>(total_rays) / total_seconds * 1e-6,
               static_cast<double>(total_rays) / frames * 1e-6);
   std::printf("wrote %s\n", sequence ? sequence_path(out_path, 0).string().append(" ...").c_str() : out_path.c_str());
@@ -147,6 +192,7 @@ int main(int argc, char** argv) {
   try {
     if (command == "render") return render_command(argc - 2, argv + 2);
     if (command == "info") return info_command(argc - 2, argv + 2);
+    if (command == "bench") return txray::bench_command(argc - 2, argv + 2);
     std::cerr << "txray: unknown command '" << command << "' (try txray --help)\n";
     return 2;
   } catch (const UsageError& e) {

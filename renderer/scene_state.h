@@ -24,6 +24,9 @@ struct Object {
   float radius = 1.0f;         ///< sphere only
   Vec3 half_size{0.0f};        ///< box only: half extents along x, y, z (axis-aligned)
   Vec3 normal{0.0f, 1.0f, 0.0f};  ///< plane only: unit normal
+  /// Written and read by the animator (scenes/animator.h) only; kept in the
+  /// object so that a collision updates two objects, two cells, at once.
+  Vec3 velocity{0.0f};
 };
 
 /// Whitted-style surface description. Weights are linear and need not sum to 1.

@@ -3,8 +3,10 @@
 /// oneTBB arena of a chosen size. Every pixel is computed independently,
 /// so neither the thread count, the tile size nor the order in which tiles
 /// are handed out changes a single byte of the image.
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <oneapi/tbb/blocked_range.h>
@@ -54,6 +56,30 @@ class TileScheduler {
           [&](const oneapi::tbb::blocked_range<int>& range) {
             const int worker = oneapi::tbb::this_task_arena::current_thread_index();
             for (int k = range.begin(); k != range.end(); ++k) f(grid.tile(sequence[static_cast<std::size_t>(k)]), worker);
+          },
+          oneapi::tbb::simple_partitioner());
+    });
+  }
+
+  /// Runs body(worker, next_tile) once on each thread of the arena, where
+  /// next_tile() returns the next unclaimed tile (std::optional<Tile>) until
+  /// none is left. Like the worker threads of the Python benchmarks pulling
+  /// from a queue: a worker runs many units in a row, which is what lets a
+  /// GIL holder keep the lock between units (see concurrency/gil_backend.hpp).
+  template <class F>
+  void for_each_worker(const TileGrid& grid, TileOrder order, F&& body) {
+    const std::vector<int>& sequence = order_for(grid.count(), order);
+    std::atomic<int> next{0};
+    auto next_tile = [&]() -> std::optional<Tile> {
+      const int k = next.fetch_add(1, std::memory_order_relaxed);
+      if (k >= grid.count()) return std::nullopt;
+      return grid.tile(sequence[static_cast<std::size_t>(k)]);
+    };
+    arena_.execute([&] {
+      oneapi::tbb::parallel_for(
+          oneapi::tbb::blocked_range<int>(0, threads_, 1),
+          [&](const oneapi::tbb::blocked_range<int>&) {
+            body(oneapi::tbb::this_task_arena::current_thread_index(), next_tile);
           },
           oneapi::tbb::simple_partitioner());
     });

@@ -1,0 +1,288 @@
+// `txray bench`: parses the knobs, runs the FPS harness, prints the table
+// and writes the reports. Everything measured is measured in bench/.
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <sys/utsname.h>
+#include <vector>
+
+#include "app/commands.h"
+#include "app/command_line.h"
+#include "bench/harness/fps_harness.h"
+#include "bench/harness/report.h"
+#include "renderer/tile_scheduler.h"
+
+namespace txray {
+namespace {
+
+using bench::BackendKind;
+using bench::Profile;
+using cli::CommandLine;
+using cli::UsageError;
+
+constexpr const char* kBenchUsage =
+    "usage: txray bench [options]\n"
+    "\n"
+    "Measures frames per second for points of the matrix (profiles) at several\n"
+    "thread counts and explains each figure with the backend's statistics.\n"
+    "\n"
+    "what to measure\n"
+    "  --preset P          ci (small, under 2 minutes) | reproduce (the talk: stmbench\n"
+    "                      256x256, one unit per pixel); other options override it\n"
+    "  --profiles A,B,...  pypy, pypy-stm, native-fine, ideal (default: all)\n"
+    "  --engine E --backend B   one point instead: engine native; backend gil|fine|stm|snapshot\n"
+    "  --threads N,M,...   render threads (default: 1 and every core)\n"
+    "  --scene NAME|FILE   (default spheres)     --size WxH (default 640x360)\n"
+    "  --frames K          measured frames per run (default 10)\n"
+    "  --warmup W          unmeasured frames first (default 2)\n"
+    "  --duration S        measure for S seconds instead of K frames\n"
+    "workload knobs\n"
+    "  --tile S            tile edge in pixels (default 16)\n"
+    "  --unit-rays N       primary rays (pixels) per unit of work (default: one tile)\n"
+    "  --animate MODE      between (animator only between frames: deterministic; default)\n"
+    "                      or HZ: an animator thread making HZ updates per second meanwhile\n"
+    "  --counters MODE     sharded (per worker; default) | shared (one counter every unit\n"
+    "                      reads and writes: the naive program) | commute (commute_add)\n"
+    "  --log-every N       every Nth unit of a worker writes a log line (I/O in the unit)\n"
+    "  --log-file PATH     where those lines go (default: txray-units.log in the temp dir)\n"
+    "  --switch-interval MS   GIL switch interval (default 5, like sys.setswitchinterval)\n"
+    "  --stm-max-retries K    aborts before an STM unit runs serial-irrevocable (default 32)\n"
+    "output\n"
+    "  --json FILE  --csv FILE  --markdown FILE\n"
+    "  --chart FILE.png          FPS by profile and thread count\n"
+    "  --speedup-chart FILE.png  speedup against threads\n"
+    "  --no-progress             no progress bar on stderr\n"
+    "\n"
+    "Ctrl-C stops at the next frame boundary and writes what finished.\n";
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_interrupt(int) { g_stop.store(true); }
+
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> parts;
+  std::string part;
+  std::istringstream in(text);
+  while (std::getline(in, part, ',')) parts.push_back(part);
+  if (!text.empty() && text.back() == ',') parts.emplace_back();
+  return parts;
+}
+
+std::vector<int> parse_threads(const std::string& text) {
+  std::vector<int> threads;
+  for (const std::string& part : split_commas(text)) {
+    std::string opt = "--threads=" + part;
+    char* one[] = {opt.data()};
+    CommandLine single({one, 1}, {});
+    const int n = single.integer("threads", -1, 1, 256);
+    if (part.empty() || n < 1) throw UsageError("--threads '" + text + "': expected a list like 1,2,4");
+    threads.push_back(n);
+  }
+  if (threads.empty()) throw UsageError("--threads '" + text + "': expected a list like 1,2,4");
+  return threads;
+}
+
+std::string read_first_line_with(const char* path, const std::string& key) {
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(key, 0) == 0) return line.substr(line.find_first_of(":=") + 1);
+  return {};
+}
+
+std::string trim(std::string s) {
+  const auto b = s.find_first_not_of(" \t\""), e = s.find_last_not_of(" \t\"");
+  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+bench::MachineInfo machine_info() {
+  bench::MachineInfo m;
+  m.cpu = trim(read_first_line_with("/proc/cpuinfo", "model name"));
+  m.cores = hardware_threads();
+  m.os = trim(read_first_line_with("/etc/os-release", "PRETTY_NAME"));
+  utsname u{};
+  if (uname(&u) == 0) m.os += std::string(m.os.empty() ? "" : ", ") + u.sysname + " " + u.release;
+  m.compiler = TXRAY_COMPILER;
+  m.build = std::string(TXRAY_BUILD_TYPE) + ", " + TXRAY_CXX_FLAGS;
+  m.txray_version = TXRAY_VERSION;
+  char date[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  m.date = date;
+  return m;
+}
+
+void draw_progress(const bench::Progress& p) {
+  constexpr int kWidth = 24;
+  const double fraction = p.frames > 0 ? static_cast<double>(p.frame) / p.frames : 0.0;
+  const int filled = static_cast<int>(fraction * kWidth);
+  std::string bar(static_cast<std::size_t>(filled), '#');
+  bar.resize(kWidth, '.');
+  std::fprintf(stderr, "\r[%d/%d] %-12s %2d thread%s  %s frame %d%s%s  ", p.run, p.runs, p.profile.c_str(),
+               p.threads, p.threads == 1 ? " " : "s", bar.c_str(), p.frame,
+               p.frames > 0 ? ("/" + std::to_string(p.frames)).c_str() : "", p.warming_up ? " (warm-up)" : "          ");
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+int bench_command(int argc, char** argv) {
+  CommandLine args({argv, static_cast<std::size_t>(argc)}, {"help", "no-progress"});
+  if (args.flag("help")) {
+    std::cout << kBenchUsage;
+    return 0;
+  }
+  bench::HarnessOptions o;
+  std::string scene_name = "spheres";
+  std::pair<int, int> size{640, 360};
+  std::vector<Profile> profiles = bench::named_profiles();
+  std::vector<int> threads = {1};
+  if (hardware_threads() > 1) threads.push_back(hardware_threads());
+
+  const auto preset = args.value("preset");
+  if (preset == "ci") {
+    size = {320, 180};
+    o.frames = 4;
+    o.warmup = 1;
+    threads = {1, 2};
+  } else if (preset == "reproduce") {
+    scene_name = "stmbench";
+    size = {256, 256};
+    o.unit_pixels = 1;
+    profiles = {*bench::find_profile("pypy"), *bench::find_profile("pypy-stm")};
+    o.frames = 8;
+  } else if (preset) {
+    throw UsageError("--preset '" + *preset + "': expected ci or reproduce");
+  }
+
+  if (const auto list = args.value("profiles")) {
+    profiles.clear();
+    for (const std::string& name : split_commas(*list)) {
+      const auto p = bench::find_profile(name);
+      if (!p) {
+        std::string known;
+        for (const Profile& q : bench::named_profiles()) known += (known.empty() ? "" : ", ") + q.name;
+        throw UsageError("--profiles: unknown profile '" + name + "' (known: " + known + ")");
+      }
+      profiles.push_back(*p);
+    }
+  }
+  const auto engine = args.value("engine");
+  const auto backend = args.value("backend");
+  if (engine || backend) {
+    if (args.value("profiles")) throw UsageError("--profiles and --engine/--backend exclude each other");
+    const auto e = bench::parse_engine(engine.value_or("native"));
+    if (!e) throw UsageError("--engine '" + *engine + "': expected native");
+    if (!backend) throw UsageError("--engine needs --backend (gil, fine, stm or snapshot)");
+    const auto b = bench::parse_backend(*backend);
+    if (!b) throw UsageError("--backend '" + *backend + "': expected gil, fine, stm or snapshot");
+    profiles = {bench::profile_for(*e, *b)};
+  }
+  if (const auto t = args.value("threads")) threads = parse_threads(*t);
+  scene_name = args.value("scene").value_or(scene_name);
+  size = args.size("size", size, kMaxImageDimension);
+  o.frames = args.integer("frames", o.frames, 1, 1000000);
+  o.warmup = args.integer("warmup", o.warmup, 0, 1000000);
+  o.duration = args.number("duration", 0.0, 0.0, 86400.0);
+  o.tile = args.integer("tile", o.tile, 1, 4096);
+  o.unit_pixels = args.integer("unit-rays", o.unit_pixels, 1, 1 << 24);
+  const std::string animate = args.value("animate").value_or("between");
+  if (animate != "between") {
+    std::string opt = "--animate=" + animate;
+    char* one[] = {opt.data()};
+    CommandLine single({one, 1}, {});
+    try {
+      o.animate_hz = single.number("animate", 0.0, 0.001, 100000.0);
+    } catch (const UsageError&) {
+      throw UsageError("--animate '" + animate + "': expected between or updates per second (e.g. 60)");
+    }
+  }
+  const std::string counters = args.value("counters").value_or("sharded");
+  if (counters == "sharded") o.counters = CounterMode::sharded;
+  else if (counters == "shared") o.counters = CounterMode::shared;
+  else if (counters == "commute") o.counters = CounterMode::commute;
+  else throw UsageError("--counters '" + counters + "': expected sharded, shared or commute");
+  o.log_every = args.integer("log-every", 0, 0, 1 << 30);
+  const std::string log_path =
+      args.value("log-file").value_or((std::filesystem::temp_directory_path() / "txray-units.log").string());
+  o.switch_interval = std::chrono::microseconds(
+      static_cast<long long>(args.number("switch-interval", 5.0, 0.001, 10000.0) * 1000.0));
+  o.stm_max_retries = static_cast<std::uint32_t>(args.integer("stm-max-retries", 32, 1, 1 << 20));
+  const auto json_path = args.value("json");
+  const auto csv_path = args.value("csv");
+  const auto markdown_path = args.value("markdown");
+  const auto chart_path = args.value("chart");
+  const auto speedup_path = args.value("speedup-chart");
+  const bool progress = !args.flag("no-progress") && isatty(STDERR_FILENO);
+  args.finish();
+  for (const auto& path : {json_path, csv_path, markdown_path, chart_path, speedup_path}) {
+    if (!path) continue;
+    const std::filesystem::path p = *path;
+    const std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : ".";
+    if (!std::filesystem::is_directory(dir))
+      throw UsageError("'" + *path + "': directory '" + dir.string() + "' does not exist");
+  }
+  for (const auto& path : {chart_path, speedup_path})
+    if (path && std::filesystem::path(*path).extension() != ".png")
+      throw UsageError("'" + *path + "': a chart's file name must end in .png");
+
+  const SceneDescription scene = resolve_scene(scene_name);
+  o.profiles = profiles;
+  o.threads = threads;
+  o.width = size.first;
+  o.height = size.second;
+
+  std::FILE* log = nullptr;
+  if (o.log_every > 0) {
+    log = std::fopen(log_path.c_str(), "w");
+    if (!log) throw UsageError("--log-file '" + log_path + "': cannot open for writing");
+    o.log = log;
+  }
+
+  bench::BenchReport report;
+  report.machine = machine_info();
+  report.config.scene = scene.name;
+  report.config.width = o.width;
+  report.config.height = o.height;
+  report.config.frames = o.frames;
+  report.config.warmup = o.warmup;
+  report.config.duration = o.duration;
+  report.config.unit_rays = o.unit_pixels;
+  report.config.tile = o.tile;
+  report.config.animate = o.animate_hz > 0.0 ? animate : "between";
+  report.config.counters = counters;
+  report.config.log_every = o.log_every;
+  report.seed = bench::europython2015_seed();
+
+  std::signal(SIGINT, on_interrupt);
+  report.runs = bench::run_harness(scene, o, progress ? std::function<void(const bench::Progress&)>(draw_progress) : nullptr,
+                                   g_stop);
+  std::signal(SIGINT, SIG_DFL);
+  if (progress) std::fprintf(stderr, "\r\033[K");
+  if (log) std::fclose(log);
+
+  std::cout << bench::format_table(report);
+  int status = 0;
+  auto report_error = [&](const std::string& error) {
+    if (error.empty()) return;
+    std::cerr << "txray bench: " << error << "\n";
+    status = 1;
+  };
+  if (json_path) report_error(bench::write_text_file(*json_path, bench::to_json(report)));
+  if (csv_path) report_error(bench::write_text_file(*csv_path, bench::to_csv(report)));
+  if (markdown_path) report_error(bench::write_text_file(*markdown_path, bench::to_markdown(report)));
+  if (chart_path) report_error(bench::write_chart(*chart_path, report, bench::ChartKind::fps));
+  if (speedup_path) report_error(bench::write_chart(*speedup_path, report, bench::ChartKind::speedup));
+  if (g_stop) {
+    std::cerr << "txray bench: interrupted; wrote the " << report.runs.size() << " run(s) that finished\n";
+    return 130;
+  }
+  return status;
+}
+
+}  // namespace txray

@@ -1,0 +1,54 @@
+#pragma once
+/// The FPS harness: for each profile × thread count, build a rig, warm up,
+/// render frames while measuring, and turn what happened into a RunRecord.
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "bench/harness/profile.h"
+#include "bench/harness/report.h"
+#include "renderer/backend_render.h"
+#include "scenes/scene.h"
+
+namespace txray::bench {
+
+struct HarnessOptions {
+  std::vector<Profile> profiles;
+  std::vector<int> threads;
+  int width = 640, height = 360;
+  int frames = 10;        ///< measured frames (with duration: the most)
+  int warmup = 2;         ///< frames rendered first and not measured
+  double duration = 0.0;  ///< > 0: measure frames until this many seconds passed (at least one frame)
+  int tile = 16;
+  TileOrder order = TileOrder::row_major;
+  int unit_pixels = 0;
+  CounterMode counters = CounterMode::sharded;
+  int log_every = 0;
+  std::FILE* log = nullptr;   ///< where units log when log_every > 0
+  double animate_hz = 0.0;    ///< 0: the animator runs only between frames
+  double animation_step = 1.0 / 30.0;  ///< seconds of animation per frame, between frames
+  std::chrono::nanoseconds switch_interval = std::chrono::milliseconds(5);
+  std::uint32_t stm_max_retries = 32;
+};
+
+struct Progress {
+  int run = 0, runs = 0;  ///< which profile × threads run, of how many
+  std::string profile;
+  int threads = 0;
+  int frame = 0, frames = 0;  ///< frames done in this run (warm-up included), of how many (0: by duration)
+  bool warming_up = false;
+};
+
+/// Measures every profile × thread count. `stop` is polled at frame
+/// boundaries (Ctrl-C): runs that finished are returned, the one in flight
+/// is kept if it measured at least one frame.
+[[nodiscard]] std::vector<RunRecord> run_harness(const SceneDescription& scene, const HarnessOptions& options,
+                                                 const std::function<void(const Progress&)>& progress,
+                                                 const std::atomic<bool>& stop);
+
+[[nodiscard]] std::string_view counter_mode_name(CounterMode mode);
+
+}  // namespace txray::bench

@@ -1,0 +1,33 @@
+#pragma once
+/// Named points of the benchmark's matrix: an execution engine and a
+/// synchronisation backend, and what the pair stands for.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace txray::bench {
+
+enum class Engine { native };
+enum class BackendKind { gil, fine, stm, snapshot };
+
+struct Profile {
+  std::string name;
+  Engine engine = Engine::native;
+  BackendKind backend = BackendKind::snapshot;
+  std::string models;  ///< one line for people: what this profile stands for
+};
+
+[[nodiscard]] std::string_view engine_name(Engine e);
+[[nodiscard]] std::string_view backend_name(BackendKind b);
+[[nodiscard]] std::optional<Engine> parse_engine(std::string_view name);
+[[nodiscard]] std::optional<BackendKind> parse_backend(std::string_view name);
+
+/// The named profiles, in display order.
+[[nodiscard]] const std::vector<Profile>& named_profiles();
+[[nodiscard]] std::optional<Profile> find_profile(std::string_view name);
+/// The profile for an engine and backend: its name when the pair is named,
+/// else "<engine>+<backend>".
+[[nodiscard]] Profile profile_for(Engine engine, BackendKind backend);
+
+}  // namespace txray::bench

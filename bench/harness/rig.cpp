@@ -1,0 +1,220 @@
+#include "bench/harness/rig.h"
+
+#include <string>
+
+namespace txray::bench {
+
+template <class B>
+struct Rig::Parts {
+  Parts(const Choreography& choreography, std::size_t workers, typename B::Options options)
+      : backend(workers, options), scene(choreography.initial()), animator(choreography, scene) {}
+  B backend;
+  SharedScene<B> scene;
+  Animator<B> animator;
+};
+
+namespace {
+
+template <class B>
+typename B::Options backend_options(const RigOptions&) {
+  return {};
+}
+template <>
+sync::GilBackend::Options backend_options<sync::GilBackend>(const RigOptions& o) {
+  sync::GilBackend::Options g;
+  g.switch_interval = o.switch_interval;
+  return g;
+}
+template <>
+sync::StmBackend::Options backend_options<sync::StmBackend>(const RigOptions& o) {
+  sync::StmBackend::Options s;
+  s.max_retries = o.stm_max_retries;
+  return s;
+}
+
+// Human names for the backends' statistics. Counts become rates, times
+// become shares of the render threads' time; anything unlisted keeps its
+// own name so a new statistic still shows.
+struct Naming {
+  const char* stat;
+  const char* label;
+};
+constexpr Naming kNames[] = {
+    // gil
+    {"switches", "GIL switches/s"},
+    {"drop_requests", "GIL drop requests/s"},
+    {"forced_switch_waits", "GIL forced-switch waits/s"},
+    {"io_releases", "GIL releases for I/O/s"},
+    {"acquisitions", "GIL acquisitions/s"},
+    // fine
+    {"contended_reads", "lock waits/s (read)"},
+    {"contended_writes", "lock waits/s (write)"},
+    {"read_acquisitions", "lock acquisitions/s (read)"},
+    {"write_acquisitions", "lock acquisitions/s (write)"},
+    // stm
+    {"aborts_locked_on_read", "aborts/s (locked on read)"},
+    {"aborts_validate_read", "aborts/s (read validation)"},
+    {"aborts_lock_fail_commit", "aborts/s (commit lock)"},
+    {"aborts_validate_commit", "aborts/s (commit validation)"},
+    {"aborts_explicit", "aborts/s (explicit)"},
+    {"aborts_user_exception", "aborts/s (exception)"},
+    {"aborts_upgrade", "aborts/s (read-only upgrade)"},
+    {"commits_read_only", "commits/s (read-only)"},
+    {"commits_update", "commits/s (update)"},
+    {"extensions", "snapshot extensions/s"},
+    {"inevitable_units", "inevitable units/s"},
+    {"serial_fallbacks", "serial fallbacks/s"},
+    {"aborted_ns", "time lost (%)"},
+    {"inevitable_wait_ns", "inevitable wait (%)"},
+    // snapshot
+    {"writes", "writes/s"},
+    {"publishes", "publishes/s"},
+};
+
+std::string label_for(std::string_view stat, std::string_view backend) {
+  if (stat == "wait_ns") return backend == "gil" ? "GIL wait (%)" : "lock wait (%)";
+  if (stat == "hold_ns") return "GIL held (%)";
+  if (stat == "units") return "units/s";
+  for (const Naming& n : kNames)
+    if (stat == n.stat) return n.label;
+  return std::string(stat) + "/s";
+}
+
+}  // namespace
+
+Rig::Rig(const Choreography& choreography, const RigOptions& options)
+    : choreography_(choreography), options_(options), walls_(choreography.cages()),
+      animator_worker_(static_cast<std::size_t>(options.threads)),
+      main_worker_(static_cast<std::size_t>(options.threads) + 1) {
+  const std::size_t workers = static_cast<std::size_t>(options.threads) + 2;
+  auto make = [&]<class B>(std::type_identity<B>) {
+    parts_ = std::make_unique<Parts<B>>(choreography, workers, backend_options<B>(options));
+  };
+  switch (options.backend) {
+    case BackendKind::gil: make(std::type_identity<sync::GilBackend>{}); break;
+    case BackendKind::fine: make(std::type_identity<sync::FineBackend>{}); break;
+    case BackendKind::stm: make(std::type_identity<sync::StmBackend>{}); break;
+    case BackendKind::snapshot: make(std::type_identity<sync::SnapshotBackend>{}); break;
+  }
+}
+
+Rig::~Rig() { stop_animator(); }
+
+FrameStats Rig::render_frame(Film& film, TileScheduler& scheduler, const TileGrid& grid, TileOrder order,
+                             const UnitOptions& units) {
+  return std::visit(
+      [&](auto& parts) {
+        return render_frame_on(parts->backend, parts->scene, bvh_, film, scheduler, grid, order, units);
+      },
+      parts_);
+}
+
+void Rig::animate_between(float dt) {
+  std::visit(
+      [&](auto& parts) {
+        collisions_ +=
+            static_cast<std::uint64_t>(parts->animator.step(parts->backend, main_worker_, dt, choreography_.cages()));
+        ++steps_;
+      },
+      parts_);
+}
+
+void Rig::start_animator(double hz) {
+  stop_animator();
+  animator_stop_ = false;
+  animator_running_ = true;
+  animator_thread_ = std::thread([this, hz] { animator_loop(hz); });
+}
+
+void Rig::stop_animator() {
+  if (!animator_thread_.joinable()) return;
+  {
+    std::lock_guard lock(animator_mutex_);
+    animator_stop_ = true;
+  }
+  animator_wake_.notify_all();
+  animator_thread_.join();
+  animator_running_ = false;
+}
+
+void Rig::animator_loop(double hz) {
+  // The rate is the workload: HZ steps per second of wall time, each moving
+  // the scene 1/HZ seconds. Between steps the thread waits for its next tick,
+  // as a real animation thread does; that wait is outside every unit, and
+  // the renderers' figures measure only their own work.
+  const auto period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(1.0 / hz));
+  auto next = std::chrono::steady_clock::now();
+  std::unique_lock lock(animator_mutex_);
+  while (!animator_stop_) {
+    std::visit(
+        [&](auto& parts) {
+          collisions_ += static_cast<std::uint64_t>(
+              parts->animator.step(parts->backend, animator_worker_, static_cast<float>(1.0 / hz), walls_));
+        },
+        parts_);
+    ++steps_;
+    next += period;
+    const auto now = std::chrono::steady_clock::now();
+    if (next < now) next = now;  // fell behind: do not try to catch up in a burst
+    animator_wake_.wait_until(lock, next, [&] { return animator_stop_; });
+  }
+}
+
+void Rig::end_frame() {
+  // How far a body may get from where it is at the frame boundary while the
+  // frame renders; a slower frame finds it waiting at its walls.
+  constexpr float kHorizonSeconds = 0.25f;
+  std::lock_guard lock(animator_mutex_);
+  std::visit(
+      [&](auto& parts) {
+        parts->backend.publish();
+        // Quiescent: no frame renders and the animator is paused.
+        std::vector<Object> objects(parts->scene.object_count());
+        for (std::size_t i = 0; i < objects.size(); ++i) objects[i] = parts->scene.object(i).unsafe_load();
+        if (animator_running_) {
+          walls_ = choreography_.frame_walls(objects, kHorizonSeconds);
+          bvh_ = choreography_.build_bvh(objects, &walls_);
+        } else {
+          bvh_ = choreography_.build_bvh(objects, nullptr);
+        }
+      },
+      parts_);
+}
+
+void Rig::reset_stats() {
+  std::visit([](auto& parts) { parts->backend.reset_stats(); }, parts_);
+  steps_ = 0;
+  collisions_ = 0;
+}
+
+std::vector<StatFigure> Rig::stat_figures(double seconds) const {
+  std::vector<StatFigure> figures;
+  if (!(seconds > 0.0)) return figures;
+  const double thread_ns = seconds * 1e9 * options_.threads;
+  std::visit(
+      [&](const auto& parts) {
+        using B = std::remove_reference_t<decltype(parts->backend)>;
+        const auto stats = parts->backend.stats();
+        for_each_stat(stats, [&](std::string_view name, double value, std::string_view unit) {
+          if (name.starts_with("retries_") || name.ends_with("_entries")) return;  // histogram: see JSON of micro-benchmarks
+          if (unit == "ns")
+            figures.push_back({label_for(name, B::kName), 100.0 * value / thread_ns, "%"});
+          else
+            figures.push_back({label_for(name, B::kName), value / seconds, "/s"});
+        });
+      },
+      parts_);
+  figures.push_back({"animator steps/s", static_cast<double>(steps_.load()) / seconds, "/s"});
+  figures.push_back({"collisions/s", static_cast<double>(collisions_.load()) / seconds, "/s"});
+  return figures;
+}
+
+SceneState Rig::snapshot() const {
+  return std::visit([](const auto& parts) { return parts->scene.unsafe_snapshot(); }, parts_);
+}
+
+std::uint64_t Rig::shared_rays() const {
+  return std::visit([](const auto& parts) { return parts->scene.rays_traced().unsafe_load(); }, parts_);
+}
+
+}  // namespace txray::bench

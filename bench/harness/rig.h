@@ -1,0 +1,94 @@
+#pragma once
+/// A rig is one point of the matrix made runnable: a backend, the scene's
+/// shared state in its cells, and the animator that writes it. The backend
+/// type is chosen once, when the rig is built (a std::variant); every frame
+/// is one std::visit, and from there down the renderer is a template over
+/// the concrete backend, so no read barrier is ever a virtual call.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "bench/harness/profile.h"
+#include "bench/harness/report.h"
+#include "concurrency/backends.hpp"
+#include "renderer/backend_render.h"
+#include "scenes/animator.h"
+
+namespace txray::bench {
+
+struct RigOptions {
+  BackendKind backend = BackendKind::snapshot;
+  int threads = 1;  ///< render workers
+  std::chrono::nanoseconds switch_interval = std::chrono::milliseconds(5);  ///< gil
+  std::uint32_t stm_max_retries = 32;                                       ///< stm
+};
+
+/// Totals the animator keeps, for rates in the report.
+struct AnimatorTally {
+  std::uint64_t steps = 0;
+  std::uint64_t collisions = 0;
+};
+
+class Rig {
+ public:
+  Rig(const Choreography& choreography, const RigOptions& options);
+  ~Rig();
+  Rig(const Rig&) = delete;
+  Rig& operator=(const Rig&) = delete;
+
+  /// Renders one frame into `film` (the animator may be running).
+  FrameStats render_frame(Film& film, TileScheduler& scheduler, const TileGrid& grid, TileOrder order,
+                          const UnitOptions& units);
+
+  /// Between frames: one animator step of dt seconds, run serially on the
+  /// rig's own worker. Deterministic.
+  void animate_between(float dt);
+  /// From now on the animator runs on its own thread, `hz` steps per
+  /// second, each advancing 1/hz seconds; until stop_animator().
+  void start_animator(double hz);
+  void stop_animator();
+  /// Frame boundary, with the animator paused: the snapshot backend
+  /// publishes, and the BVH is rebuilt over where objects are (between
+  /// frames) or over the walls that keep them in place for the frame (with
+  /// the animator running). See scenes/animator.h.
+  void end_frame();
+
+  void reset_stats();
+  /// The backend's and the animator's statistics as rates and shares over
+  /// `seconds` of wall time and `threads` render threads.
+  [[nodiscard]] std::vector<StatFigure> stat_figures(double seconds) const;
+  /// The shared scene, copied (quiescent: no frame or animator running).
+  [[nodiscard]] SceneState snapshot() const;
+  /// The shared rays-traced counter (the --counters shared/commute modes).
+  [[nodiscard]] std::uint64_t shared_rays() const;
+
+ private:
+  template <class B>
+  struct Parts;
+  using Variant = std::variant<std::unique_ptr<Parts<sync::GilBackend>>, std::unique_ptr<Parts<sync::FineBackend>>,
+                               std::unique_ptr<Parts<sync::StmBackend>>, std::unique_ptr<Parts<sync::SnapshotBackend>>>;
+  void animator_loop(double hz);
+
+  const Choreography& choreography_;
+  RigOptions options_;
+  Bvh bvh_;
+  std::vector<Aabb> walls_;  // what the running animator's steps bounce off
+  Variant parts_;
+  std::size_t animator_worker_, main_worker_;
+
+  // The animator thread and the frame boundary take turns on this mutex.
+  std::mutex animator_mutex_;
+  std::condition_variable animator_wake_;
+  bool animator_stop_ = false;
+  bool animator_running_ = false;
+  std::thread animator_thread_;
+  AnimatorTally tally_;
+  std::atomic<std::uint64_t> steps_{0}, collisions_{0};
+};
+
+}  // namespace txray::bench
