@@ -2,6 +2,7 @@
 // and writes the reports. Everything measured is measured in bench/.
 #include <unistd.h>
 
+#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -74,16 +75,15 @@ std::vector<std::string> split_commas(const std::string& text) {
 }
 
 std::vector<int> parse_threads(const std::string& text) {
+  const UsageError bad("--threads '" + text + "': expected a list of thread counts from 1 to 256, like 1,2,4");
   std::vector<int> threads;
   for (const std::string& part : split_commas(text)) {
-    std::string opt = "--threads=" + part;
-    char* one[] = {opt.data()};
-    CommandLine single({one, 1}, {});
-    const int n = single.integer("threads", -1, 1, 256);
-    if (part.empty() || n < 1) throw UsageError("--threads '" + text + "': expected a list like 1,2,4");
+    int n = 0;
+    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), n);
+    if (part.empty() || ec != std::errc() || end != part.data() + part.size() || n < 1 || n > 256) throw bad;
     threads.push_back(n);
   }
-  if (threads.empty()) throw UsageError("--threads '" + text + "': expected a list like 1,2,4");
+  if (threads.empty()) throw bad;
   return threads;
 }
 

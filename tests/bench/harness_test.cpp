@@ -1,0 +1,255 @@
+#include <atomic>
+#include <cmath>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "bench/harness/fps_harness.h"
+#include "bench/harness/rig.h"
+#include "renderer/render.h"
+#include "scenes/animator.h"
+
+namespace txray::bench {
+namespace {
+
+constexpr BackendKind kAllBackends[] = {BackendKind::gil, BackendKind::fine, BackendKind::stm, BackendKind::snapshot};
+
+std::vector<std::uint8_t> plain_render(const SceneState& state, int width, int height) {
+  TileScheduler scheduler(1);
+  Film film(width, height);
+  render_frame(state, film, scheduler, {16, TileOrder::row_major});
+  return film.to_rgba8();
+}
+
+// With the animator between frames, a frame rendered through any backend,
+// any thread count and any unit size is the foundation renderer's image of
+// the same state, byte for byte.
+TEST(Harness, BetweenFramesEveryBackendRendersThePlainImage) {
+  for (const std::string name : {"spheres", "cornell", "stmbench"}) {
+    const auto scene = builtin_scene(name);
+    ASSERT_TRUE(scene.has_value());
+    const Choreography choreography(*scene);
+    const int width = 72, height = 40;
+    for (BackendKind backend : kAllBackends)
+      for (int threads : {1, 3})
+        for (int unit_pixels : {0, 1, 37}) {
+          Rig rig(choreography, {backend, threads});
+          TileScheduler scheduler(threads);
+          const TileGrid grid(width, height, 16);
+          Film film(width, height);
+          // Two frames, so the second shows what the animator moved.
+          for (int frame = 0; frame < 2; ++frame) {
+            if (frame > 0) rig.animate_between(0.1f);
+            rig.end_frame();
+            rig.render_frame(film, scheduler, grid, TileOrder::shuffled, {unit_pixels, CounterMode::sharded, 0, nullptr});
+          }
+          EXPECT_EQ(film.to_rgba8(), plain_render(rig.snapshot(), width, height))
+              << name << " " << backend_name(backend) << " threads " << threads << " unit " << unit_pixels;
+        }
+  }
+}
+
+TEST(Harness, AnimatorBetweenFramesActuallyMovesThings) {
+  const auto scene = builtin_scene("spheres");
+  const Choreography choreography(*scene);
+  Rig rig(choreography, {BackendKind::stm, 1});
+  const SceneState before = rig.snapshot();
+  for (int k = 0; k < 5; ++k) rig.animate_between(0.1f);
+  const SceneState after = rig.snapshot();
+  int moved = 0;
+  for (std::size_t i = 0; i < before.objects.size(); ++i) moved += before.objects[i].center != after.objects[i].center;
+  EXPECT_GT(moved, 100);
+}
+
+// Every unit adds what it traced to one shared cell (read-modify-write, or
+// commute_add); the total must equal the per-worker tallies, under
+// contention, for every backend whose units are atomic or whose cell
+// updates are.
+TEST(Harness, SharedAndShardedCountersAgree) {
+  const auto scene = builtin_scene("whitted");
+  const Choreography choreography(*scene);
+  const int width = 64, height = 48;
+  for (BackendKind backend : kAllBackends)
+    for (CounterMode mode : {CounterMode::shared, CounterMode::commute}) {
+      if (backend == BackendKind::snapshot || backend == BackendKind::fine) {
+        // Their units are not atomic: a read-modify-write of one counter
+        // can lose updates by design. commute_add is one atomic update.
+        if (mode == CounterMode::shared) continue;
+      }
+      Rig rig(choreography, {backend, 2});
+      TileScheduler scheduler(2);
+      const TileGrid grid(width, height, 8);
+      Film film(width, height);
+      std::uint64_t sharded = 0;
+      for (int frame = 0; frame < 3; ++frame) {
+        rig.end_frame();
+        sharded += rig.render_frame(film, scheduler, grid, TileOrder::row_major, {5, mode, 0, nullptr}).rays;
+      }
+      rig.end_frame();
+      EXPECT_GT(sharded, 0u);
+      EXPECT_EQ(rig.shared_rays(), sharded) << backend_name(backend) << " " << counter_mode_name(mode);
+    }
+}
+
+double kinetic_energy(const SceneState& s, const Choreography& c) {
+  double e = 0.0;
+  for (const AnimatedBody& b : c.bodies()) {
+    if (b.kind != AnimatedBody::Kind::free) continue;
+    const Object& o = s.objects[b.object];
+    e += 0.5 * body_mass(o) * glm::dot(o.velocity, o.velocity);
+  }
+  return e;
+}
+
+// The animator running concurrently with renderers, for a while: elastic
+// walls and collisions conserve kinetic energy (to rounding), and every
+// object a unit reads is one some update wrote (no torn read: each free
+// body's centre lies inside its cage, which every write ensures).
+TEST(Harness, ConcurrentAnimatorKeepsInvariants) {
+  const auto scene = builtin_scene("spheres");
+  const Choreography choreography(*scene);
+  const double energy_before = kinetic_energy(choreography.initial(), choreography);
+  ASSERT_GT(energy_before, 0.0);
+  for (BackendKind backend : kAllBackends) {
+    Rig rig(choreography, {backend, 2});
+    TileScheduler scheduler(2);
+    const TileGrid grid(48, 27, 8);
+    Film film(48, 27);
+    auto count = [&](const std::string& name) {
+      for (const StatFigure& f : rig.stat_figures(1.0))
+        if (f.name == name) return f.value;
+      return -1.0;
+    };
+    rig.start_animator(2000.0);
+    // Frames until the animator has taken enough steps for collisions.
+    for (int frame = 0; frame < 10000 && count("animator steps/s") < 40; ++frame) {
+      rig.end_frame();
+      rig.render_frame(film, scheduler, grid, TileOrder::row_major, {0, CounterMode::sharded, 0, nullptr});
+    }
+    rig.stop_animator();
+    rig.end_frame();
+    EXPECT_GT(count("collisions/s"), 0.0) << backend_name(backend) << ": the test needs collisions";
+    const SceneState after = rig.snapshot();
+    const double energy_after = kinetic_energy(after, choreography);
+    EXPECT_NEAR(energy_after, energy_before, 1e-3 * energy_before) << backend_name(backend);
+    for (const AnimatedBody& b : choreography.bodies()) {
+      if (b.kind != AnimatedBody::Kind::free) continue;
+      const Vec3 c = after.objects[b.object].center;
+      for (int k = 0; k < 3; ++k) {
+        EXPECT_GE(c[k], b.cage.lo[k] - 1e-4f);
+        EXPECT_LE(c[k], b.cage.hi[k] + 1e-4f);
+      }
+    }
+  }
+}
+
+// Two bodies alone in one big cage, aimed at each other: the collision unit
+// writes both at once and keeps total momentum.
+TEST(Animator, CollisionConservesMomentumAndEnergy) {
+  Object a, b;
+  a.center = Vec3(0, 0, 0);
+  a.radius = 1.0f;
+  a.velocity = Vec3(1.0f, 0.2f, 0.0f);
+  b.center = Vec3(1.3f, 0.3f, 0.1f);
+  b.radius = 0.5f;
+  b.velocity = Vec3(-2.0f, 0.0f, 0.5f);
+  const Vec3 p0 = body_mass(a) * a.velocity + body_mass(b) * b.velocity;
+  const float e0 = body_mass(a) * glm::dot(a.velocity, a.velocity) + body_mass(b) * glm::dot(b.velocity, b.velocity);
+  ASSERT_TRUE(collide(a, b));
+  const Vec3 p1 = body_mass(a) * a.velocity + body_mass(b) * b.velocity;
+  const float e1 = body_mass(a) * glm::dot(a.velocity, a.velocity) + body_mass(b) * glm::dot(b.velocity, b.velocity);
+  EXPECT_NEAR(glm::length(p1 - p0), 0.0f, 1e-5f);
+  EXPECT_NEAR(e1, e0, 1e-5f * e0);
+  EXPECT_FALSE(collide(a, b)) << "separating bodies must not collide again";
+}
+
+// A reader never sees a torn object: a writer stores objects whose fields
+// all carry one number k, readers check every field of what they read.
+TEST(Harness, NoTornObjectUnderConcurrentWrites) {
+  auto run = [](auto backend_tag) {
+    using B = typename decltype(backend_tag)::type;
+    SceneState state;
+    state.objects.resize(1);
+    state.materials.resize(1);
+    B backend(3);
+    SharedScene<B> scene(state);
+    std::atomic<bool> done{false};
+    std::atomic<long> torn{0}, reads{0};
+    std::thread writer([&] {
+      // Writes go on until the readers have read plenty, so the two overlap
+      // whatever the scheduler does.
+      for (int k = 1; k <= 2000 || reads.load() < 20000; ++k) {
+        backend.run(0, [&](typename B::Unit& unit) {
+          Object o;
+          const float f = static_cast<float>(k);
+          o.center = Vec3(f);
+          o.radius = f;
+          o.half_size = Vec3(f);
+          o.normal = Vec3(f);
+          o.velocity = Vec3(f);
+          unit.write(scene.object(0), o);
+        });
+        backend.release(0);
+      }
+      done = true;
+    });
+    auto reader = [&](std::size_t w) {
+      while (!done) {
+        backend.run(w, [&](typename B::Unit& unit) {
+          BackendSceneAccess<B> access(unit, scene);
+          const Object o = access.object(0);
+          const float f = o.radius;
+          if (o.center != Vec3(f) || o.half_size != Vec3(f) || o.normal != Vec3(f) || o.velocity != Vec3(f)) ++torn;
+          ++reads;
+        });
+        backend.release(w);
+      }
+    };
+    std::thread r1(reader, 1), r2(reader, 2);
+    writer.join();
+    r1.join();
+    r2.join();
+    EXPECT_EQ(torn.load(), 0) << B::kName;
+    EXPECT_GE(reads.load(), 20000) << B::kName;
+  };
+  run(std::type_identity<sync::GilBackend>{});
+  run(std::type_identity<sync::FineBackend>{});
+  run(std::type_identity<sync::StmBackend>{});
+}
+
+TEST(Harness, ReportFromARealRunValidatesAgainstTheSchema) {
+  const auto scene = builtin_scene("stmbench");
+  HarnessOptions o;
+  o.profiles = named_profiles();
+  o.threads = {1, 2};
+  o.width = 32;
+  o.height = 32;
+  o.frames = 2;
+  o.warmup = 1;
+  std::atomic<bool> stop{false};
+  BenchReport report;
+  report.runs = run_harness(*scene, o, nullptr, stop);
+  report.seed = europython2015_seed();
+  ASSERT_EQ(report.runs.size(), named_profiles().size() * 2);
+  for (const RunRecord& r : report.runs) {
+    EXPECT_GT(r.fps, 0.0);
+    EXPECT_GT(r.mrays_per_second, 0.0);
+    EXPECT_LE(r.frame_ms_median, r.frame_ms_p90);
+    EXPECT_FALSE(r.stats.empty());
+  }
+  EXPECT_EQ(validate_report_json(to_json(report)), "");
+}
+
+TEST(Harness, StopFlagEndsTheRunEarly) {
+  const auto scene = builtin_scene("stmbench");
+  HarnessOptions o;
+  o.profiles = named_profiles();
+  o.threads = {1};
+  o.width = 16;
+  o.height = 16;
+  std::atomic<bool> stop{true};
+  EXPECT_TRUE(run_harness(*scene, o, nullptr, stop).empty());
+}
+
+}  // namespace
+}  // namespace txray::bench
