@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cinttypes>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -43,6 +44,9 @@ struct UnitOptions {
   CounterMode counters = CounterMode::sharded;
   int log_every = 0;        ///< every Nth unit of a worker writes a log line; 0 = never
   UnitLog* log = nullptr;   ///< required when log_every > 0
+  /// Called on the worker once all of a tile's pixels are in the film (a
+  /// window shows tiles as they finish); per tile, never per ray.
+  std::function<void(const Tile&)> tile_done;
 };
 
 /// Renders pixels [begin, end) of `tile` (row-major inside the tile).
@@ -96,6 +100,7 @@ FrameStats render_frame_on(Backend& backend, SharedScene<Backend>& scene, const 
         tally[w].rays += rays;
         ++tally[w].units;
       }
+      if (options.tile_done) options.tile_done(*tile);
     }
   });
   FrameStats stats;

@@ -51,8 +51,11 @@ std::vector<RunRecord> run_harness(const SceneDescription& scene, const HarnessO
       rig_options.stm_max_retries = options.stm_max_retries;
       Rig rig(choreography, rig_options);
       UnitLog log(options.log);
-      const UnitOptions units{options.unit_pixels, options.counters, options.log_every,
-                              options.log_every > 0 ? &log : nullptr};
+      UnitOptions units;
+      units.unit_pixels = options.unit_pixels;
+      units.counters = options.counters;
+      units.log_every = options.log_every;
+      units.log = options.log_every > 0 ? &log : nullptr;
 
       Progress p{run_index, runs, profile.name, threads, 0, options.duration > 0.0 ? 0 : options.warmup + options.frames, true};
       auto one_frame = [&]() -> std::pair<double, std::uint64_t> {

@@ -12,6 +12,13 @@
 namespace txray::bench {
 namespace {
 
+UnitOptions units(int pixels, CounterMode counters) {
+  UnitOptions u;
+  u.unit_pixels = pixels;
+  u.counters = counters;
+  return u;
+}
+
 constexpr BackendKind kAllBackends[] = {BackendKind::gil, BackendKind::fine, BackendKind::stm, BackendKind::snapshot};
 
 std::vector<std::uint8_t> plain_render(const SceneState& state, int width, int height) {
@@ -41,7 +48,7 @@ TEST(Harness, BetweenFramesEveryBackendRendersThePlainImage) {
           for (int frame = 0; frame < 2; ++frame) {
             if (frame > 0) rig.animate_between(0.1f);
             rig.end_frame();
-            rig.render_frame(film, scheduler, grid, TileOrder::shuffled, {unit_pixels, CounterMode::sharded, 0, nullptr});
+            rig.render_frame(film, scheduler, grid, TileOrder::shuffled, units(unit_pixels, CounterMode::sharded));
           }
           EXPECT_EQ(film.to_rgba8(), plain_render(rig.snapshot(), width, height))
               << name << " " << backend_name(backend) << " threads " << threads << " unit " << unit_pixels;
@@ -83,7 +90,7 @@ TEST(Harness, SharedAndShardedCountersAgree) {
       std::uint64_t sharded = 0;
       for (int frame = 0; frame < 3; ++frame) {
         rig.end_frame();
-        sharded += rig.render_frame(film, scheduler, grid, TileOrder::row_major, {5, mode, 0, nullptr}).rays;
+        sharded += rig.render_frame(film, scheduler, grid, TileOrder::row_major, units(5, mode)).rays;
       }
       rig.end_frame();
       EXPECT_GT(sharded, 0u);
@@ -124,7 +131,7 @@ TEST(Harness, ConcurrentAnimatorKeepsInvariants) {
     // Frames until the animator has taken enough steps for collisions.
     for (int frame = 0; frame < 10000 && count("animator steps/s") < 40; ++frame) {
       rig.end_frame();
-      rig.render_frame(film, scheduler, grid, TileOrder::row_major, {0, CounterMode::sharded, 0, nullptr});
+      rig.render_frame(film, scheduler, grid, TileOrder::row_major, units(0, CounterMode::sharded));
     }
     rig.stop_animator();
     rig.end_frame();
