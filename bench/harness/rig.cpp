@@ -86,7 +86,7 @@ Rig::Rig(const Choreography& choreography, const RigOptions& options)
     : choreography_(choreography), options_(options), walls_(choreography.cages()),
       animator_worker_(static_cast<std::size_t>(options.threads)),
       main_worker_(static_cast<std::size_t>(options.threads) + 1) {
-  const std::size_t workers = static_cast<std::size_t>(options.threads) + 2;
+  const std::size_t workers = static_cast<std::size_t>(options.threads) + 3;  // + animator, main, input
   auto make = [&]<class B>(std::type_identity<B>) {
     parts_ = std::make_unique<Parts<B>>(choreography, workers, backend_options<B>(options));
   };
@@ -215,6 +215,30 @@ SceneState Rig::snapshot() const {
 
 std::uint64_t Rig::shared_rays() const {
   return std::visit([](const auto& parts) { return parts->scene.rays_traced().unsafe_load(); }, parts_);
+}
+
+void Rig::set_camera(const Camera& camera) {
+  std::visit(
+      [&](auto& parts) {
+        sync::Session<std::remove_reference_t<decltype(parts->backend)>> session(parts->backend, input_worker_);
+        parts->backend.run(input_worker_, [&](auto& unit) { unit.write(parts->scene.camera(), camera); });
+      },
+      parts_);
+}
+
+void Rig::move_object(std::size_t index, Vec3 center) {
+  std::visit(
+      [&](auto& parts) {
+        if (index >= parts->scene.object_count()) return;
+        sync::Session<std::remove_reference_t<decltype(parts->backend)>> session(parts->backend, input_worker_);
+        parts->backend.run(input_worker_,
+                           [&](auto& unit) { unit.update(parts->scene.object(index), [&](Object& o) { o.center = center; }); });
+      },
+      parts_);
+}
+
+std::size_t Rig::object_count() const {
+  return std::visit([](const auto& parts) { return parts->scene.object_count(); }, parts_);
 }
 
 }  // namespace txray::bench

@@ -67,6 +67,16 @@ class Rig {
   /// The shared rays-traced counter (the --counters shared/commute modes).
   [[nodiscard]] std::uint64_t shared_rays() const;
 
+  // User input (the demo window) as real writes through the backend: each
+  // call is one unit on the rig's input worker, so a drag that overlaps a
+  // frame conflicts with the renderers exactly as the animator does. One
+  // thread at a time may call these; never while end_frame() or snapshot()
+  // runs (they read the cells without a unit).
+  void set_camera(const Camera& camera);
+  /// Moves object `index` (< object_count()) so its centre is `center`.
+  void move_object(std::size_t index, Vec3 center);
+  [[nodiscard]] std::size_t object_count() const;
+
  private:
   template <class B>
   struct Parts;
@@ -80,6 +90,7 @@ class Rig {
   std::vector<Aabb> walls_;  // what the running animator's steps bounce off
   Variant parts_;
   std::size_t animator_worker_, main_worker_;
+  std::size_t input_worker_ = main_worker_ + 1;  // set_camera, move_object
 
   // The animator thread and the frame boundary take turns on this mutex.
   std::mutex animator_mutex_;
