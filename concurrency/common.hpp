@@ -84,22 +84,47 @@ struct AtomicWords {
   AtomicWords() noexcept : AtomicWords(T{}) {}
   explicit AtomicWords(const T& v) noexcept { store_relaxed(v); }
 
+  // Unrolled (index_sequence), so the words stay in registers and a
+  // caller that uses one field of T loads just what it needs; a loop
+  // through a stack buffer costs a store-forwarding stall per read.
   void load_words(std::uint64_t* out) const noexcept {
-    for (std::size_t i = 0; i < kWords; ++i) out[i] = w[i].load(kPayloadLoad);
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((out[I] = w[I].load(kPayloadLoad)), ...);
+    }(std::make_index_sequence<kWords>{});
   }
   void store_words(const std::uint64_t* in) noexcept {
-    for (std::size_t i = 0; i < kWords; ++i) w[i].store(in[i], kPayloadStore);
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (w[I].store(in[I], kPayloadStore), ...);
+    }(std::make_index_sequence<kWords>{});
   }
   static T from_words(const std::uint64_t* in) noexcept {
-    struct Bytes {
-      unsigned char b[sizeof(T)];
-    } bytes;
-    std::memcpy(bytes.b, in, sizeof(T));
-    return std::bit_cast<T>(bytes);
+    if constexpr (sizeof(T) == kWords * 8) {
+      struct Words {
+        std::uint64_t v[kWords];
+      } words;
+      [&]<std::size_t... I>(std::index_sequence<I...>) {
+        ((words.v[I] = in[I]), ...);
+      }(std::make_index_sequence<kWords>{});
+      return std::bit_cast<T>(words);
+    } else {
+      struct Bytes {
+        unsigned char b[sizeof(T)];
+      } bytes;
+      std::memcpy(bytes.b, in, sizeof(T));
+      return std::bit_cast<T>(bytes);
+    }
   }
   static void to_words(const T& v, std::uint64_t* out) noexcept {
-    out[kWords - 1] = 0;  // the tail bytes past sizeof(T) stay zero
-    std::memcpy(out, &v, sizeof(T));
+    if constexpr (sizeof(T) == kWords * 8) {
+      struct Words {
+        std::uint64_t v[kWords];
+      };
+      const Words words = std::bit_cast<Words>(v);
+      for (std::size_t i = 0; i < kWords; ++i) out[i] = words.v[i];
+    } else {
+      out[kWords - 1] = 0;  // the tail bytes past sizeof(T) stay zero
+      std::memcpy(out, &v, sizeof(T));
+    }
   }
   T load_relaxed() const noexcept {
     std::uint64_t buf[kWords];

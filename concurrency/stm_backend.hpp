@@ -460,27 +460,21 @@ class StmBackend {
 
 class StmUnit {
  public:
+  // The read barrier. Inline fast path: one version check around the copy,
+  // then log it; anything unusual (a write-set hit, a locked, changing or
+  // too-new cell) goes to the out-of-line slow path.
   template <class T>
   T read(const StmCell<T>& c) {
-    if (!d_.writes.empty()) {
-      if (auto* e = find(&c.lock_)) {
-        if (!e->add) return AtomicWords<T>::from_words(&d_.redo[e->offset]);
-        // Reading a counter we commute_add'ed: it becomes a plain
-        // read-modify-write (the read now conflicts, as it must).
-        std::uint64_t delta[AtomicWords<T>::kWords];
-        std::copy_n(&d_.redo[e->offset], e->nwords, delta);
-        const std::uint32_t off = e->offset;
-        std::uint64_t cur[AtomicWords<T>::kWords];
-        read_shared(c, cur);
-        e = find(&c.lock_);
-        e->add(cur, delta);
-        std::copy_n(cur, e->nwords, &d_.redo[off]);
-        e->add = nullptr;
-        return AtomicWords<T>::from_words(cur);
-      }
-    }
+    if (!d_.writes.empty()) [[unlikely]]
+      return read_after_write(c);
     std::uint64_t buf[AtomicWords<T>::kWords];
-    read_shared(c, buf);
+    const std::uint64_t v1 = c.lock_.load(std::memory_order_acquire);
+    c.data_.load_words(buf);
+    payload_load_fence();
+    const std::uint64_t v2 = c.lock_.load(std::memory_order_relaxed);
+    if ((v1 & 1) || v1 != v2 || v1 > d_.rv) [[unlikely]]
+      return read_slow(c);
+    log_read(c.lock_, v1);
     return AtomicWords<T>::from_words(buf);
   }
 
@@ -584,6 +578,40 @@ class StmUnit {
     d_.ro_mode = false;
   }
 
+  void log_read(const std::atomic<std::uint64_t>& lock, std::uint64_t version) {
+    if (d_.ro_mode)
+      d_.ro_has_read = true;
+    else if (!d_.inevitable)
+      d_.reads.push_back({&lock, version});
+  }
+
+  template <class T>
+  [[gnu::noinline]] T read_slow(const StmCell<T>& c) {
+    std::uint64_t buf[AtomicWords<T>::kWords];
+    read_shared(c, buf);
+    return AtomicWords<T>::from_words(buf);
+  }
+
+  template <class T>
+  [[gnu::noinline]] T read_after_write(const StmCell<T>& c) {
+    if (auto* e = find(&c.lock_)) {
+      if (!e->add) return AtomicWords<T>::from_words(&d_.redo[e->offset]);
+      // Reading a counter we commute_add'ed: it becomes a plain
+      // read-modify-write (the read now conflicts, as it must).
+      std::uint64_t delta[AtomicWords<T>::kWords];
+      std::copy_n(&d_.redo[e->offset], e->nwords, delta);
+      const std::uint32_t off = e->offset;
+      std::uint64_t cur[AtomicWords<T>::kWords];
+      read_shared(c, cur);
+      e = find(&c.lock_);
+      e->add(cur, delta);
+      std::copy_n(cur, e->nwords, &d_.redo[off]);
+      e->add = nullptr;
+      return AtomicWords<T>::from_words(cur);
+    }
+    return read_slow(c);
+  }
+
   template <class T>
   void read_shared(const StmCell<T>& c, std::uint64_t* buf) {
     for (;;) {
@@ -606,10 +634,7 @@ class StmUnit {
         b_.extend(d_);
         continue;  // re-read under the extended snapshot
       }
-      if (d_.ro_mode)
-        d_.ro_has_read = true;
-      else if (!d_.inevitable)
-        d_.reads.push_back({&c.lock_, v1});
+      log_read(c.lock_, v1);
       return;
     }
   }
