@@ -1,0 +1,688 @@
+#include "app/demo/demo_app.h"
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include <SDL.h>
+
+#include "app/demo/demo_state.h"
+#include "app/demo/font.h"
+#include "app/demo/overlay_text.h"
+#include "app/demo/render_driver.h"
+#include "app/demo/sdl_input.h"
+#include "app/demo/stage_script.h"
+#include "bench/harness/profile.h"
+#include "bench/harness/report.h"
+#include "renderer/film.h"
+#include "renderer/tile_scheduler.h"
+#include "scenes/scene.h"
+
+namespace txray::demo {
+
+namespace {
+
+constexpr SDL_Color kWhite{255, 255, 255, 255};
+constexpr SDL_Color kYellow{255, 214, 0, 255};
+constexpr SDL_Color kCyan{110, 220, 255, 255};
+constexpr SDL_Color kGrey{190, 190, 190, 255};
+constexpr SDL_Color kRed{255, 90, 90, 255};
+constexpr double kUiHz = 60.0;  // the overlay's redraw rate without vsync: live, yet leaves the cores to the renderer
+
+double seconds_now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+void no_window(const std::string& what) {
+  const char* driver = std::getenv("SDL_VIDEODRIVER");
+  std::cerr << "txray-demo: " << what << ": " << SDL_GetError() << "\n"
+            << "  No usable display" << (driver ? std::string(" (SDL_VIDEODRIVER=") + driver + ")" : std::string()) << ". Try:\n"
+            << "    xvfb-run -a txray-demo ...          a virtual X display (Debian: apt-get install xvfb xauth)\n"
+            << "    SDL_VIDEODRIVER=dummy txray-demo --frames 30 --screenshot out.png   no window, for CI\n"
+            << "    DISPLAY=:0 (X11) or WAYLAND_DISPLAY when a desktop is running\n";
+}
+
+// The texture format the renderer takes without conversion: the first
+// 32-bit, 8-bits-a-channel format it lists, ARGB8888 when it is among them.
+std::optional<std::pair<Uint32, PixelLayout>> native_layout(SDL_Renderer* renderer) {
+  SDL_RendererInfo info;
+  if (SDL_GetRendererInfo(renderer, &info) != 0) return std::nullopt;
+  std::optional<Uint32> chosen;
+  for (Uint32 i = 0; i < info.num_texture_formats; ++i) {
+    const Uint32 f = info.texture_formats[i];
+    if (SDL_BITSPERPIXEL(f) == 32 || (SDL_BITSPERPIXEL(f) == 24 && SDL_BYTESPERPIXEL(f) == 4)) {
+      if (!SDL_ISPIXELFORMAT_PACKED(f)) continue;
+      if (f == SDL_PIXELFORMAT_ARGB8888 || !chosen) chosen = f;
+    }
+  }
+  if (!chosen) chosen = SDL_PIXELFORMAT_ARGB8888;  // SDL converts; still correct
+  int bpp = 0;
+  Uint32 r = 0, g = 0, b = 0, a = 0;
+  if (!SDL_PixelFormatEnumToMasks(*chosen, &bpp, &r, &g, &b, &a) || !r || !g || !b) return std::nullopt;
+  PixelLayout layout;
+  layout.r_shift = std::countr_zero(r);
+  layout.g_shift = std::countr_zero(g);
+  layout.b_shift = std::countr_zero(b);
+  // X formats (RGB888) have no alpha bits: put 0xff in the unused byte.
+  layout.a_shift = a ? std::countr_zero(a) : std::countr_zero(~(r | g | b));
+  return std::pair{*chosen, layout};
+}
+
+std::filesystem::path find_font(const std::optional<std::string>& flag) {
+  if (flag) return *flag;
+  const std::filesystem::path candidates[] = {
+#ifdef TXRAY_ASSETS_DIR
+      std::filesystem::path(TXRAY_ASSETS_DIR) / "fonts/DejaVuSans-Bold.ttf",
+#endif
+      "assets/fonts/DejaVuSans-Bold.ttf",
+      "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+  };
+  for (const auto& c : candidates)
+    if (std::filesystem::exists(c)) return c;
+  return candidates[0];
+}
+
+std::string timestamp_name() {
+  const std::time_t t = std::time(nullptr);
+  char buffer[64];
+  std::strftime(buffer, sizeof buffer, "txray-demo-%Y%m%d-%H%M%S.png", std::localtime(&t));
+  return buffer;
+}
+
+struct PaneTexture {
+  SDL_Texture* texture = nullptr;
+  const DisplayBuffer* source = nullptr;
+  std::shared_ptr<DisplayBuffer> hold;  // keeps `source` alive while we point at it
+  std::vector<std::uint32_t> pixels;    // the UI's own copy: LockTexture keeps no old contents
+  ~PaneTexture() {
+    if (texture) SDL_DestroyTexture(texture);
+  }
+};
+
+class Window {
+ public:
+  Window(const DemoOptions& options, std::vector<std::string> known) : options_(options), known_(std::move(known)) {}
+  ~Window() {
+    driver_.reset();  // threads first: they write into buffers the textures mirror
+    panes_.clear();
+    if (chart_texture_) SDL_DestroyTexture(chart_texture_);
+    big_.reset();
+    body_.reset();
+    if (renderer_) SDL_DestroyRenderer(renderer_);
+    if (window_) SDL_DestroyWindow(window_);
+    if (sdl_) SDL_Quit();
+  }
+
+  int run();
+
+ private:
+  struct Layout {
+    std::vector<SDL_Rect> panes;
+    SDL_Rect chart{0, 0, 0, 0};
+    int render_w = 0, render_h = 0;
+  };
+
+  bool open();
+  Layout layout(int w, int h, int panes) const;
+  void apply_step();
+  void handle(const SDL_Event& e);
+  void draw(const Layout& l, const std::vector<PaneView>& views, double now);
+  void draw_pane(const SDL_Rect& rect, const PaneView& view, std::size_t index);
+  void draw_overlay_single(const PaneView& view);
+  void draw_overlay_pane(const SDL_Rect& rect, const PaneView& view);
+  void draw_bar_chart(const SDL_Rect& rect, const std::vector<PaneView>& views);
+  void draw_results(int w, int h);
+  void draw_help(int w, int h);
+  void draw_caption(int w, int h, double now);
+  void panel(int x, int y, int w, int h, Uint8 alpha = 175);
+  std::string save_screenshot(const std::filesystem::path& path);
+  std::optional<std::pair<float, float>> pane_uv(int x, int y) const;
+
+  const DemoOptions& options_;
+  std::vector<std::string> known_;
+  bool sdl_ = false;
+  SDL_Window* window_ = nullptr;
+  SDL_Renderer* renderer_ = nullptr;
+  Uint32 format_ = SDL_PIXELFORMAT_ARGB8888;
+  PixelLayout pixel_layout_;
+  std::unique_ptr<Font> big_, body_;
+  std::unique_ptr<DemoState> state_;
+  std::optional<StagePlayer> player_;
+  std::unique_ptr<RenderDriver> driver_;
+  std::vector<std::unique_ptr<PaneTexture>> panes_;
+  RenderConfig config_;
+  Layout layout_;
+  int out_w_ = 0, out_h_ = 0;
+  // Mouse
+  enum class Drag { none, orbit, object } drag_ = Drag::none;
+  int drag_pane_ = 0;
+  // Results
+  SDL_Texture* chart_texture_ = nullptr;
+  int chart_w_ = 0, chart_h_ = 0;
+  bool results_ready_ = false;
+  std::string message_;
+  double message_until_ = 0.0;
+  // UI rate, for the overlay and the exit summary.
+  double ui_hz_ = 0.0, ui_min_hz_ = 1e9;
+  int ui_frames_ = 0;
+  double ui_window_start_ = 0.0;
+};
+
+bool Window::open() {
+  // Vsync off unless asked: the window must show what the renderer does,
+  // not the display's refresh.
+  SDL_SetHint(SDL_HINT_RENDER_VSYNC, options_.vsync ? "1" : "0");
+  SDL_SetHint(SDL_HINT_VIDEO_MINIMIZE_ON_FOCUS_LOSS, "0");  // a presenter's second screen must not minimise
+  if (SDL_Init(SDL_INIT_VIDEO) != 0) {
+    no_window("cannot initialise SDL video");
+    return false;
+  }
+  sdl_ = true;
+  Uint32 flags = SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
+  if (options_.fullscreen) flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+  window_ = SDL_CreateWindow("txray-demo", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, options_.width, options_.height, flags);
+  if (!window_) {
+    no_window("cannot open a window");
+    return false;
+  }
+  renderer_ = SDL_CreateRenderer(window_, -1, options_.vsync ? SDL_RENDERER_PRESENTVSYNC : 0);
+  if (!renderer_) renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_SOFTWARE);
+  if (!renderer_) {
+    no_window("cannot create a renderer for the window (try SDL_RENDER_DRIVER=software)");
+    return false;
+  }
+  const auto native = native_layout(renderer_);
+  if (!native) {
+    no_window("the renderer offers no 32-bit texture format");
+    return false;
+  }
+  format_ = native->first;
+  pixel_layout_ = native->second;
+  SDL_SetRenderDrawBlendMode(renderer_, SDL_BLENDMODE_BLEND);
+  state_->fullscreen = options_.fullscreen;
+  return true;
+}
+
+Window::Layout Window::layout(int w, int h, int panes) const {
+  Layout l;
+  if (panes <= 1) {
+    l.panes = {SDL_Rect{0, 0, w, h}};
+  } else {
+    // The slide: panes side by side at 4:3, a bar chart of their FPS beneath.
+    const int chart_h = std::max(60, h / 4);
+    const int area_h = h - chart_h;
+    int pane_w = w / panes, pane_h = pane_w * 3 / 4;
+    if (pane_h > area_h) {
+      pane_h = area_h;
+      pane_w = pane_h * 4 / 3;
+    }
+    const int x0 = (w - pane_w * panes) / 2, y0 = (area_h - pane_h) / 2;
+    for (int i = 0; i < panes; ++i) l.panes.push_back(SDL_Rect{x0 + i * pane_w, y0, pane_w, pane_h});
+    l.chart = SDL_Rect{w / 16, area_h, w - w / 8, chart_h};
+  }
+  l.render_w = std::max(16, static_cast<int>(std::lround(l.panes[0].w * options_.scale)));
+  l.render_h = std::max(16, static_cast<int>(std::lround(l.panes[0].h * options_.scale)));
+  return l;
+}
+
+void Window::apply_step() {
+  const StageStep& step = player_->step();
+  if (step.results) return;
+  std::vector<int> panes;
+  for (const std::string& name : step.profiles)
+    panes.push_back(static_cast<int>(std::find(known_.begin(), known_.end(), name) - known_.begin()));
+  state_->set_panes(panes);
+  state_->threads = step.threads > 0 ? std::min(step.threads, state_->max_threads) : hardware_threads();
+  state_->animator = step.animator;
+  state_->shared_counters = step.shared_counters;
+  state_->log = step.log;
+  state_->paused = false;
+  config_.scene = step.scene;
+}
+
+std::optional<std::pair<float, float>> Window::pane_uv(int x, int y) const {
+  for (std::size_t i = 0; i < layout_.panes.size(); ++i) {
+    const SDL_Rect& r = layout_.panes[i];
+    if (x >= r.x && x < r.x + r.w && y >= r.y && y < r.y + r.h)
+      return std::pair{(static_cast<float>(x - r.x) + 0.5f) / static_cast<float>(r.w),
+                       (static_cast<float>(y - r.y) + 0.5f) / static_cast<float>(r.h)};
+  }
+  return std::nullopt;
+}
+
+void Window::handle(const SDL_Event& e) {
+  // Mouse coordinates are in window points; drawing is in output pixels
+  // (they differ on high-DPI screens).
+  int win_w = 1, win_h = 1;
+  SDL_GetWindowSize(window_, &win_w, &win_h);
+  const float sx = static_cast<float>(out_w_) / static_cast<float>(std::max(1, win_w));
+  const float sy = static_cast<float>(out_h_) / static_cast<float>(std::max(1, win_h));
+  switch (e.type) {
+    case SDL_MOUSEBUTTONDOWN:
+      if (e.button.button != SDL_BUTTON_LEFT) break;
+      if (SDL_GetModState() & KMOD_SHIFT) {
+        const auto uv = pane_uv(static_cast<int>(e.button.x * sx), static_cast<int>(e.button.y * sy));
+        if (!uv) break;
+        driver_->grab(uv->first, uv->second);
+        drag_ = Drag::object;
+      } else {
+        drag_ = Drag::orbit;
+      }
+      break;
+    case SDL_MOUSEMOTION:
+      if (drag_ == Drag::orbit) {
+        driver_->orbit(static_cast<float>(e.motion.xrel) * 0.008f, static_cast<float>(e.motion.yrel) * 0.008f);
+      } else if (drag_ == Drag::object) {
+        if (const auto uv = pane_uv(static_cast<int>(e.motion.x * sx), static_cast<int>(e.motion.y * sy)))
+          driver_->drag(uv->first, uv->second);
+      }
+      break;
+    case SDL_MOUSEBUTTONUP:
+      if (e.button.button == SDL_BUTTON_LEFT) {
+        if (drag_ == Drag::object) driver_->release();
+        drag_ = Drag::none;
+      }
+      break;
+    default: break;
+  }
+}
+
+void Window::panel(int x, int y, int w, int h, Uint8 alpha) {
+  SDL_SetRenderDrawColor(renderer_, 0, 0, 0, alpha);
+  const SDL_Rect r{x, y, w, h};
+  SDL_RenderFillRect(renderer_, &r);
+}
+
+void Window::draw_pane(const SDL_Rect& rect, const PaneView& view, std::size_t index) {
+  if (index >= panes_.size()) panes_.resize(index + 1);
+  if (!panes_[index]) panes_[index] = std::make_unique<PaneTexture>();
+  PaneTexture& t = *panes_[index];
+  if (view.display && view.display.get() != t.source) {
+    if (t.texture) SDL_DestroyTexture(t.texture);
+    t.texture = SDL_CreateTexture(renderer_, format_, SDL_TEXTUREACCESS_STREAMING, view.display->width(), view.display->height());
+    t.source = view.display.get();
+    t.hold = view.display;
+    t.pixels.assign(static_cast<std::size_t>(view.display->width()) * static_cast<std::size_t>(view.display->height()),
+                    0xffu << pixel_layout_.a_shift);
+  }
+  if (!t.texture || !t.source) return;
+  if (t.hold->collect(t.pixels) > 0) {
+    // Streaming upload: lock, copy rows (honouring the pitch), unlock.
+    void* dest = nullptr;
+    int pitch = 0;
+    if (SDL_LockTexture(t.texture, nullptr, &dest, &pitch) == 0) {
+      const int w = t.hold->width(), h = t.hold->height();
+      for (int y = 0; y < h; ++y)
+        std::memcpy(static_cast<unsigned char*>(dest) + static_cast<std::ptrdiff_t>(y) * pitch,
+                    t.pixels.data() + static_cast<std::size_t>(y) * static_cast<std::size_t>(w),
+                    static_cast<std::size_t>(w) * 4);
+      SDL_UnlockTexture(t.texture);
+    }
+  }
+  SDL_RenderCopy(renderer_, t.texture, nullptr, &rect);
+}
+
+void Window::draw_overlay_single(const PaneView& view) {
+  const OverlayLines lines = overlay_lines(view.status, config_);
+  const int pad = body_->pixel_height() / 2;
+  int w = std::max({big_->width(lines.title), body_->width(lines.models), body_->width(lines.setup),
+                    big_->width(lines.speed), body_->width(lines.story), body_->width(lines.knobs)});
+  const int h = 2 * big_->line_height() + 4 * body_->line_height() + (lines.story.empty() ? 0 : body_->line_height());
+  panel(0, 0, w + 2 * pad, h + 2 * pad);
+  int y = pad;
+  big_->draw(renderer_, pad, y, lines.title, kYellow);
+  y += big_->line_height();
+  body_->draw(renderer_, pad, y, lines.models, kWhite);
+  y += body_->line_height();
+  body_->draw(renderer_, pad, y, lines.setup, kWhite);
+  y += body_->line_height();
+  big_->draw(renderer_, pad, y, lines.speed, kWhite);
+  y += big_->line_height();
+  if (!lines.story.empty()) {
+    body_->draw(renderer_, pad, y, lines.story, kCyan);
+    y += body_->line_height();
+  }
+  body_->draw(renderer_, pad, y, lines.knobs, kGrey);
+  y += body_->line_height();
+  body_->draw(renderer_, pad, y, "H: keys", kGrey);
+}
+
+void Window::draw_overlay_pane(const SDL_Rect& rect, const PaneView& view) {
+  const OverlayLines lines = overlay_lines(view.status, config_);
+  const int pad = body_->pixel_height() / 3;
+  const std::string head = lines.title + "  " + lines.speed;
+  const int h = body_->line_height() * (lines.story.empty() ? 1 : 2) + 2 * pad;
+  panel(rect.x, rect.y, rect.w, h);
+  body_->draw(renderer_, rect.x + pad, rect.y + pad, head, view.status.has_machine ? kYellow : kWhite);
+  if (!lines.story.empty()) body_->draw(renderer_, rect.x + pad, rect.y + pad + body_->line_height(), lines.story, kCyan);
+}
+
+void Window::draw_bar_chart(const SDL_Rect& rect, const std::vector<PaneView>& views) {
+  panel(rect.x, rect.y, rect.w, rect.h, 200);
+  const int pad = body_->pixel_height() / 2;
+  body_->draw(renderer_, rect.x + pad, rect.y + pad / 2,
+              "FPS per profile, each over its own turns with the whole machine  \xC2\xB7  " +
+                  std::to_string(config_.threads) + " threads  \xC2\xB7  H: keys",
+              kGrey);
+  double top = 0.0;
+  int label_w = 0;
+  for (const PaneView& v : views) {
+    top = std::max(top, v.status.fps);
+    label_w = std::max(label_w, body_->width(v.status.profile.name));
+  }
+  const int rows = static_cast<int>(views.size());
+  const int y0 = rect.y + pad / 2 + body_->line_height();
+  const int row_h = std::max(4, (rect.y + rect.h - y0 - pad / 2) / std::max(1, rows));
+  const int bar_x = rect.x + pad + label_w + pad;
+  const int value_w = body_->width("000.0 FPS");
+  const int bar_max = std::max(10, rect.x + rect.w - bar_x - value_w - 2 * pad);
+  static constexpr SDL_Color kBars[] = {{255, 140, 0, 255}, {0, 170, 255, 255}, {120, 220, 80, 255}};
+  for (int i = 0; i < rows; ++i) {
+    const PaneStatus& s = views[static_cast<std::size_t>(i)].status;
+    const int y = y0 + i * row_h;
+    body_->draw(renderer_, rect.x + pad, y + (row_h - body_->line_height()) / 2, s.profile.name, kWhite);
+    const int len = top > 0.0 ? static_cast<int>(bar_max * (s.fps / top)) : 0;
+    const SDL_Color c = kBars[i % 3];
+    SDL_SetRenderDrawColor(renderer_, c.r, c.g, c.b, 255);
+    const SDL_Rect bar{bar_x, y + row_h / 6, std::max(2, len), std::max(2, row_h * 2 / 3)};
+    SDL_RenderFillRect(renderer_, &bar);
+    body_->draw(renderer_, bar_x + bar.w + pad, y + (row_h - body_->line_height()) / 2,
+                s.frames ? short_number(s.fps) + " FPS" : "...", kWhite);
+  }
+}
+
+void Window::draw_results(int w, int h) {
+  SDL_SetRenderDrawColor(renderer_, 12, 12, 16, 255);
+  SDL_RenderClear(renderer_);
+  bench::BenchReport report;
+  report.runs = driver_->measurements();
+  report.seed = bench::europython2015_seed();
+  report.config.scene = config_.scene;
+  report.config.width = config_.width;
+  report.config.height = config_.height;
+  const int pad = body_->pixel_height();
+  big_->draw(renderer_, pad, pad / 2, "Results: measured here, beside the 2015 talk", kYellow);
+  const int top = pad / 2 + big_->line_height() + pad / 2;
+  // Left: the harness's own FPS chart of everything shown; built once.
+  if (!results_ready_) {
+    chart_w_ = std::max(64, w / 2 - pad);
+    chart_h_ = std::max(64, h - top - pad);
+    const std::vector<unsigned char> rgba = bench::render_chart(report, bench::ChartKind::fps, chart_w_, chart_h_);
+    if (chart_texture_) SDL_DestroyTexture(chart_texture_);
+    chart_texture_ = SDL_CreateTexture(renderer_, SDL_PIXELFORMAT_RGBA32, SDL_TEXTUREACCESS_STATIC, chart_w_, chart_h_);
+    if (chart_texture_ && !rgba.empty()) SDL_UpdateTexture(chart_texture_, nullptr, rgba.data(), chart_w_ * 4);
+    results_ready_ = true;
+  }
+  if (chart_texture_) {
+    const SDL_Rect dst{pad / 2, top, chart_w_, chart_h_};
+    SDL_RenderCopy(renderer_, chart_texture_, nullptr, &dst);
+  }
+  // Right: the seed comparison, ratios to the slowest profile of the talk.
+  const bench::SeedComparison cmp = bench::compare_with_seed(report);
+  const int x0 = w / 2 + pad / 2;
+  const int col = (w - x0 - pad) / 5;
+  int y = top;
+  const char* heads[] = {"profile", "2015 FPS", "ratio", "here FPS", "ratio"};
+  for (int c = 0; c < 5; ++c) body_->draw(renderer_, x0 + c * col, y, heads[c], kGrey);
+  y += body_->line_height() + pad / 3;
+  for (const bench::SeedComparisonRow& row : cmp.rows) {
+    body_->draw(renderer_, x0, y, row.profile, kWhite);
+    body_->draw(renderer_, x0 + col, y, short_number(row.seed_fps), kWhite);
+    body_->draw(renderer_, x0 + 2 * col, y, short_number(row.seed_ratio) + "\xC3\x97", kWhite);
+    body_->draw(renderer_, x0 + 3 * col, y, row.measured ? short_number(row.measured_fps) : "not shown", row.measured ? kYellow : kGrey);
+    body_->draw(renderer_, x0 + 4 * col, y,
+                row.measured && std::isfinite(row.measured_ratio) ? short_number(row.measured_ratio) + "\xC3\x97" : "-",
+                row.measured ? kYellow : kGrey);
+    y += body_->line_height();
+  }
+  y += pad;
+  body_->draw(renderer_, x0, y, "ratios: to " + cmp.baseline + "; 'here' at the most threads shown", kGrey);
+  y += body_->line_height();
+  for (const bench::RunRecord& r : report.runs) {
+    if (y > h - body_->line_height()) break;
+    body_->draw(renderer_, x0, y,
+                r.profile + "  " + std::to_string(r.threads) + " thr  " + short_number(r.fps) + " FPS  " +
+                    short_number(r.mrays_per_second) + " Mrays/s",
+                kWhite);
+    y += body_->line_height();
+  }
+}
+
+void Window::draw_help(int w, int h) {
+  const std::vector<std::string> lines = help_lines();
+  int width = 0;
+  for (const auto& l : lines) width = std::max(width, body_->width(l));
+  const int pad = body_->pixel_height();
+  const int ph = static_cast<int>(lines.size()) * body_->line_height() + 2 * pad;
+  const int x = std::max(0, (w - width) / 2 - pad), y = std::max(0, (h - ph) / 2);
+  panel(x, y, width + 2 * pad, ph, 215);
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    body_->draw(renderer_, x + pad, y + pad + static_cast<int>(i) * body_->line_height(), lines[i], kWhite);
+}
+
+void Window::draw_caption(int w, int h, double now) {
+  const StageStep& step = player_->step();
+  const std::string where = "step " + std::to_string(player_->index() + 1) + "/" + std::to_string(player_->count()) +
+          (step.seconds > 0.0 ? "  " + std::to_string(static_cast<int>(std::ceil(player_->remaining(now)))) + " s"
+                              : "  next: click");
+  const int pad = body_->pixel_height() / 2;
+  const int ww = body_->width(where);
+  panel(w - ww - 2 * pad, h - body_->line_height() - 2 * pad, ww + 2 * pad, body_->line_height() + 2 * pad);
+  body_->draw(renderer_, w - ww - pad, h - body_->line_height() - pad, where, kGrey);
+  if (step.caption.empty() || step.results) return;
+  const int cw = big_->width(step.caption);
+  const int bottom = config_.profiles.size() > 1 ? layout_.chart.y : h;
+  const int y = bottom - big_->line_height() - 3 * pad - (config_.profiles.size() > 1 ? 0 : body_->line_height());
+  panel((w - cw) / 2 - pad, y - pad, cw + 2 * pad, big_->line_height() + 2 * pad, 200);
+  big_->draw(renderer_, (w - cw) / 2, y, step.caption, kWhite);
+}
+
+void Window::draw(const Layout& l, const std::vector<PaneView>& views, double now) {
+  const bool results = player_ && player_->step().results;
+  if (results) {
+    draw_results(out_w_, out_h_);
+  } else {
+    SDL_SetRenderDrawColor(renderer_, 0, 0, 0, 255);
+    SDL_RenderClear(renderer_);
+    for (std::size_t i = 0; i < views.size() && i < l.panes.size(); ++i) draw_pane(l.panes[i], views[i], i);
+    if (options_.overlay) {
+      if (views.size() == 1) {
+        draw_overlay_single(views[0]);
+      } else {
+        for (std::size_t i = 0; i < views.size() && i < l.panes.size(); ++i) draw_overlay_pane(l.panes[i], views[i]);
+        draw_bar_chart(l.chart, views);
+      }
+    }
+  }
+  if (!options_.overlay) return;
+  if (player_) draw_caption(out_w_, out_h_, now);
+  const std::string error = driver_->error();
+  const std::string note = !error.empty() ? error : now < message_until_ ? message_ : std::string();
+  if (!note.empty()) {
+    const int pad = body_->pixel_height() / 2;
+    const int y = out_h_ - body_->line_height() - 2 * pad;
+    panel(0, y, body_->width(note) + 2 * pad, body_->line_height() + 2 * pad, 200);
+    body_->draw(renderer_, pad, y + pad, note, error.empty() ? kWhite : kRed);
+  }
+  if (!results && !player_) {
+    const std::string ui = "UI " + std::to_string(static_cast<int>(std::lround(ui_hz_))) + " Hz";
+    const int pad = body_->pixel_height() / 3;
+    body_->draw(renderer_, out_w_ - body_->width(ui) - pad, out_h_ - body_->line_height() - pad, ui, kGrey);
+  }
+  if (state_->help) draw_help(out_w_, out_h_);
+}
+
+std::string Window::save_screenshot(const std::filesystem::path& path) {
+  std::vector<std::uint8_t> rgba(static_cast<std::size_t>(out_w_) * static_cast<std::size_t>(out_h_) * 4);
+  if (SDL_RenderReadPixels(renderer_, nullptr, SDL_PIXELFORMAT_RGBA32, rgba.data(), out_w_ * 4) != 0)
+    return path.string() + ": cannot read the window back: " + SDL_GetError();
+  return write_png(path, out_w_, out_h_, rgba);
+}
+
+int Window::run() {
+  // Everything that can fail without a display fails first.
+  std::vector<int> panes;
+  for (const std::string& p : options_.profiles)
+    panes.push_back(static_cast<int>(std::find(known_.begin(), known_.end(), p) - known_.begin()));
+  const int cores = hardware_threads();
+  state_ = std::make_unique<DemoState>(known_, panes, options_.threads > 0 ? options_.threads : cores, std::max(64, 2 * cores));
+  state_->animator = options_.animator;
+  config_.scene = options_.scene;
+  if (options_.script) {
+    try {
+      StageScript script = load_stage_script(*options_.script, known_, state_->max_threads);
+      for (const StageStep& step : script.steps) {
+        try {
+          (void)resolve_scene(step.scene);
+        } catch (const SceneError& e) {
+          throw StageScriptError(*options_.script, step.line, e.what());
+        }
+      }
+      player_.emplace(std::move(script), seconds_now());
+    } catch (const StageScriptError& e) {
+      std::cerr << "txray-demo: " << e.what() << "\n";
+      return 1;
+    }
+    state_->scripted = true;
+    apply_step();
+  } else {
+    try {
+      (void)resolve_scene(options_.scene);
+    } catch (const SceneError& e) {
+      std::cerr << "txray-demo: " << e.what() << "\n";
+      return 1;
+    }
+  }
+  const std::filesystem::path font_path = find_font(options_.font);
+  big_ = std::make_unique<Font>();
+  body_ = std::make_unique<Font>();
+  if (std::string e = big_->load(font_path); !e.empty() || !(e = body_->load(font_path)).empty()) {
+    std::cerr << "txray-demo: " << e << " (give one with --font FILE.ttf)\n";
+    return 1;
+  }
+  if (!open()) return 1;
+
+  RenderDriver::Options driver_options;
+  driver_options.layout = pixel_layout_;
+  driver_options.max_frames = options_.frames;
+  driver_ = std::make_unique<RenderDriver>(driver_options);
+
+  bool fullscreen = options_.fullscreen;
+  ui_window_start_ = seconds_now();
+  for (;;) {
+    const double frame_start = seconds_now();
+    pump_inputs(*state_, [&](const SDL_Event& e) { handle(e); });
+    if (state_->quit) break;
+    if (player_) {
+      bool changed = false;
+      while (state_->step_requests != 0) {
+        const int delta = state_->step_requests > 0 ? 1 : -1;
+        state_->step_requests -= delta;
+        changed |= player_->click(delta, frame_start);
+      }
+      changed |= player_->update(frame_start);
+      if (changed) {
+        apply_step();
+        results_ready_ = false;
+      }
+    }
+    if (state_->fullscreen != fullscreen) {
+      fullscreen = state_->fullscreen;
+      SDL_SetWindowFullscreen(window_, fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+    }
+    SDL_GetRendererOutputSize(renderer_, &out_w_, &out_h_);
+    const int big_px = std::clamp(out_h_ / 13, 16, 120), body_px = std::clamp(out_h_ / 30, 11, 56);
+    if (std::string e = big_->bake(renderer_, big_px); !e.empty() || !(e = body_->bake(renderer_, body_px)).empty()) {
+      std::cerr << "txray-demo: " << e << "\n";
+      return 1;
+    }
+    const int pane_count = static_cast<int>(state_->panes().size());
+    layout_ = layout(out_w_, out_h_, pane_count);
+    config_.profiles = state_->pane_profiles();
+    config_.threads = state_->threads;
+    config_.paused = state_->paused;
+    config_.animator = state_->animator;
+    config_.shared_counters = state_->shared_counters;
+    config_.log = state_->log;
+    config_.width = layout_.render_w;
+    config_.height = layout_.render_h;
+    driver_->configure(config_);
+
+    const Uint32 flags = SDL_GetWindowFlags(window_);
+    const bool hidden = (flags & (SDL_WINDOW_MINIMIZED | SDL_WINDOW_HIDDEN)) != 0;
+    const bool results = player_ && player_->step().results;
+    // Minimised: no frames (nobody sees them); results: the measuring is over.
+    driver_->set_suspended(hidden || results);
+    if (hidden) {
+      SDL_WaitEventTimeout(nullptr, 100);
+      continue;
+    }
+    const bool finishing = options_.frames > 0 && driver_->done();
+    const std::vector<PaneView> views = driver_->panes();
+    draw(layout_, views, frame_start);
+    while (state_->screenshot_requests > 0) {
+      --state_->screenshot_requests;
+      const std::string name = timestamp_name();
+      const std::string e = save_screenshot(name);
+      message_ = e.empty() ? "saved " + name : e;
+      message_until_ = frame_start + 3.0;
+    }
+    if (finishing) {
+      int status = 0;
+      if (options_.screenshot) {
+        if (const std::string e = save_screenshot(*options_.screenshot); !e.empty()) {
+          std::cerr << "txray-demo: " << e << "\n";
+          status = 1;
+        } else {
+          std::cout << "wrote " << *options_.screenshot << " (" << out_w_ << "x" << out_h_ << ")\n";
+        }
+      }
+      SDL_RenderPresent(renderer_);
+      for (const PaneView& v : views)
+        std::cout << v.status.profile.name << ": " << short_number(v.status.fps) << " FPS, " << short_number(v.status.mrays)
+                  << " Mrays/s, " << v.status.threads << " threads, " << v.status.width << "x" << v.status.height << "\n";
+      return status;
+    }
+    SDL_RenderPresent(renderer_);
+
+    ++ui_frames_;
+    const double now = seconds_now();
+    if (now - ui_window_start_ >= 1.0) {
+      ui_hz_ = ui_frames_ / (now - ui_window_start_);
+      if (now - ui_window_start_ < 2.0) ui_min_hz_ = std::min(ui_min_hz_, ui_hz_);
+      ui_frames_ = 0;
+      ui_window_start_ = now;
+    }
+    if (!options_.vsync) {
+      const double left = 1.0 / kUiHz - (seconds_now() - frame_start);
+      if (left > 0.0) SDL_Delay(static_cast<Uint32>(left * 1000.0));
+    }
+  }
+  // Closing mid-frame: the driver's workers stop at their next tile.
+  driver_->stop();
+  for (const PaneView& v : driver_->panes())
+    std::cout << v.status.profile.name << ": " << short_number(v.status.fps) << " FPS, " << v.status.threads << " threads, "
+              << v.status.width << "x" << v.status.height << "\n";
+  if (ui_min_hz_ < 1e9) std::cout << "UI loop: slowest second " << short_number(ui_min_hz_) << " Hz\n";
+  return 0;
+}
+
+}  // namespace
+
+int run_demo(const DemoOptions& options) {
+  std::vector<std::string> known;
+  for (const auto& p : bench::named_profiles()) known.push_back(p.name);
+  Window window(options, known);
+  return window.run();
+}
+
+}  // namespace txray::demo

@@ -1,0 +1,31 @@
+#pragma once
+/// txray-demo's command line, read with the txray CLI's option reader.
+/// Problems throw cli::UsageError (exit status 2).
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace txray::demo {
+
+struct DemoOptions {
+  bool help = false;
+  std::string scene = "spheres";
+  std::vector<std::string> profiles;  ///< one, or two or three (--compare)
+  std::optional<std::string> script;  ///< --script FILE
+  int threads = 0;                    ///< 0: one per core
+  int width = 1280, height = 720;     ///< window size
+  double scale = 1.0;                 ///< render size over window size
+  bool fullscreen = false;
+  bool vsync = false;
+  bool animator = false;              ///< start with the concurrent animator
+  bool overlay = true;
+  int frames = 0;                     ///< > 0: render this many frames per pane, save --screenshot, exit
+  std::optional<std::string> screenshot;
+  std::optional<std::string> font;
+};
+
+/// `args` excludes the program name. `known_profiles`: named_profiles().
+[[nodiscard]] DemoOptions parse_demo_options(int argc, char** argv, const std::vector<std::string>& known_profiles);
+[[nodiscard]] std::string demo_usage(const std::vector<std::string>& known_profiles);
+
+}  // namespace txray::demo

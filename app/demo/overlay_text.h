@@ -1,0 +1,31 @@
+#pragma once
+/// The overlay's words: what each pane says about itself, in plain strings,
+/// so the wording is tested without a window and the drawing code only
+/// lays out lines. Figure names are Rig::stat_figures' own.
+#include <string>
+#include <vector>
+
+#include "app/demo/render_driver.h"
+
+namespace txray::demo {
+
+/// "35.2", "0.62", "1.2k", "3.4M": three significant figures at most.
+[[nodiscard]] std::string short_number(double value);
+
+/// The backend's own story from its figures: aborts/s by cause (stm), lock
+/// waits (fine), GIL switches (gil), publishes (snapshot). "" while none.
+[[nodiscard]] std::string backend_story(bench::BackendKind backend, const std::vector<bench::StatFigure>& figures);
+
+struct OverlayLines {
+  std::string title;        ///< the profile name (large)
+  std::string models;       ///< what it stands for
+  std::string setup;        ///< engine, backend, threads, size
+  std::string speed;        ///< FPS, frame time, Mrays/s (large)
+  std::string story;        ///< backend_story
+  std::string knobs;        ///< animator, counters, log, paused
+};
+
+[[nodiscard]] OverlayLines overlay_lines(const PaneStatus& status, const RenderConfig& config);
+[[nodiscard]] std::vector<std::string> help_lines();
+
+}  // namespace txray::demo

@@ -1,0 +1,76 @@
+#pragma once
+/// Stage scripts: a talk as a list of steps (assets/stage/README.md has the
+/// format). Parsing and playing are plain code with an injected clock, so
+/// a script's timing and its errors are tested without a window.
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace txray::demo {
+
+/// what() reads "<source>:<line>: <problem>".
+class StageScriptError : public std::runtime_error {
+ public:
+  StageScriptError(const std::string& source, int line, const std::string& problem)
+      : std::runtime_error(source + ":" + std::to_string(line) + ": " + problem), line_(line) {}
+  [[nodiscard]] int line() const { return line_; }
+
+ private:
+  int line_;
+};
+
+struct StageStep {
+  int line = 0;                       ///< where the step starts in the file
+  bool results = false;               ///< the closing results chart
+  std::vector<std::string> profiles;  ///< one pane, or two or three compared
+  std::string scene = "spheres";
+  int threads = 0;                    ///< 0: one per core
+  bool animator = false;
+  bool shared_counters = false;
+  bool log = false;
+  std::string caption;
+  double seconds = 0.0;               ///< > 0: advance after this long; 0: wait for the clicker
+};
+
+struct StageScript {
+  std::string title;
+  std::vector<StageStep> steps;  ///< the last is always the results step
+};
+
+/// `known_profiles`: the names a step may use (named_profiles()).
+[[nodiscard]] StageScript parse_stage_script(std::string_view text, const std::string& source,
+                                             const std::vector<std::string>& known_profiles, int max_threads);
+/// Reads and parses a file; a file that cannot be read is line 0.
+[[nodiscard]] StageScript load_stage_script(const std::filesystem::path& path,
+                                            const std::vector<std::string>& known_profiles, int max_threads);
+
+/// Walks a script: timed steps advance by themselves, the clicker moves
+/// either way, and the results step stays until the clicker passes it.
+class StagePlayer {
+ public:
+  StagePlayer(StageScript script, double now) : script_(std::move(script)), step_start_(now) {}
+
+  /// Advances timed steps; returns true when the step changed.
+  bool update(double now);
+  /// Clicker: +1 next, −1 previous. Past the last step: finished().
+  bool click(int delta, double now);
+
+  [[nodiscard]] const StageStep& step() const { return script_.steps[index_]; }
+  [[nodiscard]] int index() const { return static_cast<int>(index_); }
+  [[nodiscard]] int count() const { return static_cast<int>(script_.steps.size()); }
+  [[nodiscard]] bool finished() const { return finished_; }
+  [[nodiscard]] const StageScript& script() const { return script_; }
+  /// Seconds left in a timed step (0 when waiting for the clicker).
+  [[nodiscard]] double remaining(double now) const;
+
+ private:
+  StageScript script_;
+  std::size_t index_ = 0;
+  double step_start_;
+  bool finished_ = false;
+};
+
+}  // namespace txray::demo
