@@ -173,7 +173,7 @@ class Window {
   double message_until_ = 0.0;
   // UI rate, for the overlay and the exit summary.
   double ui_hz_ = 0.0, ui_min_hz_ = 1e9;
-  int ui_frames_ = 0;
+  int ui_frames_ = 0, ui_windows_ = 0;
   double ui_window_start_ = 0.0;
 };
 
@@ -218,16 +218,16 @@ Window::Layout Window::layout(int w, int h, int panes) const {
     l.panes = {SDL_Rect{0, 0, w, h}};
   } else {
     // The slide: panes side by side at 4:3, a bar chart of their FPS beneath.
-    const int chart_h = std::max(60, h / 4);
-    const int area_h = h - chart_h;
+    const int area_h = h - std::max(60, h / 4);  // at least a quarter for the chart
     int pane_w = w / panes, pane_h = pane_w * 3 / 4;
     if (pane_h > area_h) {
       pane_h = area_h;
       pane_w = pane_h * 4 / 3;
     }
-    const int x0 = (w - pane_w * panes) / 2, y0 = (area_h - pane_h) / 2;
-    for (int i = 0; i < panes; ++i) l.panes.push_back(SDL_Rect{x0 + i * pane_w, y0, pane_w, pane_h});
-    l.chart = SDL_Rect{w / 16, area_h, w - w / 8, chart_h};
+    const int x0 = (w - pane_w * panes) / 2;
+    for (int i = 0; i < panes; ++i) l.panes.push_back(SDL_Rect{x0 + i * pane_w, 0, pane_w, pane_h});
+    const int gap = h / 40;
+    l.chart = SDL_Rect{w / 16, pane_h + gap, w - w / 8, h - pane_h - 2 * gap};
   }
   l.render_w = std::max(16, static_cast<int>(std::lround(l.panes[0].w * options_.scale)));
   l.render_h = std::max(16, static_cast<int>(std::lround(l.panes[0].h * options_.scale)));
@@ -357,13 +357,22 @@ void Window::draw_overlay_single(const PaneView& view) {
 }
 
 void Window::draw_overlay_pane(const SDL_Rect& rect, const PaneView& view) {
+  // Narrow panes: three short lines, clipped to the pane.
   const OverlayLines lines = overlay_lines(view.status, config_);
+  const PaneStatus& s = view.status;
   const int pad = body_->pixel_height() / 3;
-  const std::string head = lines.title + "  " + lines.speed;
-  const int h = body_->line_height() * (lines.story.empty() ? 1 : 2) + 2 * pad;
-  panel(rect.x, rect.y, rect.w, h);
-  body_->draw(renderer_, rect.x + pad, rect.y + pad, head, view.status.has_machine ? kYellow : kWhite);
-  if (!lines.story.empty()) body_->draw(renderer_, rect.x + pad, rect.y + pad + body_->line_height(), lines.story, kCyan);
+  const std::string head = s.profile.name + "  " + (s.frames ? short_number(s.fps) + " FPS" : std::string("..."));
+  const std::string detail = s.frames ? short_number(s.frame_ms) + " ms \xC2\xB7 " + short_number(s.mrays) + " Mrays/s" : lines.speed;
+  const int rows = lines.story.empty() ? 2 : 3;
+  SDL_RenderSetClipRect(renderer_, &rect);
+  panel(rect.x, rect.y, rect.w, body_->line_height() * rows + 2 * pad);
+  int y = rect.y + pad;
+  body_->draw(renderer_, rect.x + pad, y, head, s.has_machine ? kYellow : kWhite);
+  y += body_->line_height();
+  body_->draw(renderer_, rect.x + pad, y, detail, kWhite);
+  y += body_->line_height();
+  if (!lines.story.empty()) body_->draw(renderer_, rect.x + pad, y, lines.story, kCyan);
+  SDL_RenderSetClipRect(renderer_, nullptr);
 }
 
 void Window::draw_bar_chart(const SDL_Rect& rect, const std::vector<PaneView>& views) {
@@ -371,7 +380,8 @@ void Window::draw_bar_chart(const SDL_Rect& rect, const std::vector<PaneView>& v
   const int pad = body_->pixel_height() / 2;
   body_->draw(renderer_, rect.x + pad, rect.y + pad / 2,
               "FPS per profile, each over its own turns with the whole machine  \xC2\xB7  " +
-                  std::to_string(config_.threads) + " threads  \xC2\xB7  H: keys",
+                  std::to_string(config_.threads) + " threads  \xC2\xB7  UI " +
+                  std::to_string(static_cast<int>(std::lround(ui_hz_))) + " Hz  \xC2\xB7  H: keys",
               kGrey);
   double top = 0.0;
   int label_w = 0;
@@ -513,7 +523,7 @@ void Window::draw(const Layout& l, const std::vector<PaneView>& views, double no
     panel(0, y, body_->width(note) + 2 * pad, body_->line_height() + 2 * pad, 200);
     body_->draw(renderer_, pad, y + pad, note, error.empty() ? kWhite : kRed);
   }
-  if (!results && !player_) {
+  if (!results && !player_ && config_.profiles.size() == 1) {
     const std::string ui = "UI " + std::to_string(static_cast<int>(std::lround(ui_hz_))) + " Hz";
     const int pad = body_->pixel_height() / 3;
     body_->draw(renderer_, out_w_ - body_->width(ui) - pad, out_h_ - body_->line_height() - pad, ui, kGrey);
@@ -658,7 +668,7 @@ int Window::run() {
     const double now = seconds_now();
     if (now - ui_window_start_ >= 1.0) {
       ui_hz_ = ui_frames_ / (now - ui_window_start_);
-      if (now - ui_window_start_ < 2.0) ui_min_hz_ = std::min(ui_min_hz_, ui_hz_);
+      if (++ui_windows_ > 1) ui_min_hz_ = std::min(ui_min_hz_, ui_hz_);  // the first second includes start-up
       ui_frames_ = 0;
       ui_window_start_ = now;
     }

@@ -1,0 +1,166 @@
+// The executable as CI runs it: headless under SDL_VIDEODRIVER=dummy, a few
+// frames, a screenshot of the window (overlay included), then exit.
+#include <cmath>
+#include <cstdlib>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "renderer/film.h"
+
+namespace txray::demo {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct DemoRun {
+  int status = -1;
+  std::string output;
+};
+
+fs::path scratch() {
+  const fs::path dir = fs::temp_directory_path() / ("txray-demo-test-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  return dir;
+}
+
+DemoRun run_demo(const std::string& args, const std::string& driver = "dummy") {
+  const fs::path out = scratch() / "output.txt";
+  const std::string command = "SDL_VIDEODRIVER=" + driver + " " TXRAY_DEMO_EXE " " + args + " >" + out.string() + " 2>&1";
+  DemoRun r;
+  const int raw = std::system(command.c_str());
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  std::ifstream in(out);
+  std::stringstream text;
+  text << in.rdbuf();
+  r.output = text.str();
+  return r;
+}
+
+Rgba8Image shot(const fs::path& path) {
+  std::string error;
+  Rgba8Image image = read_png(path, error);
+  EXPECT_EQ(error, "");
+  return image;
+}
+
+const std::uint8_t* px(const Rgba8Image& im, int x, int y) {
+  return im.pixels.data() + (static_cast<std::size_t>(y) * static_cast<std::size_t>(im.width) + static_cast<std::size_t>(x)) * 4;
+}
+
+// Standard deviation of luminance over a rectangle: 0 for a blank picture.
+double spread(const Rgba8Image& im, int x0, int y0, int x1, int y1) {
+  double sum = 0.0, sum2 = 0.0;
+  int n = 0;
+  for (int y = y0; y < y1; ++y)
+    for (int x = x0; x < x1; ++x) {
+      const std::uint8_t* p = px(im, x, y);
+      const double l = 0.3 * p[0] + 0.59 * p[1] + 0.11 * p[2];
+      sum += l;
+      sum2 += l * l;
+      ++n;
+    }
+  const double mean = sum / n;
+  return std::sqrt(std::max(0.0, sum2 / n - mean * mean));
+}
+
+TEST(DemoHeadless, ScreenshotShowsThePictureAndTheOverlay) {
+  const fs::path with = scratch() / "with.png", without = scratch() / "without.png";
+  const std::string common = " --scene spheres --profile pypy-stm --threads 2 --size 320x180 --frames 2 --screenshot ";
+  const DemoRun a = run_demo(common + with.string());
+  ASSERT_EQ(a.status, 0) << a.output;
+  EXPECT_NE(a.output.find("pypy-stm:"), std::string::npos) << a.output;
+  const DemoRun b = run_demo(common + without.string() + " --no-overlay");
+  ASSERT_EQ(b.status, 0) << b.output;
+  const Rgba8Image on = shot(with), off = shot(without);
+  ASSERT_EQ(on.width, 320);
+  ASSERT_EQ(on.height, 180);
+  ASSERT_EQ(off.width, 320);
+  // Not blank: the ray-traced scene varies.
+  EXPECT_GT(spread(off, 0, 0, 320, 180), 10.0);
+  // The same frames render the same picture (fixed animation step), so what
+  // differs is the overlay: dark panel pixels and bright glyph pixels, in
+  // the top-left corner where the panel sits.
+  int differ = 0, bright = 0, dark = 0, top_left = 0;
+  for (int y = 0; y < 180; ++y)
+    for (int x = 0; x < 320; ++x) {
+      const std::uint8_t *p = px(on, x, y), *q = px(off, x, y);
+      if (std::abs(p[0] - q[0]) + std::abs(p[1] - q[1]) + std::abs(p[2] - q[2]) < 24) continue;
+      ++differ;
+      if (p[0] > 200 && p[1] > 200 && p[2] > 200) ++bright;
+      if (p[0] < 70 && p[1] < 70 && p[2] < 70) ++dark;
+      if (x < 160 && y < 90) ++top_left;
+    }
+  EXPECT_GT(differ, 2000);
+  EXPECT_GT(bright, 150) << "no text glyphs in the overlay";
+  EXPECT_GT(dark, 1000) << "no overlay panel";
+  EXPECT_GT(top_left, differ / 2);
+}
+
+TEST(DemoHeadless, CompareShowsItsPanesAndTheirChart) {
+  const fs::path path = scratch() / "compare.png";
+  const DemoRun r = run_demo("--compare pypy,ideal --threads 2 --size 640x480 --frames 2 --screenshot " + path.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("pypy:"), std::string::npos);
+  EXPECT_NE(r.output.find("ideal:"), std::string::npos);
+  const Rgba8Image im = shot(path);
+  ASSERT_EQ(im.width, 640);
+  ASSERT_EQ(im.height, 480);
+  // Two 320×240 panes side by side, below their labels: each has a picture,
+  // and it is the same picture (every backend renders the same bytes).
+  EXPECT_GT(spread(im, 0, 120, 320, 240), 10.0);
+  EXPECT_GT(spread(im, 320, 120, 640, 240), 10.0);
+  double diff = 0.0;
+  int n = 0;
+  for (int y = 120; y < 240; ++y)
+    for (int x = 0; x < 320; ++x, ++n)
+      for (int c = 0; c < 3; ++c) diff += std::abs(px(im, x, y)[c] - px(im, x + 320, y)[c]);
+  EXPECT_LT(diff / n, 3.0);
+  // The chart beneath: one coloured bar per pane.
+  int orange = 0, blue = 0;
+  for (int y = 250; y < 480; ++y)
+    for (int x = 0; x < 640; ++x) {
+      const std::uint8_t* p = px(im, x, y);
+      orange += p[0] == 255 && p[1] == 140 && p[2] == 0;
+      blue += p[0] == 0 && p[1] == 170 && p[2] == 255;
+    }
+  EXPECT_GT(orange, 200);
+  EXPECT_GT(blue, 200);
+}
+
+TEST(DemoHeadless, NoDisplayIsAClearMessageAndExitOne) {
+  const DemoRun r = run_demo("--frames 1", "no-such-driver");
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("SDL_VIDEODRIVER"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("xvfb-run"), std::string::npos) << r.output;
+}
+
+TEST(DemoHeadless, BadScriptNamesTheLineBeforeAnyWindow) {
+  const fs::path script = scratch() / "bad.stage";
+  std::ofstream(script) << "step\n  profile pypy\n  threads many\n";
+  const DemoRun r = run_demo("--script " + script.string(), "no-such-driver");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("bad.stage:3: threads 'many'"), std::string::npos) << r.output;
+}
+
+TEST(DemoHeadless, UsageMistakesExitTwo) {
+  const DemoRun r = run_demo("--compare pypy", "dummy");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("expected two or three profiles"), std::string::npos) << r.output;
+}
+
+TEST(DemoHeadless, ScriptRunsHeadless) {
+  const fs::path script = scratch() / "short.stage", path = scratch() / "script.png";
+  std::ofstream(script) << "step\n  compare pypy,pypy-stm\n  caption Side by side\n  duration 30s\n";
+  const DemoRun r = run_demo("--script " + script.string() + " --threads 1 --size 480x270 --frames 1 --screenshot " + path.string());
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(fs::exists(path));
+}
+
+}  // namespace
+}  // namespace txray::demo

@@ -1,0 +1,59 @@
+#include "app/demo/overlay_text.h"
+
+#include <gtest/gtest.h>
+
+namespace txray::demo {
+namespace {
+
+TEST(OverlayText, ShortNumbers) {
+  EXPECT_EQ(short_number(0.0), "0");
+  EXPECT_EQ(short_number(0.626), "0.63");
+  EXPECT_EQ(short_number(35.24), "35.2");
+  EXPECT_EQ(short_number(812.0), "812");
+  EXPECT_EQ(short_number(12345.0), "12.3k");
+  EXPECT_EQ(short_number(3.4e6), "3.40M");
+}
+
+TEST(OverlayText, StmStoryListsAbortsByCauseLargestFirst) {
+  const std::vector<bench::StatFigure> f = {
+      {"aborts/s (locked on read)", 10.0, "/s"},
+      {"aborts/s (read validation)", 120.0, "/s"},
+      {"aborts/s (commit lock)", 0.0, "/s"},
+      {"time lost (%)", 3.0, "%"},
+      {"commits/s (update)", 500.0, "/s"},
+  };
+  EXPECT_EQ(backend_story(bench::BackendKind::stm, f),
+            "aborts 130/s: read validation 120, locked on read 10.0 \xC2\xB7 time lost 3.00%");
+}
+
+TEST(OverlayText, LockAndGilStories) {
+  EXPECT_EQ(backend_story(bench::BackendKind::fine, {{"lock waits/s (read)", 40.0, "/s"}, {"lock waits/s (write)", 2.0, "/s"},
+                                                     {"lock wait (%)", 0.5, "%"}}),
+            "lock waits 42.0/s (read 40.0, write 2.00) \xC2\xB7 waiting 0.50%");
+  EXPECT_EQ(backend_story(bench::BackendKind::gil, {{"GIL switches/s", 190.0, "/s"}, {"GIL wait (%)", 48.0, "%"}}),
+            "GIL switches 190/s \xC2\xB7 drop requests 0/s \xC2\xB7 waiting 48.0%");
+  EXPECT_EQ(backend_story(bench::BackendKind::gil, {}), "");
+}
+
+TEST(OverlayText, LinesSayWhatThePaneIs) {
+  PaneStatus s;
+  s.profile = {"pypy-stm", bench::Engine::native, bench::BackendKind::stm, "compiled code in transactions"};
+  s.threads = 4;
+  s.width = 640;
+  s.height = 360;
+  s.frames = 10;
+  s.fps = 35.0;
+  s.frame_ms = 28.6;
+  s.mrays = 41.0;
+  RenderConfig c;
+  c.animator = true;
+  const OverlayLines l = overlay_lines(s, c);
+  EXPECT_EQ(l.title, "pypy-stm");
+  EXPECT_EQ(l.setup, "engine native \xC2\xB7 backend stm \xC2\xB7 4 threads \xC2\xB7 640\xC3\x97" "360");
+  EXPECT_EQ(l.speed, "35.0 FPS  28.6 ms  41.0 Mrays/s");
+  EXPECT_NE(l.knobs.find("concurrent"), std::string::npos);
+  EXPECT_GE(help_lines().size(), 10u);
+}
+
+}  // namespace
+}  // namespace txray::demo

@@ -1,0 +1,127 @@
+#include "app/demo/stage_script.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "bench/harness/profile.h"
+
+namespace txray::demo {
+namespace {
+
+const std::vector<std::string> kProfiles = {"pypy", "pypy-stm", "native-fine", "ideal"};
+
+StageScript parse(const std::string& text) { return parse_stage_script(text, "t.stage", kProfiles, 16); }
+
+// The message of the error a script raises ("" when it parses).
+std::string error_of(const std::string& text) {
+  try {
+    (void)parse(text);
+  } catch (const StageScriptError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(StageScript, SettingsCarryOverAndResultsCloseTheShow) {
+  const StageScript s = parse(
+      "# a talk\n"
+      "title Hello\n"
+      "threads 2\n"
+      "step\n"
+      "  profile pypy\n"
+      "  caption One\n"
+      "  duration 8s\n"
+      "\n"
+      "step\n"
+      "  compare pypy, pypy-stm ,ideal\n"
+      "  animator on\n"
+      "  duration 1500ms\n"
+      "step\n"
+      "  counters shared\n"
+      "  log on\n"
+      "  threads cores\n");
+  EXPECT_EQ(s.title, "Hello");
+  ASSERT_EQ(s.steps.size(), 4u);
+  EXPECT_EQ(s.steps[0].line, 4);
+  EXPECT_EQ(s.steps[0].profiles, std::vector<std::string>{"pypy"});
+  EXPECT_EQ(s.steps[0].threads, 2);
+  EXPECT_DOUBLE_EQ(s.steps[0].seconds, 8.0);
+  EXPECT_EQ(s.steps[1].profiles, (std::vector<std::string>{"pypy", "pypy-stm", "ideal"}));
+  EXPECT_TRUE(s.steps[1].animator);
+  EXPECT_EQ(s.steps[1].caption, "");  // captions do not carry over
+  EXPECT_DOUBLE_EQ(s.steps[1].seconds, 1.5);
+  EXPECT_TRUE(s.steps[2].animator);  // settings do
+  EXPECT_TRUE(s.steps[2].shared_counters && s.steps[2].log);
+  EXPECT_EQ(s.steps[2].threads, 0);
+  EXPECT_DOUBLE_EQ(s.steps[2].seconds, 0.0);  // wait for the clicker
+  EXPECT_TRUE(s.steps[3].results);            // added: every script ends on the results
+}
+
+TEST(StageScript, ErrorsNameTheLine) {
+  EXPECT_EQ(error_of("step\n  profile pypy\n  frobnicate 3\n"),
+            "t.stage:3: unknown directive 'frobnicate' (expected title, step, profile, compare, threads, scene, "
+            "animator, counters, log, caption, duration, results)");
+  EXPECT_EQ(error_of("step\n\n  profile pypy-sm\n"),
+            "t.stage:3: unknown profile 'pypy-sm' (known: pypy, pypy-stm, native-fine, ideal)");
+  EXPECT_EQ(error_of("step\n  compare pypy\n"), "t.stage:2: 'compare' takes two or three profiles, got 1");
+  EXPECT_EQ(error_of("step\n  compare pypy,ideal,pypy-stm,native-fine\n"),
+            "t.stage:2: 'compare' takes two or three profiles, got 4");
+  EXPECT_EQ(error_of("step\n  profile pypy\n  duration 8 s\n"),
+            "t.stage:3: duration '8 s': expected click or a time such as 8s, 1500ms, 2min (up to an hour)");
+  EXPECT_EQ(error_of("caption hi\nstep\n  profile pypy\n"), "t.stage:1: 'caption' belongs inside a step (after 'step')");
+  EXPECT_EQ(error_of("step\n  profile pypy\n  threads 17\n"),
+            "t.stage:3: threads '17': expected cores or a number from 1 to 16");
+  EXPECT_EQ(error_of("step\n  profile pypy\n  animator maybe\n"), "t.stage:3: 'animator maybe': expected on or off");
+  EXPECT_EQ(error_of("step\n  profile pypy\nresults\nstep\n"),
+            "t.stage:4: 'step' after 'results': the results chart is the last step");
+  EXPECT_EQ(error_of("# nothing\n"), "t.stage:1: no steps: a script needs at least one 'step'");
+  EXPECT_EQ(error_of("step\n  caption no profile\nstep\n  profile pypy\n"),
+            "t.stage:1: this step shows no profile: give 'profile NAME' or 'compare A,B' in it or before it");
+  EXPECT_EQ(error_of("step\n  profile\n"), "t.stage:2: 'profile' needs a value");
+}
+
+TEST(StageScript, MissingFileIsLineZero) {
+  try {
+    (void)load_stage_script("/nonexistent/talk.stage", kProfiles, 16);
+    FAIL();
+  } catch (const StageScriptError& e) {
+    EXPECT_EQ(std::string(e.what()), "/nonexistent/talk.stage:0: cannot read the stage script");
+  }
+}
+
+TEST(StageScript, ShippedScriptsParse) {
+  std::vector<std::string> known;
+  for (const auto& p : bench::named_profiles()) known.push_back(p.name);
+  int parsed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(TXRAY_SOURCE_DIR "/assets/stage")) {
+    if (entry.path().extension() != ".stage") continue;
+    // talk.stage tells the 2015 story and needs the interpreted profile.
+    if (entry.path().filename() == "talk.stage" && std::find(known.begin(), known.end(), "cpython") == known.end())
+      continue;
+    EXPECT_NO_THROW((void)load_stage_script(entry.path(), known, 64)) << entry.path();
+    ++parsed;
+  }
+  EXPECT_GE(parsed, 1);
+}
+
+TEST(StagePlayer, TimedStepsAdvanceAndTheClickerMovesBothWays) {
+  StagePlayer p(parse("step\n profile pypy\n duration 2s\nstep\n profile ideal\nresults\n"), 100.0);
+  EXPECT_EQ(p.index(), 0);
+  EXPECT_DOUBLE_EQ(p.remaining(101.0), 1.0);
+  EXPECT_FALSE(p.update(101.9));
+  EXPECT_TRUE(p.update(102.0));
+  EXPECT_EQ(p.index(), 1);
+  EXPECT_FALSE(p.update(500.0));  // waits for the clicker
+  EXPECT_TRUE(p.click(+1, 500.0));
+  EXPECT_TRUE(p.step().results);
+  EXPECT_TRUE(p.click(-1, 501.0));
+  EXPECT_EQ(p.index(), 1);
+  EXPECT_FALSE(p.click(-5, 501.0) && p.index() != 0);
+  EXPECT_EQ(p.index(), 0);
+  EXPECT_FALSE(p.finished());
+}
+
+}  // namespace
+}  // namespace txray::demo
