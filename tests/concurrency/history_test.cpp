@@ -51,19 +51,19 @@ template <class B>
 class HistoryTest : public ::testing::Test {};
 TYPED_TEST_SUITE(HistoryTest, AtomicBackends, BackendName);
 
-TYPED_TEST(HistoryTest, EveryHistoryIsSerializable) {
-  using B = TypeParam;
+template <class B>
+void check_history(int rounds, int units) {
   constexpr int kCells = 12;
   B backend(kThreads, test_options<B>());
   typename B::template Cell<std::uint64_t> cells[kCells];
   std::mutex mu;
   std::vector<HistoryUnit> history;
 
-  run_rounds(backend, kThreads, 2, [&](std::size_t w, int r) {
+  run_rounds(backend, kThreads, rounds, [&](std::size_t w, int r) {
     Rng rng(w * 101 + static_cast<std::uint64_t>(r));
     std::vector<HistoryUnit> mine;
     std::uint64_t serial = 0;
-    for (int i = 0; i < scaled(1500); ++i) {
+    for (int i = 0; i < units; ++i) {
       // Two cells read, one or two written; distinct cells.
       int pick[4];
       for (int k = 0; k < 4; ++k) {
@@ -97,8 +97,12 @@ TYPED_TEST(HistoryTest, EveryHistoryIsSerializable) {
     for (auto& u : mine) history.push_back(std::move(u));
   });
   EXPECT_EQ(check_serializable(history), "");
-  EXPECT_EQ(history.size(), kThreads * 2 * static_cast<std::size_t>(scaled(1500)));
+  EXPECT_EQ(history.size(), kThreads * static_cast<std::size_t>(rounds * units));
 }
+
+TYPED_TEST(HistoryTest, EveryHistoryIsSerializable) { check_history<TypeParam>(2, scaled(1500)); }
+
+TYPED_TEST(HistoryTest, StressEveryHistoryIsSerializable) { check_history<TypeParam>(6, scaled(6000)); }
 
 }  // namespace
 }  // namespace txray::sync::test

@@ -14,17 +14,17 @@ template <class B>
 class OpacityTest : public ::testing::Test {};
 TYPED_TEST_SUITE(OpacityTest, ConsistentBackends, BackendName);
 
-TYPED_TEST(OpacityTest, ReadersNeverSeeABrokenInvariant) {
-  using B = TypeParam;
+template <class B>
+void check_opacity(int rounds, int units) {
   B backend(kThreads, test_options<B>());
   typename B::template Cell<std::int64_t> x{0}, y{0};
   std::vector<int> one(1, 7);  // heap, so ASan sees an out-of-bounds index
   std::atomic<int> violations{0};
   std::atomic<std::int64_t> sink{0};
 
-  run_rounds(backend, kThreads, 6, [&](std::size_t w, int r) {
+  run_rounds(backend, kThreads, rounds, [&](std::size_t w, int r) {
     Rng rng(w + 31 * static_cast<std::uint64_t>(r));
-    for (int i = 0; i < scaled(3000); ++i) {
+    for (int i = 0; i < units; ++i) {
       if (w % 2 == 0) {
         const std::int64_t d = static_cast<std::int64_t>(rng.below(100)) + 1;
         backend.run(w, [&](typename B::Unit& tx) {
@@ -55,6 +55,12 @@ TYPED_TEST(OpacityTest, ReadersNeverSeeABrokenInvariant) {
   });
   EXPECT_EQ(violations.load(), 0);
   EXPECT_EQ(x.unsafe_load() + y.unsafe_load(), 0);
+}
+
+TYPED_TEST(OpacityTest, ReadersNeverSeeABrokenInvariant) { check_opacity<TypeParam>(6, scaled(3000)); }
+
+TYPED_TEST(OpacityTest, StressReadersNeverSeeABrokenInvariant) {
+  check_opacity<TypeParam>(20, scaled(10000));
 }
 
 }  // namespace
