@@ -114,6 +114,25 @@ void BM_ReadPlain(benchmark::State& state) {
 }
 BENCHMARK(BM_ReadPlain);
 
+// The machine's own scaling, as a control for BM_ReadOnlyUnits: the same
+// reads with no backend at all, one "unit" per iteration, at 1, 2, 4 threads.
+// If this does not scale, nothing can (cores busy with other work).
+void BM_ReadOnlyPlain(benchmark::State& state) {
+  auto& s = Scene<SnapshotBackend>::get();  // any scene; read quiescently
+  std::array<Sphere, kObjects> plain{};
+  for (int i = 0; i < kObjects; ++i) plain[i] = s.objects[i].unsafe_load();
+  for (auto _ : state) {
+    float acc = 0;
+    for (int i = 0; i < kObjects; ++i) {
+      benchmark::DoNotOptimize(plain[i]);
+      acc += plain[i].radius;
+    }
+    benchmark::DoNotOptimize(acc);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ReadOnlyPlain)->Threads(1)->Threads(2)->Threads(4)->UseRealTime();
+
 template <class B>
 void BM_Read(benchmark::State& state) {
   auto& s = Scene<B>::get();
