@@ -64,10 +64,19 @@ std::uint64_t render_tile_span(Access& scene, const TraceSetup& setup, const Til
   return tracer.rays();
 }
 
+/// The compiled engine as a type: render_frame_on's `Kernel` parameter picks
+/// the engine once per frame (renderer/interp/interp_render.h has InterpKernel).
+struct NativeKernel {
+  template <class Access>
+  static std::uint64_t span(Access& access, const TraceSetup& setup, const Tile& tile, int begin, int end, Film& film) {
+    return render_tile_span(access, setup, tile, begin, end, film);
+  }
+};
+
 /// Renders one frame of `scene` on `backend`. `bvh` must bound every object
 /// for as long as the frame lasts (see scenes/animator.h). Returns the frame's
 /// wall time and the rays traced by committed units.
-template <class Backend>
+template <class Backend, class Kernel = NativeKernel>
 FrameStats render_frame_on(Backend& backend, SharedScene<Backend>& scene, const Bvh& bvh, Film& film,
                            TileScheduler& scheduler, const TileGrid& grid, TileOrder order, const UnitOptions& options) {
   struct alignas(64) WorkerTally {
@@ -88,7 +97,7 @@ FrameStats render_frame_on(Backend& backend, SharedScene<Backend>& scene, const 
         const bool log_this = options.log_every > 0 && (tally[w].units + 1) % static_cast<std::uint64_t>(options.log_every) == 0;
         const std::uint64_t rays = backend.run(w, [&](typename Backend::Unit& unit) {
           BackendSceneAccess<Backend> access(unit, scene);
-          const std::uint64_t traced = render_tile_span(access, setup, *tile, begin, end, film);
+          const std::uint64_t traced = Kernel::span(access, setup, *tile, begin, end, film);
           switch (options.counters) {
             case CounterMode::sharded: break;
             case CounterMode::shared: unit.write(scene.rays_traced(), unit.read(scene.rays_traced()) + traced); break;

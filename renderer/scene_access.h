@@ -28,6 +28,7 @@ class PlainSceneAccess {
   [[nodiscard]] Light light(std::uint32_t i) const { return state_->lights[i]; }
   [[nodiscard]] std::uint32_t light_count() const { return static_cast<std::uint32_t>(state_->lights.size()); }
   [[nodiscard]] Camera camera() const { return state_->camera; }
+  void eval_breaker() const {}  // nobody to hand over to
 
  private:
   const SceneState* state_;

@@ -84,6 +84,9 @@ class BackendSceneAccess {
   [[nodiscard]] Light light(std::uint32_t i) { return unit_.read(scene_.light(i)); }
   [[nodiscard]] std::uint32_t light_count() const { return scene_.light_count(); }
   [[nodiscard]] Camera camera() { return unit_.read(scene_.camera()); }
+  /// The interpreter's periodic check (every N instructions): under `gil`
+  /// it hands the lock over if asked; a no-op for the other backends.
+  void eval_breaker() { unit_.check_eval_breaker(); }
 
  private:
   typename Backend::Unit& unit_;
