@@ -19,10 +19,15 @@
 // loads when it already holds it. It gives the GIL away (a) when asked by a
 // drop request, at the end of a unit, (b) around io(), and (c) when the
 // worker's batch ends: release(worker), or a Session<GilBackend> in scope.
-// (c) is where a CPython thread would block (on a queue, a join): a worker
-// that stops calling run() without release() would keep the lock forever,
-// and every other worker would wait on it. Drivers must therefore hold a
-// Session per batch (per TBB task body).
+// (c) is where a CPython thread would block (on a queue, a join), which
+// releases the GIL. Drivers should hold a Session per batch (per TBB task
+// body). As a safety net for a worker that stops calling run() without
+// releasing (a TBB thread gone idle, a benchmark thread at its barrier): a
+// waiter whose drop request has gone unanswered for a further interval, and
+// finds the holder between units, takes the GIL over (idle_takeovers). That
+// is the hand-over the holder would have made at its next boundary; the
+// holder's next run() simply waits its turn. The price is one CAS per unit
+// on the holder's own cache line, to mark "inside a unit".
 #pragma once
 
 #include <chrono>
@@ -44,6 +49,7 @@ namespace txray::sync {
   X(drop_requests, "count")       /* drop requests set by this worker while waiting */   \
   X(forced_switch_waits, "count") /* drops that waited for another thread to take it */  \
   X(io_releases, "count")         /* releases around io() */                             \
+  X(idle_takeovers, "count")      /* GIL taken from a holder idle between units */       \
   X(wait_ns, "ns")                /* time spent waiting to take the GIL */               \
   X(hold_ns, "ns")                /* time the GIL was held */
 
@@ -101,7 +107,7 @@ class GilBackend {
   // The worker's batch is over: give the GIL back if it holds it. Must not
   // be called from inside a unit.
   void release(std::size_t worker) {
-    if (holder_.load(std::memory_order_relaxed) == worker) drop(worker);
+    if (slot_.load(std::memory_order_relaxed) >> 1 == worker + 1) drop(worker);
   }
   void publish() noexcept {}
 
@@ -119,6 +125,10 @@ class GilBackend {
  private:
   friend class GilUnit;
   static constexpr std::size_t kNobody = std::numeric_limits<std::size_t>::max();
+  // slot_ encoding: 0 = free, else (holder + 1) << 1 | busy (inside a unit).
+  static constexpr std::uint64_t slot(std::size_t w, bool busy) noexcept {
+    return (static_cast<std::uint64_t>(w) + 1) << 1 | static_cast<std::uint64_t>(busy);
+  }
 
   struct alignas(kCacheLine) Worker {
     GilStatsBlock stats;
@@ -138,16 +148,18 @@ class GilBackend {
         const std::uint64_t saved_switch = switch_number_;
         const bool timed_out =
             cv_.wait_for(lk, options_.switch_interval) == std::cv_status::timeout;
-        if (timed_out && locked_ && switch_number_ == saved_switch &&
-            !drop_request_.load(std::memory_order_relaxed)) {
+        if (!(timed_out && locked_ && switch_number_ == saved_switch)) continue;
+        if (!drop_request_.load(std::memory_order_relaxed)) {
           drop_request_.store(true, std::memory_order_relaxed);
           me.stats.drop_requests.add();
+        } else if (take_over_idle(w)) {
+          break;
         }
       }
       me.stats.wait_ns.add(now_ns() - t0);
     }
     locked_ = true;
-    holder_.store(w, std::memory_order_relaxed);
+    slot_.store(slot(w, true), std::memory_order_relaxed);
     if (last_holder_ != w) {
       last_holder_ = w;
       ++switch_number_;
@@ -161,13 +173,29 @@ class GilBackend {
     me.acquired_at = now_ns();
   }
 
+  // Under mu_, in take(): the request was set an interval ago and the
+  // holder sits between units. The CAS races with the holder's own
+  // run() (busy) and synchronises with its last unit's release store.
+  bool take_over_idle(std::size_t w) {
+    std::uint64_t s = slot_.load(std::memory_order_relaxed);
+    if (s == 0 || (s & 1) || !slot_.compare_exchange_strong(s, slot(w, true), std::memory_order_acq_rel,
+                                                           std::memory_order_relaxed))
+      return false;
+    Worker& old = workers_[(s >> 1) - 1];
+    old.stats.hold_ns.add(now_ns() - old.acquired_at);  // hold_ns is only written under mu_
+    workers_[w].stats.idle_takeovers.add();
+    return true;
+  }
+
   // drop_gil() with FORCE_SWITCHING.
   void drop(std::size_t w) {
     Worker& me = workers_[w];
     std::unique_lock lk(mu_);
+    // Taken over while we sat between units: already handed over.
+    if (slot_.load(std::memory_order_relaxed) >> 1 != w + 1) return;
     me.stats.hold_ns.add(now_ns() - me.acquired_at);
     locked_ = false;
-    holder_.store(kNobody, std::memory_order_relaxed);
+    slot_.store(0, std::memory_order_relaxed);
     cv_.notify_one();
     if (drop_request_.load(std::memory_order_relaxed) && last_holder_ == w) {
       // Somebody asked: do not come back before it has had its turn. The
@@ -188,9 +216,10 @@ class GilBackend {
   bool locked_ = false;                // guarded by mu_
   std::size_t last_holder_ = kNobody;  // guarded by mu_
   std::uint64_t switch_number_ = 0;    // guarded by mu_
-  // Written under mu_; read without it by the holder's fast path (its own
-  // index can only be removed by itself) and by the eval-breaker check.
-  std::atomic<std::size_t> holder_{kNobody};
+  // Who holds the GIL and whether it is inside a unit. Set by take() under
+  // mu_; flipped busy/idle by the holder around each unit without mu_;
+  // cleared by drop() or taken over by take_over_idle() under mu_.
+  std::atomic<std::uint64_t> slot_{0};
   std::atomic<bool> drop_request_{false};
 };
 
@@ -279,7 +308,10 @@ decltype(auto) GilBackend::run(std::size_t worker, F&& fn) {
   Worker& me = workers_[worker];
   GilUnit unit(*this, worker);
   if (me.depth > 0) return fn(unit);  // nested: part of the enclosing unit
-  if (holder_.load(std::memory_order_relaxed) != worker) take(worker);
+  std::uint64_t idle = slot(worker, false);
+  if (!slot_.compare_exchange_strong(idle, slot(worker, true), std::memory_order_acquire,
+                                     std::memory_order_relaxed))
+    take(worker);
   me.depth = 1;
   // The unit boundary, reached however the unit ends: the only place the
   // drop request is honoured without the unit's consent.
@@ -290,6 +322,7 @@ decltype(auto) GilBackend::run(std::size_t worker, F&& fn) {
       Worker& m = b.workers_[w];
       m.depth = 0;
       m.stats.units.add();
+      b.slot_.store(slot(w, false), std::memory_order_release);
       if (b.drop_request_.load(std::memory_order_relaxed)) b.drop(w);
     }
   } boundary{*this, worker};

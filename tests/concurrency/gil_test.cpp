@@ -69,6 +69,30 @@ TEST(Gil, ReleasedWhenTheBatchEnds) {
   EXPECT_EQ(backend.stats().acquisitions, 2u);
 }
 
+// A worker that goes quiet holding the GIL (no release, no Session) does
+// not keep everyone else waiting: after its drop request goes unanswered a
+// waiter takes over, and the quiet worker's next unit waits its turn.
+TEST(Gil, IdleHolderIsTakenOver) {
+  GilBackend backend(2, fast());
+  std::atomic<bool> a_ran{false}, b_done{false};
+  std::thread a([&] {
+    backend.run(0, [&](GilUnit&) { a_ran = true; });
+    EXPECT_TRUE(eventually([&] { return b_done.load(); }));  // idle, holding the GIL
+    backend.run(0, [](GilUnit&) {});
+    backend.release(0);
+  });
+  ASSERT_TRUE(eventually([&] { return a_ran.load(); }));
+  std::thread b([&] {
+    Session<GilBackend> s(backend, 1);
+    for (int i = 0; i < 5; ++i) backend.run(1, [](GilUnit&) {});
+    b_done = true;
+  });
+  b.join();
+  a.join();
+  EXPECT_GE(backend.stats().idle_takeovers, 1u);
+  EXPECT_EQ(backend.stats().units, 7u);
+}
+
 TEST(Gil, ReleasedAroundIo) {
   GilBackend backend(2, fast());
   std::atomic<bool> in_io{false}, other_ran{false};
