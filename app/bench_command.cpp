@@ -15,6 +15,7 @@
 
 #include "app/commands.h"
 #include "app/command_line.h"
+#include "bench/harness/calibrate.h"
 #include "bench/harness/fps_harness.h"
 #include "bench/harness/report.h"
 #include "renderer/tile_scheduler.h"
@@ -36,8 +37,11 @@ constexpr const char* kBenchUsage =
     "what to measure\n"
     "  --preset P          ci (small, under 2 minutes) | reproduce (the talk: stmbench\n"
     "                      256x256, one unit per pixel); other options override it\n"
-    "  --profiles A,B,...  pypy, pypy-stm, native-fine, ideal (default: all)\n"
-    "  --engine E --backend B   one point instead: engine native; backend gil|fine|stm|snapshot\n"
+    "  --profiles A,B,...  cpython, cpython-ft, pypy, pypy-stm, native-fine, ideal (default: all)\n"
+    "  --engine E --backend B   one point instead: engine native|interp; backend gil|fine|stm|snapshot\n"
+    "  --calibrate         also run the kernel file under python3 and pypy3 (when installed) with\n"
+    "                      the same threads, scene and size, beside the cpython and pypy profiles\n"
+    "                      (default profiles then: cpython,pypy)\n"
     "  --threads N,M,...   render threads (default: 1 and every core)\n"
     "  --scene NAME|FILE   (default spheres)     --size WxH (default 640x360)\n"
     "  --frames K          measured frames per run (default 10)\n"
@@ -132,7 +136,7 @@ void draw_progress(const bench::Progress& p) {
 }  // namespace
 
 int bench_command(int argc, char** argv) {
-  CommandLine args({argv, static_cast<std::size_t>(argc)}, {"help", "no-progress"});
+  CommandLine args({argv, static_cast<std::size_t>(argc)}, {"help", "no-progress", "calibrate"});
   if (args.flag("help")) {
     std::cout << kBenchUsage;
     return 0;
@@ -154,11 +158,13 @@ int bench_command(int argc, char** argv) {
     scene_name = "stmbench";
     size = {256, 256};
     o.unit_pixels = 1;
-    profiles = {*bench::find_profile("pypy"), *bench::find_profile("pypy-stm")};
+    profiles = {*bench::find_profile("cpython"), *bench::find_profile("pypy"), *bench::find_profile("pypy-stm")};
     o.frames = 8;
   } else if (preset) {
     throw UsageError("--preset '" + *preset + "': expected ci or reproduce");
   }
+  const bool calibrate = args.flag("calibrate");
+  if (calibrate && !preset) profiles = {*bench::find_profile("cpython"), *bench::find_profile("pypy")};
 
   if (const auto list = args.value("profiles")) {
     profiles.clear();
@@ -177,7 +183,7 @@ int bench_command(int argc, char** argv) {
   if (engine || backend) {
     if (args.value("profiles")) throw UsageError("--profiles and --engine/--backend exclude each other");
     const auto e = bench::parse_engine(engine.value_or("native"));
-    if (!e) throw UsageError("--engine '" + *engine + "': expected native");
+    if (!e) throw UsageError("--engine '" + *engine + "': expected native or interp");
     if (!backend) throw UsageError("--engine needs --backend (gil, fine, stm or snapshot)");
     const auto b = bench::parse_backend(*backend);
     if (!b) throw UsageError("--backend '" + *backend + "': expected gil, fine, stm or snapshot");
@@ -266,7 +272,22 @@ int bench_command(int argc, char** argv) {
   if (progress) std::fprintf(stderr, "\r\033[K");
   if (log) std::fclose(log);
 
+  bench::CalibrationResult calibration;
+  if (calibrate && !g_stop) {
+    bench::CalibrateOptions c;
+    c.width = o.width;
+    c.height = o.height;
+    c.tile = o.tile;
+    c.threads = threads;
+    if (progress) std::fprintf(stderr, "calibrating: python3 and pypy3 on the kernel file...");
+    calibration = bench::run_calibration(scene, c, g_stop);
+    if (progress) std::fprintf(stderr, "\r\033[K");
+    // Extra rows in every report: engine "python3" / "pypy3" (docs/report-schema.md).
+    report.runs.insert(report.runs.end(), calibration.runs.begin(), calibration.runs.end());
+  }
+
   std::cout << bench::format_table(report);
+  if (calibrate) std::cout << bench::format_calibration(report, calibration);
   int status = 0;
   auto report_error = [&](const std::string& error) {
     if (error.empty()) return;

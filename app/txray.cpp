@@ -45,10 +45,10 @@ constexpr const char* kRenderUsage =
     "  --sequence          with --frames: write every frame, FILE-0000.png, FILE-0001.png, ...\n"
     "                      (default: only the last frame is written, to FILE.png)\n"
     "  --tile-order O      row-major | reversed | shuffled (the image must not change)\n"
-    "  --profile P         render through a profile's backend (pypy, pypy-stm, native-fine,\n"
-    "                      ideal); frames after the first advance by the animator, 1/--fps\n"
-    "                      seconds each, between frames\n"
-    "  --engine E --backend B   the same for an unnamed point (engine native)\n";
+    "  --profile P         render through a profile's engine and backend (cpython, cpython-ft,\n"
+    "                      pypy, pypy-stm, native-fine, ideal); frames after the first advance\n"
+    "                      by the animator, 1/--fps seconds each, between frames\n"
+    "  --engine E --backend B   the same for an unnamed point (engine native or interp)\n";
 
 std::filesystem::path sequence_path(const std::filesystem::path& out, int frame) {
   char suffix[16];
@@ -82,10 +82,11 @@ int render_command(int argc, char** argv) {
   if (profile_name) {
     if (engine_flag || backend_flag) throw UsageError("--profile and --engine/--backend exclude each other");
     profile = bench::find_profile(*profile_name);
-    if (!profile) throw UsageError("--profile '" + *profile_name + "': unknown (pypy, pypy-stm, native-fine, ideal)");
+    if (!profile)
+      throw UsageError("--profile '" + *profile_name + "': unknown (cpython, cpython-ft, pypy, pypy-stm, native-fine, ideal)");
   } else if (engine_flag || backend_flag) {
     const auto e = bench::parse_engine(engine_flag.value_or("native"));
-    if (!e) throw UsageError("--engine '" + *engine_flag + "': expected native");
+    if (!e) throw UsageError("--engine '" + *engine_flag + "': expected native or interp");
     if (!backend_flag) throw UsageError("--engine needs --backend (gil, fine, stm or snapshot)");
     const auto b = bench::parse_backend(*backend_flag);
     if (!b) throw UsageError("--backend '" + *backend_flag + "': expected gil, fine, stm or snapshot");
@@ -129,6 +130,7 @@ int render_command(int argc, char** argv) {
     choreography = std::make_unique<txray::Choreography>(at_time);
     bench::RigOptions rig_options;
     rig_options.backend = profile->backend;
+    rig_options.engine = profile->engine;
     rig_options.threads = scheduler.threads();
     rig = std::make_unique<bench::Rig>(*choreography, rig_options);
   }

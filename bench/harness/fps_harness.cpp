@@ -46,6 +46,7 @@ std::vector<RunRecord> run_harness(const SceneDescription& scene, const HarnessO
       Film film(options.width, options.height);
       RigOptions rig_options;
       rig_options.backend = profile.backend;
+      rig_options.engine = profile.engine;
       rig_options.threads = threads;
       rig_options.switch_interval = options.switch_interval;
       rig_options.stm_max_retries = options.stm_max_retries;

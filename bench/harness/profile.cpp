@@ -5,6 +5,7 @@ namespace txray::bench {
 std::string_view engine_name(Engine e) {
   switch (e) {
     case Engine::native: return "native";
+    case Engine::interp: return "interp";
   }
   return "?";
 }
@@ -21,6 +22,7 @@ std::string_view backend_name(BackendKind b) {
 
 std::optional<Engine> parse_engine(std::string_view name) {
   if (name == "native") return Engine::native;
+  if (name == "interp") return Engine::interp;
   return std::nullopt;
 }
 
@@ -32,6 +34,8 @@ std::optional<BackendKind> parse_backend(std::string_view name) {
 
 const std::vector<Profile>& named_profiles() {
   static const std::vector<Profile> profiles = {
+      {"cpython", Engine::interp, BackendKind::gil, "CPython: an interpreter under a global interpreter lock"},
+      {"cpython-ft", Engine::interp, BackendKind::fine, "free-threaded CPython (PEP 703): an interpreter with a lock per object"},
       {"pypy", Engine::native, BackendKind::gil, "compiled code under a global interpreter lock (PyPy)"},
       {"pypy-stm", Engine::native, BackendKind::stm, "compiled code in optimistic transactions (PyPy-STM)"},
       {"native-fine", Engine::native, BackendKind::fine, "compiled code with a lock per object (careful C++)"},

@@ -8,7 +8,7 @@
 
 namespace txray::bench {
 
-enum class Engine { native };
+enum class Engine { native, interp };
 enum class BackendKind { gil, fine, stm, snapshot };
 
 struct Profile {

@@ -1,5 +1,7 @@
 #include "bench/harness/rig.h"
 
+#include "renderer/interp/interp_render.h"
+
 #include <string>
 
 namespace txray::bench {
@@ -104,6 +106,10 @@ FrameStats Rig::render_frame(Film& film, TileScheduler& scheduler, const TileGri
                              const UnitOptions& units) {
   return std::visit(
       [&](auto& parts) {
+        // The engine, like the backend, is chosen here once per frame.
+        using B = std::remove_reference_t<decltype(parts->backend)>;
+        if (options_.engine == Engine::interp)
+          return render_frame_on<B, InterpKernel>(parts->backend, parts->scene, bvh_, film, scheduler, grid, order, units);
         return render_frame_on(parts->backend, parts->scene, bvh_, film, scheduler, grid, order, units);
       },
       parts_);

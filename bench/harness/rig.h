@@ -23,6 +23,7 @@ namespace txray::bench {
 
 struct RigOptions {
   BackendKind backend = BackendKind::snapshot;
+  Engine engine = Engine::native;  ///< which kernel renders: compiled, or the Python one interpreted
   int threads = 1;  ///< render workers
   std::chrono::nanoseconds switch_interval = std::chrono::milliseconds(5);  ///< gil
   std::uint32_t stm_max_retries = 32;                                       ///< stm

@@ -10,7 +10,14 @@ std::string num(float f) {
   std::snprintf(buf, sizeof buf, "%.17g", static_cast<double>(f));
   return buf;
 }
-std::string vec(Vec3 v) { return "[" + num(v.x) + ", " + num(v.y) + ", " + num(v.z) + "]"; }
+std::string vec(Vec3 v) {
+  // One snprintf rather than "[" + ...: GCC 12 at -O3 warns (-Wrestrict,
+  // a false positive) on operator+ with a leading literal.
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "[%.17g, %.17g, %.17g]", static_cast<double>(v.x), static_cast<double>(v.y),
+                static_cast<double>(v.z));
+  return buf;
+}
 
 }  // namespace
 
