@@ -315,14 +315,18 @@ void Window::draw_pane(const SDL_Rect& rect, const PaneView& view, std::size_t i
                     0xffu << pixel_layout_.a_shift);
   }
   if (!t.texture || !t.source) return;
-  if (t.hold->collect(t.pixels) > 0) {
-    // Streaming upload: lock, copy rows (honouring the pitch), unlock.
+  int y0 = 0, y1 = 0;
+  if (t.hold->collect(t.pixels, &y0, &y1) > 0) {
+    // Streaming upload of the rows that changed: lock, copy rows (honouring
+    // the pitch), unlock. A locked area keeps no old contents, so it is
+    // refilled whole from the UI's own copy.
+    const int w = t.hold->width();
+    const SDL_Rect rows{0, y0, w, y1 - y0};
     void* dest = nullptr;
     int pitch = 0;
-    if (SDL_LockTexture(t.texture, nullptr, &dest, &pitch) == 0) {
-      const int w = t.hold->width(), h = t.hold->height();
-      for (int y = 0; y < h; ++y)
-        std::memcpy(static_cast<unsigned char*>(dest) + static_cast<std::ptrdiff_t>(y) * pitch,
+    if (SDL_LockTexture(t.texture, &rows, &dest, &pitch) == 0) {
+      for (int y = y0; y < y1; ++y)
+        std::memcpy(static_cast<unsigned char*>(dest) + static_cast<std::ptrdiff_t>(y - y0) * pitch,
                     t.pixels.data() + static_cast<std::size_t>(y) * static_cast<std::size_t>(w),
                     static_cast<std::size_t>(w) * 4);
       SDL_UnlockTexture(t.texture);
@@ -448,7 +452,7 @@ void Window::draw_results(int w, int h) {
     body_->draw(renderer_, x0, y, row.profile, kWhite);
     body_->draw(renderer_, x0 + col, y, short_number(row.seed_fps), kWhite);
     body_->draw(renderer_, x0 + 2 * col, y, short_number(row.seed_ratio) + "\xC3\x97", kWhite);
-    body_->draw(renderer_, x0 + 3 * col, y, row.measured ? short_number(row.measured_fps) : "not shown", row.measured ? kYellow : kGrey);
+    body_->draw(renderer_, x0 + 3 * col, y, row.measured ? short_number(row.measured_fps) : "-", row.measured ? kYellow : kGrey);
     body_->draw(renderer_, x0 + 4 * col, y,
                 row.measured && std::isfinite(row.measured_ratio) ? short_number(row.measured_ratio) + "\xC3\x97" : "-",
                 row.measured ? kYellow : kGrey);
@@ -636,7 +640,9 @@ int Window::run() {
       SDL_WaitEventTimeout(nullptr, 100);
       continue;
     }
-    const bool finishing = options_.frames > 0 && driver_->done();
+    // --frames ends after its frames, or on a script's results chart when
+    // the script gets there first (its screenshot is the chart).
+    const bool finishing = options_.frames > 0 && (driver_->done() || results);
     const std::vector<PaneView> views = driver_->panes();
     draw(layout_, views, frame_start);
     while (state_->screenshot_requests > 0) {

@@ -56,9 +56,9 @@ void DisplayBuffer::publish_tile(const Film& film, const Tile& tile) {
   frame_tiles_.fetch_add(1, std::memory_order_relaxed);
 }
 
-int DisplayBuffer::collect(std::span<std::uint32_t> dest) {
+int DisplayBuffer::collect(std::span<std::uint32_t> dest, int* row_begin, int* row_end) {
   if (dest.size() < pixels_.size()) return 0;
-  int copied = 0;
+  int copied = 0, y_lo = height_, y_hi = 0;
   for (int i = 0; i < grid_.count(); ++i) {
     const auto t = static_cast<std::size_t>(i);
     if (!fresh_[t].exchange(false, std::memory_order_acquire)) continue;
@@ -68,8 +68,12 @@ int DisplayBuffer::collect(std::span<std::uint32_t> dest) {
       const std::size_t offset = static_cast<std::size_t>(y) * static_cast<std::size_t>(width_) + static_cast<std::size_t>(tile.x0);
       std::memcpy(dest.data() + offset, pixels_.data() + offset, static_cast<std::size_t>(tile.x1 - tile.x0) * sizeof(std::uint32_t));
     }
+    y_lo = std::min(y_lo, tile.y0);
+    y_hi = std::max(y_hi, tile.y1);
     ++copied;
   }
+  if (row_begin) *row_begin = copied ? y_lo : 0;
+  if (row_end) *row_end = copied ? y_hi : 0;
   return copied;
 }
 

@@ -33,8 +33,9 @@ class DisplayBuffer {
   /// Render worker: `tile` of `film` is complete.
   void publish_tile(const Film& film, const Tile& tile);
   /// UI thread: copies every tile published since the last call into
-  /// `dest` (width × height pixels, rows top-down). Returns how many.
-  int collect(std::span<std::uint32_t> dest);
+  /// `dest` (width × height pixels, rows top-down). Returns how many; the
+  /// rows they cover are [*row_begin, *row_end) when those are given.
+  int collect(std::span<std::uint32_t> dest, int* row_begin = nullptr, int* row_end = nullptr);
 
   /// Progress of the frame in flight: tiles published since begin_frame().
   void begin_frame() { frame_tiles_.store(0, std::memory_order_relaxed); }

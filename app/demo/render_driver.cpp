@@ -6,6 +6,11 @@
 
 #include <glm/geometric.hpp>
 
+#ifdef __linux__
+#include <sys/resource.h>
+#include <unistd.h>
+#endif
+
 #include "bench/harness/rig.h"
 #include "renderer/camera.h"
 #include "scenes/animator.h"
@@ -23,6 +28,22 @@ using Clock = std::chrono::steady_clock;
 struct FrameAborted {};
 
 constexpr int kLogEvery = 16;
+
+// The render side runs below the UI thread's priority: with every core
+// busy rendering, the UI thread still gets a core the moment it wakes, so
+// input and the overlay stay live under any profile. The renderers lose
+// nothing to it but the UI's own few milliseconds per redraw. Threads
+// created from a lowered thread (oneTBB's workers, the rig's animator)
+// inherit the lower priority on Linux; tile_done makes sure for workers.
+void lower_this_thread_priority() {
+#ifdef __linux__
+  static thread_local bool lowered = false;
+  if (lowered) return;
+  lowered = true;
+  const int current = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), std::min(19, current + 5));
+#endif
+}
 
 template <class Options>
 void set_engine(Options& options, const bench::Profile& profile) {
@@ -291,6 +312,7 @@ bool RenderDriver::apply(const RenderConfig& config) {
 }
 
 void RenderDriver::loop() {
+  lower_this_thread_priority();
   bool ready = false;
   while (!stop_) {
     {
@@ -417,6 +439,7 @@ void RenderDriver::render_one(std::size_t index) {
   units.log = units.log_every > 0 ? &log : nullptr;
   const Film& film = *pane.film;
   units.tile_done = [&](const Tile& tile) {
+    lower_this_thread_priority();
     display.publish_tile(film, tile);
     if (stop_.load(std::memory_order_relaxed)) throw FrameAborted{};
   };
