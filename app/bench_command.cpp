@@ -127,9 +127,11 @@ void draw_progress(const bench::Progress& p) {
   const int filled = static_cast<int>(fraction * kWidth);
   std::string bar(static_cast<std::size_t>(filled), '#');
   bar.resize(kWidth, '.');
+  char of[16] = "";
+  if (p.frames > 0) std::snprintf(of, sizeof of, "/%d", p.frames);
   std::fprintf(stderr, "\r[%d/%d] %-12s %2d thread%s  %s frame %d%s%s  ", p.run, p.runs, p.profile.c_str(),
-               p.threads, p.threads == 1 ? " " : "s", bar.c_str(), p.frame,
-               p.frames > 0 ? ("/" + std::to_string(p.frames)).c_str() : "", p.warming_up ? " (warm-up)" : "          ");
+               p.threads, p.threads == 1 ? " " : "s", bar.c_str(), p.frame, of,
+               p.warming_up ? " (warm-up)" : "          ");
   std::fflush(stderr);
 }
 

@@ -242,7 +242,13 @@ std::string md_cell(const std::string& text) {
 
 std::string md_row(const std::vector<std::string>& cells) {
   std::string out = "|";
-  for (const std::string& cell : cells) out += " " + md_cell(cell) + " |";
+  // Appends, not `" " + x + " |"`: GCC 12 at -O3 warns falsely (-Wrestrict)
+  // on operator+ of a literal and a string.
+  for (const std::string& cell : cells) {
+    out += ' ';
+    out += md_cell(cell);
+    out += " |";
+  }
   return out + "\n";
 }
 
@@ -437,7 +443,10 @@ std::string to_csv(const BenchReport& report) {
   header.insert(header.end(), stat_names.begin(), stat_names.end());
   auto line = [](const std::vector<std::string>& fields) {
     std::string out;
-    for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + csv_field(fields[i]);
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (i) out += ',';
+      out += csv_field(fields[i]);
+    }
     return out + "\n";
   };
   std::string out = line(header);
