@@ -23,10 +23,12 @@ namespace txray::bench {
 
 struct RigOptions {
   BackendKind backend = BackendKind::snapshot;
-  Engine engine = Engine::native;  ///< which kernel renders: compiled, or the Python one interpreted
   int threads = 1;  ///< render workers
   std::chrono::nanoseconds switch_interval = std::chrono::milliseconds(5);  ///< gil
   std::uint32_t stm_max_retries = 32;                                       ///< stm
+  /// Which kernel renders: compiled, or the Python one interpreted. Last, so
+  /// that aggregate initialisers written before it ({backend, threads}) hold.
+  Engine engine = Engine::native;
 };
 
 /// Totals the animator keeps, for rates in the report.

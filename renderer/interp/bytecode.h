@@ -33,6 +33,10 @@ inline Op op_of(Instr i) { return static_cast<Op>(i & 0xff); }
 inline std::uint32_t arg_of(Instr i) { return i >> 8; }
 
 struct Code {
+  Code() = default;
+  Code(const Code&) = delete;
+  Code& operator=(const Code&) = delete;
+  ~Code();
   std::string name;
   std::string file;
   int first_line = 0;
@@ -42,6 +46,7 @@ struct Code {
   std::vector<Instr> instrs;
   std::vector<int> lines;              ///< source line of each instruction
   std::vector<Obj*> consts;            ///< immortal
+  std::vector<Obj*> owned;             ///< the constants made for this code, freed with it
   std::vector<StrObj*> names;          ///< interned: globals, attributes
   std::vector<std::string> local_names;
 };

@@ -77,6 +77,14 @@ class Compiler {
     code_->nlocals = static_cast<int>(code_->local_names.size());
   }
 
+  /// A constant made for this code (not a shared singleton): owned by it.
+  Obj* own(Obj* value) {
+    if (value != none_obj() && value->tag != Tag::boolean &&
+        !(value->tag == Tag::integer && static_cast<IntObj*>(value)->v >= -5 && static_cast<IntObj*>(value)->v <= 256))  // the small-int cache
+      code_->owned.push_back(value);
+    return value;
+  }
+
   std::uint32_t constant(Obj* value) {
     for (std::size_t i = 0; i < code_->consts.size(); ++i) {
       Obj* c = code_->consts[i];
@@ -341,9 +349,9 @@ class Compiler {
     const int line = e.line;
     switch (e.kind) {
       case NodeKind::name: load_name(e); break;
-      case NodeKind::integer: emit(Op::load_const, constant(immortal_int(e.integer)), line); break;
-      case NodeKind::floating: emit(Op::load_const, constant(immortal_float(e.number)), line); break;
-      case NodeKind::string: emit(Op::load_const, constant(immortal_str(e.text)), line); break;
+      case NodeKind::integer: emit(Op::load_const, constant(own(immortal_int(e.integer))), line); break;
+      case NodeKind::floating: emit(Op::load_const, constant(own(immortal_float(e.number))), line); break;
+      case NodeKind::string: emit(Op::load_const, constant(own(immortal_str(e.text))), line); break;
       case NodeKind::constant:
         emit(Op::load_const, constant(e.text == "None" ? none_obj() : e.text == "True" ? immortal_bool(true) : immortal_bool(false)), line);
         break;
@@ -355,11 +363,11 @@ class Compiler {
         const Node& operand = *e.kids[0];
         // Constant folding of negative literals, as CPython's AST optimiser does.
         if (e.text == "-" && operand.kind == NodeKind::floating) {
-          emit(Op::load_const, constant(immortal_float(-operand.number)), line);
+          emit(Op::load_const, constant(own(immortal_float(-operand.number))), line);
           break;
         }
         if (e.text == "-" && operand.kind == NodeKind::integer) {
-          emit(Op::load_const, constant(immortal_int(-operand.integer)), line);
+          emit(Op::load_const, constant(own(immortal_int(-operand.integer))), line);
           break;
         }
         expression(operand);

@@ -184,6 +184,18 @@ Obj* immortal_str(const std::string& s) { return immortal<StrObj>(s); }
 Obj* immortal_bool(bool v) { return v ? g_true : g_false; }
 Obj* none_obj() { return g_none; }
 
+Code::~Code() {
+  // The immortal constants this code made; shared singletons are not here.
+  for (Obj* o : owned) {
+    switch (o->tag) {
+      case Tag::floating: delete static_cast<FloatObj*>(o); break;
+      case Tag::integer: delete static_cast<IntObj*>(o); break;
+      case Tag::str: delete static_cast<StrObj*>(o); break;
+      default: break;
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------
 
 namespace {
@@ -724,7 +736,8 @@ struct Builtins {
   BuiltinObj* pop;
 };
 const Builtins& builtins() {
-  static const Builtins b = [] {
+  // Never destroyed: the immortals it holds must stay reachable until exit.
+  static const Builtins& b = *new Builtins([] {
     Builtins r;
     auto def = [](NameMap<Obj*>& m, const char* name, BuiltinFn f) { m.slot(intern(name)) = immortal<BuiltinObj>(f, name, -1); };
     def(r.names, "range", b_range);
@@ -752,7 +765,7 @@ const Builtins& builtins() {
     r.append = immortal<BuiltinObj>(m_append, "append", -1);
     r.pop = immortal<BuiltinObj>(m_pop, "pop", -1);
     return r;
-  }();
+  }());
   return b;
 }
 
