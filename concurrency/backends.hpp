@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "concurrency/common.hpp"
+#include "concurrency/conflict_log.hpp"
 #include "concurrency/fine_backend.hpp"
 #include "concurrency/gil_backend.hpp"
 #include "concurrency/snapshot_backend.hpp"

@@ -13,6 +13,11 @@
 //
 // Units that change several cells together lock them in address order
 // (update(a, b, f)), so two such units can never deadlock.
+//
+// Attribution (conflict_log.hpp): a contended acquisition already reads the
+// clock; it also records (cell, read or write, unit kind, wait) in the
+// worker's table. The uncontended path is unchanged. A seqlock does not
+// know who holds it, so the other side is "unknown".
 #pragma once
 
 #include <cstddef>
@@ -21,6 +26,7 @@
 #include <string_view>
 
 #include "concurrency/common.hpp"
+#include "concurrency/conflict_log.hpp"
 
 namespace txray::sync {
 
@@ -72,6 +78,16 @@ class FineBackend {
   explicit FineBackend(std::size_t workers, Options = {})
       : workers_(std::make_unique<Worker[]>(workers)), n_(workers) {}
 
+  // ---- Attribution (conflict_log.hpp) ----
+  void set_unit_kind(std::size_t worker, UnitKind kind) noexcept { workers_[worker].attr.set(kind); }
+  // Time the last outermost unit on `worker` waited for cell locks.
+  std::uint64_t last_unit_lost_ns(std::size_t worker) const noexcept { return workers_[worker].attr.unit_lost_ns; }
+  void set_attribution(bool on) noexcept { attribution_.store(on, std::memory_order_relaxed); }
+  bool attribution() const noexcept { return attribution_.load(std::memory_order_relaxed); }
+  std::vector<ConflictRecord> conflicts() const {
+    return merge_conflicts(workers_.get(), n_, [](const Worker& w) -> const WorkerAttribution& { return w.attr; }, false);
+  }
+
   template <class F>
   decltype(auto) run(std::size_t worker, F&& fn);
   void release(std::size_t) noexcept {}
@@ -84,7 +100,10 @@ class FineBackend {
     return s;
   }
   void reset_stats() {
-    for (std::size_t i = 0; i < n_; ++i) reset(workers_[i].stats);
+    for (std::size_t i = 0; i < n_; ++i) {
+      reset(workers_[i].stats);
+      workers_[i].attr.table.reset();
+    }
   }
 
  private:
@@ -93,9 +112,11 @@ class FineBackend {
     FineStatsBlock stats;
     UnitHooks hooks;
     int depth = 0;
+    WorkerAttribution attr;
   };
   std::unique_ptr<Worker[]> workers_;
   std::size_t n_;
+  std::atomic<bool> attribution_{true};  // read only on contended paths
 };
 
 class FineUnit {
@@ -165,6 +186,7 @@ class FineUnit {
   void inevitable() noexcept {}
   template <class F>
   decltype(auto) io(F&& f) {
+    b_.workers_[w_].attr.begin_io();
     return std::forward<F>(f)();
   }
   void check_eval_breaker() noexcept {}
@@ -199,7 +221,9 @@ class FineUnit {
       payload_load_fence();
       if (c.seq_.load(std::memory_order_relaxed) == s1) break;
     }
-    stats().wait_ns.add(now_ns() - t0);
+    const std::uint64_t waited = now_ns() - t0;
+    stats().wait_ns.add(waited);
+    note_wait(&c.seq_, ConflictKind::lock_wait_read, waited);
     return AtomicWords<T>::from_words(buf);
   }
 
@@ -227,8 +251,17 @@ class FineUnit {
       cpu_relax();
     }
     payload_store_fence();
-    stats().wait_ns.add(now_ns() - t0);
+    const std::uint64_t waited = now_ns() - t0;
+    stats().wait_ns.add(waited);
+    note_wait(&seq, ConflictKind::lock_wait_write, waited);
     return s;
+  }
+  // The sequence word is the cell's first member: its address names the cell.
+  void note_wait(const std::atomic<std::uint64_t>* seq, ConflictKind kind, std::uint64_t ns) noexcept {
+    if (!b_.attribution_.load(std::memory_order_relaxed)) return;
+    WorkerAttribution& a = b_.workers_[w_].attr;
+    a.table.record(reinterpret_cast<std::uintptr_t>(seq), kind, a.now(), UnitKind::unknown, ns);
+    a.unit_lost_ns += ns;
   }
   static void unlock(std::atomic<std::uint64_t>& seq, std::uint64_t s) noexcept {
     seq.store(s + 2, std::memory_order_release);
@@ -244,11 +277,13 @@ decltype(auto) FineBackend::run(std::size_t worker, F&& fn) {
   FineUnit unit(*this, worker);
   if (me.depth > 0) return fn(unit);
   me.depth = 1;
+  me.attr.unit_lost_ns = 0;
   struct End {
     Worker& m;
     ~End() {
       m.depth = 0;
       m.stats.units.add();
+      m.attr.end_unit();
     }
   } end{me};
   return run_with_hooks(me.hooks, unit, fn);

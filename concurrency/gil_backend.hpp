@@ -28,6 +28,10 @@
 // is the hand-over the holder would have made at its next boundary; the
 // holder's next run() simply waits its turn. The price is one CAS per unit
 // on the holder's own cache line, to mark "inside a unit".
+//
+// Attribution (conflict_log.hpp): a wait to take the GIL already reads the
+// clock; it is also recorded per thread, with the kind of unit that held
+// the GIL when the wait began, under the mutex the wait holds anyway.
 #pragma once
 
 #include <chrono>
@@ -39,6 +43,7 @@
 #include <string_view>
 
 #include "concurrency/common.hpp"
+#include "concurrency/conflict_log.hpp"
 
 namespace txray::sync {
 
@@ -119,7 +124,24 @@ class GilBackend {
     return s;
   }
   void reset_stats() {
-    for (std::size_t i = 0; i < n_; ++i) reset(workers_[i].stats);
+    for (std::size_t i = 0; i < n_; ++i) {
+      reset(workers_[i].stats);
+      workers_[i].attr.table.reset();
+    }
+  }
+
+  // ---- Attribution (conflict_log.hpp) ----
+  void set_unit_kind(std::size_t worker, UnitKind kind) noexcept { workers_[worker].attr.set(kind); }
+  // Time the last outermost unit on `worker` waited for the GIL.
+  std::uint64_t last_unit_lost_ns(std::size_t worker) const noexcept { return workers_[worker].attr.unit_lost_ns; }
+  void set_attribution(bool on) noexcept { attribution_.store(on, std::memory_order_relaxed); }
+  bool attribution() const noexcept { return attribution_.load(std::memory_order_relaxed); }
+  // One line per waiting thread (worker), with its GIL switches.
+  std::vector<ConflictRecord> conflicts() const {
+    auto out = merge_conflicts(workers_.get(), n_, [](const Worker& w) -> const WorkerAttribution& { return w.attr; }, true);
+    for (ConflictRecord& r : out)
+      if (r.worker >= 0) r.switches = workers_[static_cast<std::size_t>(r.worker)].stats.switches.get();
+    return out;
   }
 
  private:
@@ -135,6 +157,7 @@ class GilBackend {
     UnitHooks hooks;
     std::uint64_t acquired_at = 0;
     int depth = 0;
+    WorkerAttribution attr;
   };
 
   // take_gil(): wait in slices of one switch interval; after a slice in
@@ -144,6 +167,7 @@ class GilBackend {
     std::unique_lock lk(mu_);
     if (locked_) {
       const std::uint64_t t0 = now_ns();
+      const UnitKind holder = last_holder_ < n_ ? workers_[last_holder_].attr.now() : UnitKind::unknown;
       while (locked_) {
         const std::uint64_t saved_switch = switch_number_;
         const bool timed_out =
@@ -156,7 +180,12 @@ class GilBackend {
           break;
         }
       }
-      me.stats.wait_ns.add(now_ns() - t0);
+      const std::uint64_t waited = now_ns() - t0;
+      me.stats.wait_ns.add(waited);
+      if (attribution_.load(std::memory_order_relaxed)) {
+        me.attr.table.record(kSubjectGil, ConflictKind::gil_wait, me.attr.now(), holder, waited);
+        me.attr.unit_lost_ns += waited;
+      }
     }
     locked_ = true;
     slot_.store(slot(w, true), std::memory_order_relaxed);
@@ -221,6 +250,7 @@ class GilBackend {
   // cleared by drop() or taken over by take_over_idle() under mu_.
   std::atomic<std::uint64_t> slot_{0};
   std::atomic<bool> drop_request_{false};
+  std::atomic<bool> attribution_{true};  // read only after a wait
 };
 
 // What a unit of work sees. Accesses are plain copies: the GIL is held.
@@ -308,6 +338,7 @@ decltype(auto) GilBackend::run(std::size_t worker, F&& fn) {
   Worker& me = workers_[worker];
   GilUnit unit(*this, worker);
   if (me.depth > 0) return fn(unit);  // nested: part of the enclosing unit
+  me.attr.unit_lost_ns = 0;
   std::uint64_t idle = slot(worker, false);
   if (!slot_.compare_exchange_strong(idle, slot(worker, true), std::memory_order_acquire,
                                      std::memory_order_relaxed))

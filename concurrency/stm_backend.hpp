@@ -27,6 +27,12 @@
 // - Contention: randomized exponential backoff; after max_retries
 //   consecutive aborts the unit runs inevitable from its start (serial with
 //   respect to other writers), so every unit finishes.
+// - Attribution (conflict_log.hpp): every abort names the cell, the kind of
+//   conflict, the unit kinds on both sides and the time lost. It is worked
+//   out on the abort path only: the cell comes from the failing lock word
+//   (a cell's first member), the other side from the lock's owner or, for
+//   a version already committed, from a small ring of recent commit
+//   versions and who made them (two stores per update commit).
 // - Nesting flattens; an internal abort unwinds with a private exception
 //   type that user code must let through (no catch (...) that swallows); a
 //   user exception rolls the unit back and propagates.
@@ -45,6 +51,7 @@
 #include <vector>
 
 #include "concurrency/common.hpp"
+#include "concurrency/conflict_log.hpp"
 
 namespace txray::sync {
 
@@ -158,6 +165,11 @@ struct alignas(kCacheLine) Descriptor {
   bool next_update = false;      // the retry must keep a read set
   bool next_inevitable = false;  // the retry must start inevitable
   Cause cause = Cause::validate_read;
+  // Who to blame for the abort being thrown: set at each abort site.
+  std::uintptr_t blame_subject = kSubjectNone;
+  ConflictKind blame_kind = ConflictKind::read_write_read;
+  UnitKind blame_other = UnitKind::unknown;
+  WorkerAttribution attr;
   // Set while this worker is between its commit gate and the end of its
   // write-back; an inevitable unit waits for all of these to clear. Its own
   // cache line: written per update commit, read only by the inevitable.
@@ -177,6 +189,9 @@ struct StmOptions {
   std::uint64_t clock_start = 0;
   // Measure time lost in aborted attempts (one clock read per attempt).
   bool measure_time = true;
+  // Attribute aborts and waits to cells (conflict_log.hpp); also
+  // switchable at run time with set_attribution().
+  bool attribution = true;
 };
 
 class StmBackend {
@@ -196,7 +211,9 @@ class StmBackend {
   explicit StmBackend(std::size_t workers, Options options = {})
       : options_(options),
         descs_(std::make_unique<stm_detail::Descriptor[]>(workers)),
+        writers_(std::make_unique<WriterSlot[]>(kWriterSlots)),
         n_(workers) {
+    attribution_.store(options.attribution, std::memory_order_relaxed);
     clock_.store(options.clock_start & ~std::uint64_t{1}, std::memory_order_relaxed);
     for (std::size_t i = 0; i < n_; ++i) {
       auto& d = descs_[i];
@@ -223,7 +240,24 @@ class StmBackend {
     return s;
   }
   void reset_stats() {
-    for (std::size_t i = 0; i < n_; ++i) reset(descs_[i].stats);
+    for (std::size_t i = 0; i < n_; ++i) {
+      reset(descs_[i].stats);
+      descs_[i].attr.table.reset();
+    }
+  }
+
+  // ---- Attribution (conflict_log.hpp) ----
+  // What the units `worker` runs from now on are (render tile, animator…).
+  void set_unit_kind(std::size_t worker, UnitKind kind) noexcept { descs_[worker].attr.set(kind); }
+  // Time lost by the last outermost unit run on `worker` (aborted attempts
+  // and waits for the inevitable token); 0 with attribution off.
+  std::uint64_t last_unit_lost_ns(std::size_t worker) const noexcept { return descs_[worker].attr.unit_lost_ns; }
+  void set_attribution(bool on) noexcept { attribution_.store(on, std::memory_order_relaxed); }
+  bool attribution() const noexcept { return attribution_.load(std::memory_order_relaxed); }
+  // Every attributed abort and wait since the last reset_stats(), summed
+  // over workers. Cells are named by a ConflictNames (rank_conflicts).
+  std::vector<ConflictRecord> conflicts() const {
+    return merge_conflicts(descs_.get(), n_, [](const stm_detail::Descriptor& d) -> const WorkerAttribution& { return d.attr; }, false);
   }
 
  private:
@@ -237,6 +271,49 @@ class StmBackend {
     d.cause = c;
     throw stm_detail::Abort{};
   }
+  [[noreturn]] static void abort(Desc& d, Cause c, std::uintptr_t subject, ConflictKind kind, UnitKind other) {
+    d.blame_subject = subject;
+    d.blame_kind = kind;
+    d.blame_other = other;
+    abort(d, c);
+  }
+  static std::uintptr_t subject(const std::atomic<std::uint64_t>* lock) noexcept {
+    return reinterpret_cast<std::uintptr_t>(lock);
+  }
+
+  // Commit versions and who made them, indexed by version: lets an abort
+  // on a changed version name the kind of unit that changed it, without a
+  // field in every cell. Best effort: a slot overwritten since reads as
+  // "unknown".
+  static constexpr std::size_t kWriterSlots = 1024;
+  struct WriterSlot {
+    std::atomic<std::uint64_t> version{1};  // odd: never a commit version
+    std::atomic<UnitKind> kind{UnitKind::unknown};
+  };
+  // The kind of unit that holds `lock`, or last committed its version.
+  UnitKind writer_of(const std::atomic<std::uint64_t>* lock) const noexcept {
+    return writer_of_word(lock->load(std::memory_order_acquire));
+  }
+  UnitKind writer_of_word(std::uint64_t w) const noexcept {
+    if (w & 1) return reinterpret_cast<const Desc*>(w & ~std::uint64_t{1})->attr.now();
+    const WriterSlot& s = writers_[(w >> 1) & (kWriterSlots - 1)];
+    if (s.version.load(std::memory_order_acquire) != w) return UnitKind::unknown;
+    return s.kind.load(std::memory_order_relaxed);
+  }
+  // A logged read whose version changed: blame its cell and its writer.
+  [[noreturn]] void abort_stale(Desc& d, Cause c, const stm_detail::ReadEntry* bad, ConflictKind kind) {
+    if (!bad) abort(d, c, kSubjectUnit, kind, UnitKind::unknown);  // no read set: the snapshot as a whole
+    abort(d, c, subject(bad->lock), kind, writer_of(bad->lock));
+  }
+  // A wait for the inevitable token (or for commits to drain before it).
+  void note_wait(Desc& d, std::uint64_t ns, UnitKind other) noexcept {
+    if (!attribution_.load(std::memory_order_relaxed)) return;
+    d.attr.table.record(kSubjectInevitable, ConflictKind::inevitable, d.attr.now(), other, ns);
+    d.attr.unit_lost_ns += ns;
+  }
+  UnitKind kind_of_worker(std::size_t w) const noexcept {
+    return w < n_ ? descs_[w].attr.now() : UnitKind::unknown;
+  }
 
   void begin(Desc& d, std::uint32_t retries) {
     d.depth = 1;
@@ -245,6 +322,7 @@ class StmBackend {
     d.redo.clear();
     d.ro_has_read = false;
     d.inevitable = false;
+    d.attr.end_unit();  // an attempt after one that logged starts as what the worker is
     d.ro_mode = !(d.predict_update > 0 || d.next_update);
     if (retries >= options_.max_retries || d.next_inevitable) {
       if (retries >= options_.max_retries) d.stats.serial_fallbacks.add();
@@ -255,8 +333,9 @@ class StmBackend {
   }
 
   // Every logged read still has the version it had. Our own locks (during
-  // commit) count as unchanged if they replaced that version.
-  bool validate(const Desc& d) const noexcept {
+  // commit) count as unchanged if they replaced that version. Returns the
+  // first read that changed (for attribution), or null.
+  const stm_detail::ReadEntry* first_invalid(const Desc& d) const noexcept {
     for (const auto& r : d.reads) {
       const std::uint64_t w = r.lock->load(std::memory_order_acquire);
       if (w == r.version) continue;
@@ -266,24 +345,27 @@ class StmBackend {
           if (e.lock == r.lock) ok = e.saved_version == r.version;
         if (ok) continue;
       }
-      return false;
+      return &r;
     }
-    return true;
+    return nullptr;
   }
+  bool validate(const Desc& d) const noexcept { return first_invalid(d) == nullptr; }
 
   // LSA: a read met a version newer than the snapshot. If everything read
   // so far is still current, the snapshot can move to now.
-  void extend(Desc& d) {
+  // `lock`: the cell whose too-new version asked for the extension.
+  void extend(Desc& d, const std::atomic<std::uint64_t>* lock) {
     if (d.ro_mode) {
       if (d.ro_has_read) {
         d.next_update = true;  // the retry keeps a read set, so it can extend
-        abort(d, Cause::validate_read);
+        // No read set: the cell that turned out too new is all we know.
+        abort(d, Cause::validate_read, subject(lock), ConflictKind::read_write_read, writer_of(lock));
       }
       d.rv = clock_.load(std::memory_order_acquire);
       return;
     }
     const std::uint64_t now = clock_.load(std::memory_order_acquire);
-    if (!validate(d)) abort(d, Cause::validate_read);
+    if (const auto* bad = first_invalid(d)) abort_stale(d, Cause::validate_read, bad, ConflictKind::read_write_read);
     d.rv = now;
     d.stats.extensions.add();
   }
@@ -292,8 +374,10 @@ class StmBackend {
     if (d.inevitable) return;
     std::uint64_t t0 = 0;
     std::size_t expected = kNobody;
+    UnitKind holder = UnitKind::unknown;
     if (!inevitable_owner_.compare_exchange_strong(expected, d.worker, std::memory_order_seq_cst)) {
       t0 = now_ns();
+      holder = kind_of_worker(expected);
       do {
         expected = kNobody;
         std::this_thread::yield();
@@ -306,19 +390,27 @@ class StmBackend {
     for (std::size_t i = 0; i < n_; ++i) {
       if (i == d.worker) continue;
       if (descs_[i].committing.load(std::memory_order_seq_cst)) {
-        if (!t0) t0 = now_ns();
+        if (!t0) {
+          t0 = now_ns();
+          holder = descs_[i].attr.now();
+        }
         while (descs_[i].committing.load(std::memory_order_acquire)) cpu_relax();
       }
     }
-    if (t0) d.stats.inevitable_wait_ns.add(now_ns() - t0);
+    if (t0) {
+      const std::uint64_t waited = now_ns() - t0;
+      d.stats.inevitable_wait_ns.add(waited);
+      note_wait(d, waited, holder);
+    }
     // From here on the clock stands still for update units. What was read
     // must still be current, else restart (inevitable from the start).
     const std::uint64_t now = clock_.load(std::memory_order_acquire);
-    const bool valid = d.ro_mode ? (!d.ro_has_read || now == d.rv) : validate(d);
+    const stm_detail::ReadEntry* bad = nullptr;
+    const bool valid = d.ro_mode ? (!d.ro_has_read || now == d.rv) : (bad = first_invalid(d)) == nullptr;
     if (!valid) {
       inevitable_owner_.store(kNobody, std::memory_order_release);
       d.next_inevitable = true;
-      abort(d, Cause::validate_read);
+      abort_stale(d, Cause::validate_read, bad, ConflictKind::inevitable);
     }
     d.rv = now;
     d.inevitable = true;
@@ -329,14 +421,23 @@ class StmBackend {
   // Enter the commit critical section unless an inevitable unit runs.
   void commit_gate(Desc& d) {
     std::uint64_t t0 = 0;
+    UnitKind holder = UnitKind::unknown;
     for (;;) {
       d.committing.store(true, std::memory_order_seq_cst);
-      if (inevitable_owner_.load(std::memory_order_seq_cst) == kNobody) break;
+      const std::size_t owner = inevitable_owner_.load(std::memory_order_seq_cst);
+      if (owner == kNobody) break;
       d.committing.store(false, std::memory_order_release);
-      if (!t0) t0 = now_ns();
+      if (!t0) {
+        t0 = now_ns();
+        holder = kind_of_worker(owner);
+      }
       while (inevitable_owner_.load(std::memory_order_acquire) != kNobody) std::this_thread::yield();
     }
-    if (t0) d.stats.inevitable_wait_ns.add(now_ns() - t0);
+    if (t0) {
+      const std::uint64_t waited = now_ns() - t0;
+      d.stats.inevitable_wait_ns.add(waited);
+      note_wait(d, waited, holder);
+    }
   }
 
   void unlock_written(Desc& d, std::size_t n) noexcept {
@@ -368,7 +469,7 @@ class StmBackend {
         }
         unlock_written(d, i);
         d.committing.store(false, std::memory_order_release);
-        abort(d, Cause::lock_fail_commit);
+        abort(d, Cause::lock_fail_commit, subject(e.lock), ConflictKind::write_write, writer_of_word(v));
       }
     }
     // Payload stores below must not be seen before the lock words above.
@@ -379,10 +480,30 @@ class StmBackend {
       std::terminate();
     }
     // wv == rv + 2: nobody committed since our snapshot, reads are current.
-    if (!d.inevitable && wv != d.rv + 2 && !validate(d)) {
-      unlock_written(d, d.writes.size());
-      d.committing.store(false, std::memory_order_release);
-      abort(d, Cause::validate_commit);
+    if (!d.inevitable && wv != d.rv + 2) {
+      if (const auto* bad = first_invalid(d)) {
+        // A read this unit also wrote (read-modify-write, like the naive
+        // shared counter) is a write-write conflict; else read-write.
+        // The other side made the version we found; if we hold the cell's
+        // lock now, that is the version our lock replaced.
+        ConflictKind kind = ConflictKind::read_write_commit;
+        std::uint64_t found = bad->lock->load(std::memory_order_acquire);
+        for (const auto& e : d.writes)
+          if (e.lock == bad->lock) {
+            kind = ConflictKind::write_write;
+            found = e.saved_version;
+          }
+        const std::uintptr_t sub = subject(bad->lock);
+        const UnitKind other = writer_of_word(found);
+        unlock_written(d, d.writes.size());
+        d.committing.store(false, std::memory_order_release);
+        abort(d, Cause::validate_commit, sub, kind, other);
+      }
+    }
+    if (attribution_.load(std::memory_order_relaxed)) {
+      WriterSlot& slot = writers_[(wv >> 1) & (kWriterSlots - 1)];
+      slot.kind.store(d.attr.now(), std::memory_order_relaxed);
+      slot.version.store(wv, std::memory_order_release);
     }
     std::uint64_t tmp[128 / 8];  // CellValue caps payloads at 128 bytes
     for (auto& e : d.writes) {
@@ -451,9 +572,17 @@ class StmBackend {
     }
   }
 
+  void note_abort(Desc& d, std::uint64_t lost) noexcept {
+    if (!attribution_.load(std::memory_order_relaxed)) return;
+    d.attr.table.record(d.blame_subject, d.blame_kind, d.attr.now(), d.blame_other, lost);
+    d.attr.unit_lost_ns += lost;
+  }
+
   Options options_;
   std::unique_ptr<Desc[]> descs_;
+  std::unique_ptr<WriterSlot[]> writers_;
   std::size_t n_;
+  std::atomic<bool> attribution_{true};  // read on abort/wait paths and once per update commit
   alignas(kCacheLine) std::atomic<std::uint64_t> clock_{0};
   alignas(kCacheLine) std::atomic<std::size_t> inevitable_owner_{kNobody};
 };
@@ -529,13 +658,15 @@ class StmUnit {
   template <class F>
   decltype(auto) io(F&& f) {
     inevitable();
+    d_.attr.begin_io();  // from here, others wait for a logging unit
     return std::forward<F>(f)();
   }
   void check_eval_breaker() noexcept {}
   // Abort this attempt and run the unit again (counted as explicit).
   [[noreturn]] void restart() {
     if (d_.inevitable) throw std::logic_error("StmUnit::restart() in an inevitable unit");
-    StmBackend::abort(d_, stm_detail::Cause::explicit_restart);
+    StmBackend::abort(d_, stm_detail::Cause::explicit_restart, kSubjectUnit, ConflictKind::explicit_restart,
+                      UnitKind::unknown);
   }
   bool is_inevitable() const noexcept { return d_.inevitable; }
 
@@ -560,8 +691,8 @@ class StmUnit {
   }
 
   template <class T>
-  stm_detail::WriteEntry& entry(StmCell<T>& c, bool commute) {
-    if (d_.ro_mode) upgrade(commute);
+  stm_detail::WriteEntry& entry(StmCell<T>& c, bool /*commute*/) {
+    if (d_.ro_mode) upgrade(&c.lock_);
     if (auto* e = find(&c.lock_)) return *e;
     const auto off = static_cast<std::uint32_t>(d_.redo.size());
     d_.redo.resize(d_.redo.size() + AtomicWords<T>::kWords);
@@ -570,10 +701,11 @@ class StmUnit {
     return d_.writes.back();
   }
 
-  void upgrade(bool) {
+  void upgrade(const std::atomic<std::uint64_t>* written) {
     if (d_.ro_has_read) {
       d_.next_update = true;
-      StmBackend::abort(d_, stm_detail::Cause::upgrade);
+      StmBackend::abort(d_, stm_detail::Cause::upgrade, StmBackend::subject(written), ConflictKind::upgrade,
+                        UnitKind::unknown);
     }
     d_.ro_mode = false;
   }
@@ -625,13 +757,14 @@ class StmUnit {
           cpu_relax();
           continue;
         }
-        StmBackend::abort(d_, stm_detail::Cause::locked_on_read);
+        StmBackend::abort(d_, stm_detail::Cause::locked_on_read, StmBackend::subject(&c.lock_),
+                          ConflictKind::locked_on_read, b_.writer_of_word(v1));
       }
       c.data_.load_words(buf);
       payload_load_fence();
       if (c.lock_.load(std::memory_order_relaxed) != v1) continue;  // changed mid-copy
       if (v1 > d_.rv) {
-        b_.extend(d_);
+        b_.extend(d_, &c.lock_);
         continue;  // re-read under the extended snapshot
       }
       log_read(c.lock_, v1);
@@ -653,6 +786,7 @@ auto StmBackend::run(std::size_t worker, F&& fn) -> std::invoke_result_t<F&, Stm
 
   std::conditional_t<std::is_void_v<R>, char, std::optional<R>> result{};
   std::uint32_t retries = 0;
+  d.attr.unit_lost_ns = 0;
   d.next_update = false;
   d.next_inevitable = false;
   for (;;) {
@@ -669,19 +803,26 @@ auto StmBackend::run(std::size_t worker, F&& fn) -> std::invoke_result_t<F&, Stm
     } catch (const stm_detail::Abort&) {
       count_abort(d);
       rollback(d);
-      if (options_.measure_time) d.stats.aborted_ns.add(now_ns() - t0);
+      const std::uint64_t lost = options_.measure_time ? now_ns() - t0 : 0;
+      d.stats.aborted_ns.add(lost);
+      note_abort(d, lost);
       ++retries;
       if (d.cause != Cause::upgrade) backoff(d, retries);
     } catch (...) {
       // A user exception. Propagate it only if the unit's view was still
       // current: a unit that threw because it read a stale (if consistent)
       // snapshot runs again instead.
-      const bool stale = !d.inevitable && !d.ro_mode && !validate(d);
-      if (stale) {
+      const stm_detail::ReadEntry* bad = !d.inevitable && !d.ro_mode ? first_invalid(d) : nullptr;
+      if (bad) {
         d.cause = Cause::validate_read;
+        d.blame_subject = subject(bad->lock);
+        d.blame_kind = ConflictKind::read_write_read;
+        d.blame_other = writer_of(bad->lock);
         count_abort(d);
         rollback(d);
-        if (options_.measure_time) d.stats.aborted_ns.add(now_ns() - t0);
+        const std::uint64_t lost = options_.measure_time ? now_ns() - t0 : 0;
+        d.stats.aborted_ns.add(lost);
+        note_abort(d, lost);
         ++retries;
         backoff(d, retries);
         continue;
@@ -701,6 +842,7 @@ auto StmBackend::run(std::size_t worker, F&& fn) -> std::invoke_result_t<F&, Stm
     --d.predict_update;
   d.stats.units.add();
   count_retries(d, retries);
+  d.attr.end_unit();
   d.hooks.fire_commit();
   if constexpr (!std::is_void_v<R>) return std::move(*result);
 }

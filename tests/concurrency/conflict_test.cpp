@@ -1,0 +1,250 @@
+// Conflict attribution (conflict_log.hpp): known conflicts, built step by
+// step with two threads, are reported against the named cell, with the
+// right kind, the unit kinds on both sides and a time lost > 0; a
+// conflict-free run reports nothing; every stm abort is attributed.
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "test_support.hpp"
+
+namespace txray::sync::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+void wait_for(const std::atomic<int>& phase, int value) {
+  while (phase.load() < value) std::this_thread::yield();
+}
+
+const ConflictSource* find(const std::vector<ConflictSource>& sources, std::string_view subject, ConflictKind kind) {
+  for (const auto& s : sources)
+    if (s.subject == subject && s.kind == kind) return &s;
+  return nullptr;
+}
+
+struct StmFixture {
+  StmBackend backend{2};
+  StmCell<std::int64_t> hits{0}, other{0};
+  ConflictNames names;
+  StmFixture() {
+    names.add(&hits, "counter hits", "counter");
+    names.add(&other, "cell other", "test");
+    backend.set_unit_kind(0, UnitKind::render_tile);
+    backend.set_unit_kind(1, UnitKind::animator);
+    // A unit that writes without reading first: worker 0's next units
+    // start with a read set (no read-only upgrade to muddy the log).
+    backend.run(0, [&](StmUnit& tx) { tx.write(other, std::int64_t{0}); });
+    backend.reset_stats();
+  }
+  // Worker 0 reads `hits`, then worker 1 writes it and commits, then worker
+  // 0 writes `target` and tries to commit: its read is stale.
+  void stale_read_then_write(StmCell<std::int64_t>& target) {
+    std::atomic<int> phase{0};
+    std::thread a([&] {
+      backend.run(0, [&](StmUnit& tx) {
+        const std::int64_t v = tx.read(hits);
+        if (phase.load() == 0) {
+          phase = 1;
+          wait_for(phase, 2);
+        }
+        tx.write(target, v + 1);
+      });
+    });
+    wait_for(phase, 1);
+    backend.run(1, [&](StmUnit& tx) { tx.write(hits, std::int64_t{100}); });
+    phase = 2;
+    a.join();
+  }
+};
+
+TEST(ConflictAttribution, StmWriteWriteNamesTheCellTheKindsAndTheTimeLost) {
+  StmFixture f;
+  f.stale_read_then_write(f.hits);
+  EXPECT_EQ(f.hits.unsafe_load(), 101);
+  const auto sources = rank_conflicts(f.backend.conflicts(), &f.names);
+  ASSERT_EQ(sources.size(), 1u);
+  const ConflictSource& s = sources[0];
+  EXPECT_EQ(s.subject, "counter hits");
+  EXPECT_EQ(s.group, "counter");
+  EXPECT_EQ(s.kind, ConflictKind::write_write);
+  EXPECT_EQ(s.self, UnitKind::render_tile);
+  EXPECT_EQ(s.other, UnitKind::animator);
+  EXPECT_EQ(s.count, 1u);
+  EXPECT_GT(s.lost_ns, 0u);
+  EXPECT_EQ(f.backend.stats().aborts_validate_commit, 1u);
+}
+
+TEST(ConflictAttribution, StmReadWriteAtCommit) {
+  StmFixture f;
+  f.stale_read_then_write(f.other);
+  const auto sources = rank_conflicts(f.backend.conflicts(), &f.names);
+  ASSERT_EQ(sources.size(), 1u);
+  EXPECT_EQ(sources[0].subject, "counter hits");  // the cell read, not the one written
+  EXPECT_EQ(sources[0].kind, ConflictKind::read_write_commit);
+  EXPECT_EQ(sources[0].other, UnitKind::animator);
+  EXPECT_GT(sources[0].lost_ns, 0u);
+}
+
+TEST(ConflictAttribution, StmWaitForAnInevitableLoggingUnit) {
+  StmFixture f;
+  std::atomic<int> phase{0};
+  std::thread a([&] {
+    f.backend.run(0, [&](StmUnit& tx) {
+      tx.io([&] {
+        phase = 1;
+        std::this_thread::sleep_for(20ms);  // the "I/O": worker 1 waits at its commit meanwhile
+      });
+      tx.write(f.other, std::int64_t{7});
+    });
+  });
+  wait_for(phase, 1);
+  f.backend.run(1, [&](StmUnit& tx) { tx.write(f.hits, std::int64_t{1}); });
+  a.join();
+  const auto sources = rank_conflicts(f.backend.conflicts(), &f.names);
+  const ConflictSource* s = find(sources, "inevitable token (I/O in a unit)", ConflictKind::inevitable);
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->self, UnitKind::animator);
+  EXPECT_EQ(s->other, UnitKind::logging);
+  EXPECT_GT(s->lost_ns, 1'000'000u);  // most of the 20 ms
+}
+
+TEST(ConflictAttribution, StmConflictFreeRunReportsNone) {
+  StmBackend backend(2);
+  StmCell<std::int64_t> shared{5}, mine[2];
+  std::atomic<bool> bad{false};
+  auto work = [&](std::size_t w) {
+    backend.set_unit_kind(w, UnitKind::render_tile);
+    for (int i = 0; i < scaled(2000); ++i) {
+      backend.run(w, [&](StmUnit& tx) {
+        if (tx.read(shared) != 5) bad = true;
+      });
+      backend.run(w, [&](StmUnit& tx) { tx.write(mine[w], std::int64_t{i}); });
+    }
+  };
+  std::thread t0(work, 0), t1(work, 1);
+  t0.join();
+  t1.join();
+  EXPECT_FALSE(bad);
+  EXPECT_TRUE(backend.conflicts().empty());
+  EXPECT_EQ(backend.last_unit_lost_ns(0), 0u);
+}
+
+TEST(ConflictAttribution, StmAttributionOffRecordsNothing) {
+  StmFixture f;
+  f.backend.set_attribution(false);
+  f.stale_read_then_write(f.hits);
+  EXPECT_EQ(f.backend.stats().aborts_validate_commit, 1u);  // the abort still happens, and is counted
+  EXPECT_TRUE(f.backend.conflicts().empty());
+}
+
+// Every abort of a contended run lands in the log: the counts by kind add
+// up to the backend's own abort counters.
+TEST(ConflictAttributionStress, StmEveryAbortIsAttributed) {
+  StmBackend backend(kThreads);
+  StmCell<std::int64_t> counter{0};
+  StmCell<std::int64_t> objects[4];
+  run_rounds(backend, kThreads, 2, [&](std::size_t w, int) {
+    backend.set_unit_kind(w, w == 0 ? UnitKind::animator : UnitKind::render_tile);
+    for (int i = 0; i < scaled(3000); ++i)
+      backend.run(w, [&](StmUnit& tx) {
+        std::int64_t sum = 0;
+        for (auto& o : objects) sum += tx.read(o);
+        if (w == 0)
+          tx.write(objects[i % 4], sum + 1);
+        else
+          tx.write(counter, tx.read(counter) + 1);
+      });
+  });
+  const StmStats s = backend.stats();
+  const std::uint64_t aborts = s.aborts_locked_on_read + s.aborts_validate_read + s.aborts_lock_fail_commit +
+                               s.aborts_validate_commit + s.aborts_explicit + s.aborts_upgrade;
+  std::uint64_t attributed = 0, lost = 0;
+  for (const ConflictRecord& r : backend.conflicts())
+    if (r.kind != ConflictKind::inevitable || r.subject != kSubjectInevitable) {
+      attributed += r.count;
+      lost += r.lost_ns;
+    }
+  EXPECT_EQ(attributed, aborts);
+  if (aborts > 0) {
+    EXPECT_GT(lost, 0u);
+  }
+}
+
+TEST(ConflictAttribution, FineContendedWriteNamesTheCellAndTheWait) {
+  FineBackend backend(2);
+  FineCell<std::int64_t> hits{0};
+  ConflictNames names;
+  names.add(&hits, "counter hits", "counter");
+  backend.set_unit_kind(0, UnitKind::animator);
+  backend.set_unit_kind(1, UnitKind::render_tile);
+  std::atomic<int> phase{0};
+  std::thread a([&] {
+    backend.run(0, [&](FineUnit& tx) {
+      tx.update(hits, [&](std::int64_t& v) {
+        phase = 1;
+        std::this_thread::sleep_for(20ms);  // holds the cell's lock
+        v += 1;
+      });
+    });
+  });
+  wait_for(phase, 1);
+  backend.run(1, [&](FineUnit& tx) { tx.write(hits, std::int64_t{5}); });
+  a.join();
+  const auto sources = rank_conflicts(backend.conflicts(), &names);
+  ASSERT_EQ(sources.size(), 1u);
+  EXPECT_EQ(sources[0].subject, "counter hits");
+  EXPECT_EQ(sources[0].kind, ConflictKind::lock_wait_write);
+  EXPECT_EQ(sources[0].self, UnitKind::render_tile);
+  EXPECT_GT(sources[0].lost_ns, 1'000'000u);
+  EXPECT_EQ(backend.last_unit_lost_ns(1), sources[0].lost_ns);
+}
+
+TEST(ConflictAttribution, GilWaitNamesTheThreadAndTheHolder) {
+  GilBackend::Options o;
+  o.switch_interval = 1ms;
+  GilBackend backend(2, o);
+  GilCell<int> cell{0};
+  backend.set_unit_kind(0, UnitKind::render_tile);
+  backend.set_unit_kind(1, UnitKind::animator);
+  std::atomic<int> phase{0};
+  std::thread a([&] {
+    Session<GilBackend> session(backend, 0);
+    backend.run(0, [&](GilUnit& tx) {
+      phase = 1;
+      std::this_thread::sleep_for(20ms);
+      tx.write(cell, 1);
+    });
+  });
+  wait_for(phase, 1);
+  {
+    Session<GilBackend> session(backend, 1);
+    backend.run(1, [&](GilUnit& tx) { tx.write(cell, 2); });
+  }
+  a.join();
+  const auto sources = rank_conflicts(backend.conflicts(), nullptr);
+  const ConflictSource* s = find(sources, "GIL", ConflictKind::gil_wait);
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->worker, 1);
+  EXPECT_EQ(s->self, UnitKind::animator);
+  EXPECT_EQ(s->other, UnitKind::render_tile);
+  EXPECT_GE(s->switches, 1u);
+  EXPECT_GT(s->lost_ns, 1'000'000u);
+}
+
+TEST(ConflictAttribution, RankedByTimeLostAndUnknownCellsStillNamed) {
+  std::vector<ConflictRecord> records = {
+      {0x1000, ConflictKind::write_write, UnitKind::render_tile, UnitKind::render_tile, -1, 50, 10, 0},
+      {0x2000, ConflictKind::locked_on_read, UnitKind::render_tile, UnitKind::animator, -1, 1, 900, 0},
+  };
+  ConflictNames names;
+  names.add(reinterpret_cast<const void*>(std::uintptr_t{0x2000}), "sphere 3", "object", 3);
+  const auto sources = rank_conflicts(records, &names);
+  ASSERT_EQ(sources.size(), 2u);
+  EXPECT_EQ(sources[0].subject, "sphere 3");
+  EXPECT_EQ(sources[0].index, 3);
+  EXPECT_EQ(sources[1].subject.rfind("cell 0x", 0), 0u);
+}
+
+}  // namespace
+}  // namespace txray::sync::test
