@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <stdexcept>
 
 namespace txray {
 namespace {
@@ -118,6 +119,65 @@ struct Builder {
   }
 };
 
+// Collapses the binary tree into the wide one: a wide node takes its binary
+// node's two children and keeps opening the largest-area inner child among
+// them (the one most rays enter) until it has four.
+struct Collapser {
+  Bvh& out;
+
+  std::uint32_t leaf_ref(const BvhNode& n) const {
+    return kWideLeaf | (static_cast<std::uint32_t>(n.count - 1) << kWideCountShift) | n.first_or_second;
+  }
+
+  std::uint32_t collapse(std::uint32_t binary) {
+    std::array<std::uint32_t, 4> kids{};
+    int n = 0;
+    const BvhNode& root = out.nodes[binary];
+    if (root.is_leaf()) {
+      kids[n++] = binary;
+    } else {
+      kids[n++] = binary + 1;
+      kids[n++] = root.first_or_second;
+      while (n < 4) {
+        int open = -1;
+        float open_area = -1.0f;
+        for (int k = 0; k < n; ++k) {
+          const BvhNode& c = out.nodes[kids[k]];
+          if (!c.is_leaf() && c.bounds.surface_area() > open_area) {
+            open = k;
+            open_area = c.bounds.surface_area();
+          }
+        }
+        if (open < 0) break;
+        const std::uint32_t opened = kids[open];
+        // The opened node's children take its place, in order.
+        for (int k = n; k > open + 1; --k) kids[k] = kids[k - 1];
+        kids[open] = opened + 1;
+        kids[open + 1] = out.nodes[opened].first_or_second;
+        ++n;
+      }
+    }
+    const auto index = static_cast<std::uint32_t>(out.wide.size());
+    out.wide.emplace_back();
+    for (int k = 0; k < 4; ++k) {
+      std::uint32_t ref = kWideEmpty;
+      Aabb box;  // empty: lo = +inf, hi = -inf, missed by every ray
+      if (k < n) {
+        const BvhNode& c = out.nodes[kids[k]];
+        box = c.bounds;
+        ref = c.is_leaf() ? leaf_ref(c) : collapse(kids[k]);
+      }
+      WideNode& w = out.wide[index];  // collapse() may have reallocated
+      for (int a = 0; a < 3; ++a) {
+        w.bounds[0][a][k] = box.lo[a];
+        w.bounds[1][a][k] = box.hi[a];
+      }
+      w.child[k] = ref;
+    }
+    return index;
+  }
+};
+
 }  // namespace
 
 Bvh build_bvh(std::span<const Aabb> bounds, std::span<const bool> bounded) {
@@ -126,11 +186,17 @@ Bvh build_bvh(std::span<const Aabb> bounds, std::span<const bool> bounded) {
     (bounded[i] ? bvh.indices : bvh.unbounded).push_back(i);
   }
   if (bvh.indices.empty()) return bvh;
+  if (bvh.indices.size() > kWideFirstMask) throw std::length_error("build_bvh: too many objects for a wide leaf reference");
   Builder builder{bounds, std::vector<Vec3>(bounds.size()), bvh};
   for (std::uint32_t i : bvh.indices) builder.centroids[i] = bounds[i].center();
   bvh.nodes.reserve(2 * bvh.indices.size());
   bvh.nodes.emplace_back();
   builder.build(0, 0, static_cast<std::uint32_t>(bvh.indices.size()), 0);
+  // Leaves hold at most kMaxLeafSize objects and indices stay below
+  // kMaxSceneObjects, so both fit a wide leaf reference.
+  static_assert(kMaxLeafSize <= kWideMaxLeaf);
+  bvh.wide.reserve(bvh.nodes.size() / 2 + 1);
+  Collapser{bvh}.collapse(0);
   return bvh;
 }
 

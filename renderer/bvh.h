@@ -8,6 +8,10 @@
 #include <span>
 #include <vector>
 
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
 #include "renderer/geometry.h"
 
 namespace txray {
@@ -22,10 +26,35 @@ struct BvhNode {
   [[nodiscard]] bool is_leaf() const { return count > 0; }
 };
 
+/// A node of the 4-wide BVH the kernel traverses: the binary tree above,
+/// collapsed so that one node holds up to four children whose boxes are
+/// tested together (one SSE slab test for four boxes instead of four scalar
+/// ones, and half the depth). Boxes are stored as structure of arrays,
+/// `bounds[side][axis][child]`, side 0 = lo, 1 = hi, so that the ray can
+/// pick each axis's near plane by its direction's sign once per ray; an
+/// empty slot has lo = +inf, hi = -inf and is then missed whatever the sign.
+struct alignas(64) WideNode {
+  float bounds[2][3][4];
+  /// WideRef per child: an inner node, a leaf range or kWideEmpty.
+  std::uint32_t child[4];
+};
+
+/// A wide child reference. Inner: the node's index. Leaf: kWideLeaf |
+/// (count - 1) << kWideCountShift | first entry in Bvh::indices. Leaves are
+/// 1..kWideMaxLeaf objects (the builder makes at most 4).
+inline constexpr std::uint32_t kWideLeaf = 0x80000000u;
+inline constexpr std::uint32_t kWideCountShift = 24;
+inline constexpr std::uint32_t kWideMaxLeaf = 128;
+inline constexpr std::uint32_t kWideFirstMask = (1u << kWideCountShift) - 1;
+inline constexpr std::uint32_t kWideEmpty = 0xffffffffu;
+
 struct Bvh {
   std::vector<BvhNode> nodes;             ///< nodes[0] is the root (absent when no bounded object)
   std::vector<std::uint32_t> indices;     ///< object indices referenced by leaves
   std::vector<std::uint32_t> unbounded;   ///< objects outside the tree (planes)
+  /// The same tree, 4 wide (wide[0] is the root; empty exactly when `nodes`
+  /// is). Derived from `nodes` and sharing `indices`.
+  std::vector<WideNode> wide;
 };
 
 /// Builds over `bounds[i]`, one box per object; `bounded[i]` false keeps
@@ -35,9 +64,12 @@ struct Bvh {
 /// Convenience: bounds taken from the objects themselves.
 [[nodiscard]] Bvh build_bvh(std::span<const Object> objects);
 
-/// Nearest hit in (t_min, t_max). `Access` is a scene accessor (scene_access.h).
+/// Nearest hit in (t_min, t_max) by the binary tree, one box per visit: the
+/// first traversal, kept as the baseline the wide one is measured against
+/// (bench/micro/kernel_bench.cpp) and as a second opinion in tests.
+/// `Access` is a scene accessor (scene_access.h).
 template <class Access>
-Hit closest_hit(Access& scene, const Bvh& bvh, const Ray& ray, float t_min, float t_max) {
+Hit closest_hit_binary(Access& scene, const Bvh& bvh, const Ray& ray, float t_min, float t_max) {
   Hit hit{t_max, kNoObject};
   for (std::uint32_t i : bvh.unbounded) {
     const float t = intersect(ray, scene.object(i), t_min, hit.t);
@@ -74,9 +106,9 @@ Hit closest_hit(Access& scene, const Bvh& bvh, const Ray& ray, float t_min, floa
   return hit;
 }
 
-/// True when anything lies in (t_min, t_max) along the ray (shadow rays).
+/// True when anything lies in (t_min, t_max) along the ray, by the binary tree.
 template <class Access>
-bool occluded(Access& scene, const Bvh& bvh, const Ray& ray, float t_min, float t_max) {
+bool occluded_binary(Access& scene, const Bvh& bvh, const Ray& ray, float t_min, float t_max) {
   for (std::uint32_t i : bvh.unbounded)
     if (intersect(ray, scene.object(i), t_min, t_max) != kInfinity) return true;
   if (bvh.nodes.empty()) return false;
@@ -102,6 +134,181 @@ bool occluded(Access& scene, const Bvh& bvh, const Ray& ray, float t_min, float 
     node_index = stack[--top];
   }
   return false;
+}
+
+/// A ray prepared for wide node tests: origin and reciprocal direction in
+/// every lane, and for each axis which side (lo or hi) the ray meets first.
+struct WideRay {
+#if defined(__SSE__)
+  __m128 origin[3], inv[3];
+#else
+  float origin[3], inv[3];
+#endif
+  int near_side[3];
+
+  explicit WideRay(const Ray& ray) {
+    const Vec3 inv_dir = reciprocal(ray.direction);
+    for (int a = 0; a < 3; ++a) {
+#if defined(__SSE__)
+      origin[a] = _mm_set1_ps(ray.origin[a]);
+      inv[a] = _mm_set1_ps(inv_dir[a]);
+#else
+      origin[a] = ray.origin[a];
+      inv[a] = inv_dir[a];
+#endif
+      near_side[a] = inv_dir[a] < 0.0f ? 1 : 0;
+    }
+  }
+};
+
+/// Slab test of one ray against a wide node's four boxes. Returns a bit per
+/// child hit within [t_min, t_max] and each child's entry distance. Per
+/// plane the arithmetic is the scalar test's, (plane - origin) * inv, so a
+/// box is hit here exactly when intersect_slabs says so (except for NaN
+/// from a ray starting on an axis-parallel plane of its box, which both
+/// resolve conservatively enough for sphere leaves).
+inline unsigned wide_box_test(const WideNode& node, const WideRay& r, float t_min, float t_max, float enter_out[4]) {
+#if defined(__SSE__)
+  const int sx = r.near_side[0], sy = r.near_side[1], sz = r.near_side[2];
+  const __m128 nx = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(node.bounds[sx][0]), r.origin[0]), r.inv[0]);
+  const __m128 ny = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(node.bounds[sy][1]), r.origin[1]), r.inv[1]);
+  const __m128 nz = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(node.bounds[sz][2]), r.origin[2]), r.inv[2]);
+  const __m128 fx = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(node.bounds[1 - sx][0]), r.origin[0]), r.inv[0]);
+  const __m128 fy = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(node.bounds[1 - sy][1]), r.origin[1]), r.inv[1]);
+  const __m128 fz = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(node.bounds[1 - sz][2]), r.origin[2]), r.inv[2]);
+  const __m128 enter = _mm_max_ps(_mm_max_ps(nx, ny), _mm_max_ps(nz, _mm_set1_ps(t_min)));
+  const __m128 leave = _mm_min_ps(_mm_min_ps(fx, fy), _mm_min_ps(fz, _mm_set1_ps(t_max)));
+  _mm_storeu_ps(enter_out, enter);
+  return static_cast<unsigned>(_mm_movemask_ps(_mm_cmple_ps(enter, leave)));
+#else
+  unsigned mask = 0;
+  for (int c = 0; c < 4; ++c) {
+    float enter = t_min, leave = t_max;
+    for (int a = 0; a < 3; ++a) {
+      const float n = (node.bounds[r.near_side[a]][a][c] - r.origin[a]) * r.inv[a];
+      const float f = (node.bounds[1 - r.near_side[a]][a][c] - r.origin[a]) * r.inv[a];
+      enter = std::max(enter, n);
+      leave = std::min(leave, f);
+    }
+    enter_out[c] = enter;
+    if (enter <= leave) mask |= 1u << c;
+  }
+  return mask;
+#endif
+}
+
+/// Deep enough for any tree build_bvh makes: the binary tree is under 64
+/// levels and a wide visit pushes at most 3 entries per level.
+inline constexpr int kWideStackSize = 3 * 64 + 4;  // + slack for the fixed three-entry push
+
+/// Nearest hit in (t_min, t_max): the kernel's traversal, over the wide
+/// tree, nearest child first, skipping popped subtrees that start beyond
+/// the nearest hit so far. Every object tested is read through `scene`.
+template <class Access>
+Hit closest_hit(Access& scene, const Bvh& bvh, const Ray& ray, float t_min, float t_max) {
+  Hit hit{t_max, kNoObject};
+  for (std::uint32_t i : bvh.unbounded) {
+    const float t = intersect(ray, scene.object(i), t_min, hit.t);
+    if (t < hit.t) hit = {t, i};
+  }
+  if (bvh.wide.empty()) return hit;
+  const WideRay wray(ray);
+  struct Entry {
+    std::uint32_t ref;
+    float enter;
+  };
+  Entry stack[kWideStackSize];
+  int top = 0;
+  std::uint32_t ref = 0;
+  for (;;) {
+    if (ref & kWideLeaf) {
+      const std::uint32_t first = ref & kWideFirstMask;
+      const std::uint32_t count = ((ref & ~kWideLeaf) >> kWideCountShift) + 1;
+      for (std::uint32_t k = 0; k < count; ++k) {
+        const std::uint32_t i = bvh.indices[first + k];
+        const float t = intersect(ray, scene.object(i), t_min, hit.t);
+        if (t < hit.t) hit = {t, i};
+      }
+    } else {
+      const WideNode& node = bvh.wide[ref];
+      float enter[4];
+      unsigned mask = wide_box_test(node, wray, t_min, hit.t, enter);
+      if (mask != 0) {
+        const int first_child = __builtin_ctz(mask);
+        mask &= mask - 1;
+        if (mask == 0) {  // one child hit, the common case: nothing to push
+          ref = node.child[first_child];
+          continue;
+        }
+        // Several: sorted nearest last; it is taken now, the rest pushed
+        // farthest first. Ties keep child order, so traversal is deterministic.
+        Entry hits[4] = {{node.child[first_child], enter[first_child]}, {}, {}, {}};
+        int n = 1;
+        while (mask) {
+          const int c = __builtin_ctz(mask);
+          mask &= mask - 1;
+          const Entry e{node.child[c], enter[c]};
+          int j = n++;
+          while (j > 0 && hits[j - 1].enter < e.enter) {
+            hits[j] = hits[j - 1];
+            --j;
+          }
+          hits[j] = e;
+        }
+        // Three fixed copies rather than a loop, which compilers turn into
+        // a memcpy (rep movs) that costs more than the whole node test.
+        stack[top] = hits[0];
+        stack[top + 1] = hits[1];
+        stack[top + 2] = hits[2];
+        top += n - 1;
+        ref = hits[n - 1].ref;
+        continue;
+      }
+    }
+    for (;;) {
+      if (top == 0) {
+        if (hit.object == kNoObject) hit.t = kInfinity;
+        return hit;
+      }
+      const Entry e = stack[--top];
+      if (e.enter <= hit.t) {
+        ref = e.ref;
+        break;
+      }
+    }
+  }
+}
+
+/// True when anything lies in (t_min, t_max) along the ray (shadow rays),
+/// over the wide tree, stopping at the first object found.
+template <class Access>
+bool occluded(Access& scene, const Bvh& bvh, const Ray& ray, float t_min, float t_max) {
+  for (std::uint32_t i : bvh.unbounded)
+    if (intersect(ray, scene.object(i), t_min, t_max) != kInfinity) return true;
+  if (bvh.wide.empty()) return false;
+  const WideRay wray(ray);
+  std::uint32_t stack[kWideStackSize];
+  int top = 0;
+  std::uint32_t ref = 0;
+  for (;;) {
+    if (ref & kWideLeaf) {
+      const std::uint32_t first = ref & kWideFirstMask;
+      const std::uint32_t count = ((ref & ~kWideLeaf) >> kWideCountShift) + 1;
+      for (std::uint32_t k = 0; k < count; ++k)
+        if (intersect(ray, scene.object(bvh.indices[first + k]), t_min, t_max) != kInfinity) return true;
+    } else {
+      float enter[4];
+      unsigned mask = wide_box_test(bvh.wide[ref], wray, t_min, t_max, enter);
+      const WideNode& node = bvh.wide[ref];
+      while (mask) {
+        const int c = __builtin_ctz(mask);
+        mask &= mask - 1;
+        stack[top++] = node.child[c];
+      }
+    }
+    if (top == 0) return false;
+    ref = stack[--top];
+  }
 }
 
 }  // namespace txray

@@ -1,0 +1,261 @@
+#pragma once
+/// The coherent path: eight rays traced together through the wide BVH, one
+/// box test for all eight per child, one accessor read per object per packet
+/// (not per ray), and the sphere test done on eight lanes at once.
+///
+/// Written once with GCC/Clang vector extensions (8-float vectors) and
+/// compiled twice: inlined into an entry point marked target("avx2,fma")
+/// (one 256-bit instruction per operation) and into a default one (the
+/// -march=x86-64-v2 baseline: two SSE instructions per operation). The AVX2
+/// entry is chosen at run time with __builtin_cpu_supports, never at build
+/// time. No FMA is formed (-ffp-contract=off) and every lane does the scalar
+/// test's operations in the scalar test's order, with IEEE sqrt and divide,
+/// so each lane's hit is bit-identical to closest_hit's on the same ray.
+#include <cstdint>
+#include <cstring>
+
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
+#include "renderer/bvh.h"
+
+namespace txray {
+
+inline constexpr int kPacketSize = 8;
+
+/// Eight rays, structure of arrays. Lanes past `count` are ignored.
+struct alignas(32) RayPacket {
+  float origin[3][kPacketSize];
+  float direction[3][kPacketSize];  ///< unit length
+  int count = kPacketSize;
+
+  void set(int lane, const Ray& ray) {
+    for (int a = 0; a < 3; ++a) {
+      origin[a][lane] = ray.origin[a];
+      direction[a][lane] = ray.direction[a];
+    }
+  }
+  [[nodiscard]] Ray ray(int lane) const {
+    return {Vec3(origin[0][lane], origin[1][lane], origin[2][lane]),
+            Vec3(direction[0][lane], direction[1][lane], direction[2][lane])};
+  }
+};
+
+struct alignas(32) HitPacket {
+  float t[kPacketSize];
+  std::uint32_t object[kPacketSize];
+  [[nodiscard]] Hit hit(int lane) const { return {t[lane], object[lane]}; }
+};
+
+namespace packet_detail {
+
+typedef float F8 __attribute__((vector_size(32)));
+typedef std::int32_t I8 __attribute__((vector_size(32)));
+typedef std::uint64_t Q4 __attribute__((vector_size(32)));
+
+// Helpers are macros, not functions: a function taking a 32-byte vector by
+// value has a different ABI with and without AVX (-Wpsabi), and the body
+// below must compile into both entry points.
+#define TXRAY_F8_LOAD(dst, src) std::memcpy(&(dst), (src), sizeof(F8))
+#define TXRAY_F8_SPLAT(x) (F8{} + (x))
+#define TXRAY_MIN(a, b) ((b) < (a) ? (b) : (a))
+#define TXRAY_MAX(a, b) ((a) < (b) ? (b) : (a))
+// Any lane of a 0 / -1 mask set.
+#define TXRAY_ANY(m) \
+  (((reinterpret_cast<Q4>(m)[0] | reinterpret_cast<Q4>(m)[1]) | (reinterpret_cast<Q4>(m)[2] | reinterpret_cast<Q4>(m)[3])) != 0)
+
+template <class Access>
+[[gnu::always_inline]] inline void closest_hit_packet_impl(Access& scene, const Bvh& bvh, const RayPacket& rays, float t_min,
+                                                         HitPacket& out) {
+  F8 o[3], d[3], inv[3];
+  for (int a = 0; a < 3; ++a) {
+    TXRAY_F8_LOAD(o[a], rays.origin[a]);
+    TXRAY_F8_LOAD(d[a], rays.direction[a]);
+    inv[a] = TXRAY_F8_SPLAT(1.0f) / d[a];
+  }
+  const F8 tmin = TXRAY_F8_SPLAT(t_min);
+  const F8 inf = TXRAY_F8_SPLAT(kInfinity);
+  // Lanes past count start with t = -inf: no box or object is ever in range.
+  F8 best_t;
+  I8 best_obj = I8{} + static_cast<std::int32_t>(kNoObject);
+  for (int k = 0; k < kPacketSize; ++k) best_t[k] = k < rays.count ? kInfinity : -kInfinity;
+
+  // One object against all lanes. Spheres: the scalar test, lane-wise.
+  // Always inlined, so that it is compiled for the entry point's ISA.
+  auto test_object = [&](std::uint32_t index) __attribute__((always_inline)) {
+    const Object obj = scene.object(index);
+    if (obj.kind != ShapeKind::sphere) {
+      for (int k = 0; k < rays.count; ++k) {
+        const float t = intersect(rays.ray(k), obj, t_min, best_t[k]);
+        if (t < best_t[k]) {
+          best_t[k] = t;
+          best_obj[k] = static_cast<std::int32_t>(index);
+        }
+      }
+      return;
+    }
+    const F8 fx = o[0] - obj.center.x, fy = o[1] - obj.center.y, fz = o[2] - obj.center.z;
+    const F8 b = (fx * d[0] + fy * d[1]) + fz * d[2];
+    const F8 px = fx - b * d[0], py = fy - b * d[1], pz = fz - b * d[2];
+    const float r2 = obj.radius * obj.radius;
+    const F8 disc = r2 - ((px * px + py * py) + pz * pz);
+    const I8 has_root = disc >= 0.0f;
+    if (!TXRAY_ANY(has_root)) return;
+    const F8 c = ((fx * fx + fy * fy) + fz * fz) - r2;
+    F8 root;
+#if defined(__SSE__)
+    {
+      const F8 clamped = TXRAY_MAX(disc, TXRAY_F8_SPLAT(0.0f));
+      __m128 lo, hi;
+      std::memcpy(&lo, &clamped, 16);
+      std::memcpy(&hi, reinterpret_cast<const char*>(&clamped) + 16, 16);
+      lo = _mm_sqrt_ps(lo);
+      hi = _mm_sqrt_ps(hi);
+      std::memcpy(&root, &lo, 16);
+      std::memcpy(reinterpret_cast<char*>(&root) + 16, &hi, 16);
+    }
+#else
+    for (int k = 0; k < kPacketSize; ++k) root[k] = std::sqrt(std::max(disc[k], 0.0f));
+#endif
+    // copysign(root, b): root is >= 0, so or in b's sign bit.
+    const I8 sign = reinterpret_cast<I8>(b) & static_cast<std::int32_t>(0x80000000u);
+    const F8 signed_root = reinterpret_cast<F8>(reinterpret_cast<I8>(root) | sign);
+    const F8 q = -b - signed_root;
+    const I8 q_nonzero = q != 0.0f;
+    const F8 ratio = c / (q_nonzero ? q : TXRAY_F8_SPLAT(1.0f));
+    const F8 t0 = q_nonzero ? ratio : TXRAY_F8_SPLAT(0.0f);
+    const F8 t1 = q;
+    const I8 swap = t0 > t1;
+    const F8 near = swap ? t1 : t0, far = swap ? t0 : t1;
+    const I8 near_ok = (near > tmin) & (near < best_t);
+    const I8 far_ok = (far > tmin) & (far < best_t);
+    const F8 t = near_ok ? near : (far_ok ? far : inf);
+    const I8 better = has_root & (t < best_t);
+    best_t = better ? t : best_t;
+    best_obj = better ? (I8{} + static_cast<std::int32_t>(index)) : best_obj;
+  };
+
+  for (std::uint32_t i : bvh.unbounded) test_object(i);
+  if (!bvh.wide.empty()) {
+    struct Entry {
+      std::uint32_t ref;
+      float enter;  // the nearest lane's entry: popped subtrees past every lane's hit are skipped
+    };
+    Entry stack[kWideStackSize];
+    int top = 0;
+    std::uint32_t ref = 0;
+    float farthest = kInfinity;  // max over lanes of best_t
+    for (;;) {
+      if (ref & kWideLeaf) {
+        const std::uint32_t first = ref & kWideFirstMask;
+        const std::uint32_t count = ((ref & ~kWideLeaf) >> kWideCountShift) + 1;
+        for (std::uint32_t k = 0; k < count; ++k) test_object(bvh.indices[first + k]);
+        farthest = best_t[0];
+        for (int k = 1; k < kPacketSize; ++k) farthest = std::max(farthest, best_t[k]);
+      } else {
+        const WideNode& node = bvh.wide[ref];
+        Entry hits[4] = {};
+        int n = 0;
+        for (int c = 0; c < 4; ++c) {
+          if (node.child[c] == kWideEmpty) continue;
+          F8 enter = tmin, leave = best_t;
+          for (int a = 0; a < 3; ++a) {
+            const F8 t_lo = (node.bounds[0][a][c] - o[a]) * inv[a];
+            const F8 t_hi = (node.bounds[1][a][c] - o[a]) * inv[a];
+            enter = TXRAY_MAX(enter, TXRAY_MIN(t_lo, t_hi));
+            leave = TXRAY_MIN(leave, TXRAY_MAX(t_lo, t_hi));
+          }
+          const I8 lane_hit = enter <= leave;
+          if (!TXRAY_ANY(lane_hit)) continue;
+          const F8 entered = lane_hit ? enter : inf;
+          float nearest = entered[0];
+          for (int k = 1; k < kPacketSize; ++k) nearest = std::min(nearest, entered[k]);
+          // Insert keeping hits sorted farthest first.
+          Entry e{node.child[c], nearest};
+          int j = n++;
+          while (j > 0 && hits[j - 1].enter < e.enter) {
+            hits[j] = hits[j - 1];
+            --j;
+          }
+          hits[j] = e;
+        }
+        if (n > 0) {
+          // Fixed copies: a loop here becomes a slow rep movs (see bvh.h).
+          stack[top] = hits[0];
+          stack[top + 1] = hits[1];
+          stack[top + 2] = hits[2];
+          top += n - 1;
+          ref = hits[n - 1].ref;
+          continue;
+        }
+      }
+      bool done = true;
+      while (top > 0) {
+        const Entry e = stack[--top];
+        if (e.enter <= farthest) {
+          ref = e.ref;
+          done = false;
+          break;
+        }
+      }
+      if (done) break;
+    }
+  }
+  for (int k = 0; k < kPacketSize; ++k) {
+    const bool found = best_obj[k] != static_cast<std::int32_t>(kNoObject);
+    out.t[k] = found ? best_t[k] : kInfinity;
+    out.object[k] = static_cast<std::uint32_t>(best_obj[k]);
+  }
+}
+
+#undef TXRAY_F8_LOAD
+#undef TXRAY_F8_SPLAT
+#undef TXRAY_MIN
+#undef TXRAY_MAX
+#undef TXRAY_ANY
+
+#if defined(__x86_64__) || defined(__i386__)
+template <class Access>
+__attribute__((target("avx2,fma"))) void closest_hit_packet_avx2(Access& scene, const Bvh& bvh, const RayPacket& rays,
+                                                                  float t_min, HitPacket& out) {
+  closest_hit_packet_impl(scene, bvh, rays, t_min, out);
+}
+#endif
+
+template <class Access>
+void closest_hit_packet_portable(Access& scene, const Bvh& bvh, const RayPacket& rays, float t_min, HitPacket& out) {
+  closest_hit_packet_impl(scene, bvh, rays, t_min, out);
+}
+
+}  // namespace packet_detail
+
+/// Which instruction set the packet path runs with on this machine.
+enum class PacketIsa { portable, avx2 };
+
+inline PacketIsa detected_packet_isa() {
+#if defined(__x86_64__) || defined(__i386__)
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return avx2 ? PacketIsa::avx2 : PacketIsa::portable;
+#else
+  return PacketIsa::portable;
+#endif
+}
+
+inline const char* packet_isa_name(PacketIsa isa) { return isa == PacketIsa::avx2 ? "avx2" : "portable"; }
+
+/// Nearest hit in (t_min, inf) of each of the packet's rays; lanes past
+/// rays.count come back as misses. `isa` lets tests and benchmarks force
+/// the portable path; by default the best one the CPU has.
+template <class Access>
+void closest_hit_packet(Access& scene, const Bvh& bvh, const RayPacket& rays, float t_min, HitPacket& out,
+                        PacketIsa isa = detected_packet_isa()) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (isa == PacketIsa::avx2) return packet_detail::closest_hit_packet_avx2(scene, bvh, rays, t_min, out);
+#else
+  (void)isa;
+#endif
+  packet_detail::closest_hit_packet_portable(scene, bvh, rays, t_min, out);
+}
+
+}  // namespace txray
