@@ -58,6 +58,13 @@ constexpr const char* kBenchUsage =
     "  --log-file PATH     where those lines go (default: txray-units.log in the temp dir)\n"
     "  --switch-interval MS   GIL switch interval (default 5, like sys.setswitchinterval)\n"
     "  --stm-max-retries K    aborts before an STM unit runs serial-irrevocable (default 32)\n"
+    "conflicts\n"
+    "  --conflicts [N]     print each run's top N sources of lost time (default 10): the cell,\n"
+    "                      the kind (write-write, read-write at commit, locked on read,\n"
+    "                      inevitable, lock wait, GIL wait), the units on both sides, the time\n"
+    "                      lost; also into --json; then measure attribution's cost (extra\n"
+    "                      frames with it off and on, not counted in the FPS)\n"
+    "  --no-attribution    do not attribute aborts and waits (on by default; it costs little)\n"
     "output\n"
     "  --json FILE  --csv FILE  --markdown FILE\n"
     "  --chart FILE.png          FPS by profile and thread count\n"
@@ -138,7 +145,15 @@ void draw_progress(const bench::Progress& p) {
 }  // namespace
 
 int bench_command(int argc, char** argv) {
-  CommandLine args({argv, static_cast<std::size_t>(argc)}, {"help", "no-progress", "calibrate"});
+  // --conflicts takes an optional N: given bare, it means the default.
+  std::vector<std::string> arg_text(argv, argv + argc);
+  for (std::size_t i = 0; i < arg_text.size(); ++i)
+    if (arg_text[i] == "--conflicts" && (i + 1 == arg_text.size() || arg_text[i + 1].starts_with("--")))
+      arg_text[i] = "--conflicts=10";
+  std::vector<char*> arg_ptrs;
+  for (std::string& a : arg_text) arg_ptrs.push_back(a.data());
+  argv = arg_ptrs.data();
+  CommandLine args({argv, static_cast<std::size_t>(argc)}, {"help", "no-progress", "calibrate", "no-attribution"});
   if (args.flag("help")) {
     std::cout << kBenchUsage;
     return 0;
@@ -221,6 +236,8 @@ int bench_command(int argc, char** argv) {
   o.switch_interval = std::chrono::microseconds(
       static_cast<long long>(args.number("switch-interval", 5.0, 0.001, 10000.0) * 1000.0));
   o.stm_max_retries = static_cast<std::uint32_t>(args.integer("stm-max-retries", 32, 1, 1 << 20));
+  o.conflicts_top = args.integer("conflicts", 0, 1, 100000);
+  o.attribution = !args.flag("no-attribution");
   const auto json_path = args.value("json");
   const auto csv_path = args.value("csv");
   const auto markdown_path = args.value("markdown");
@@ -290,6 +307,7 @@ int bench_command(int argc, char** argv) {
 
   std::cout << bench::format_table(report);
   if (calibrate) std::cout << bench::format_calibration(report, calibration);
+  if (o.conflicts_top > 0) std::cout << bench::format_conflicts(report, o.conflicts_top);
   int status = 0;
   auto report_error = [&](const std::string& error) {
     if (error.empty()) return;

@@ -1,6 +1,7 @@
 // txray: the command-line front end. It parses, calls the libraries and
 // prints; nothing here knows how a ray is traced.
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -11,6 +12,7 @@
 
 #include "app/command_line.h"
 #include "app/commands.h"
+#include "bench/harness/conflict_view.h"
 #include "bench/harness/rig.h"
 #include "renderer/render.h"
 #include "scenes/scene.h"
@@ -48,7 +50,16 @@ constexpr const char* kRenderUsage =
     "  --profile P         render through a profile's engine and backend (cpython, cpython-ft,\n"
     "                      pypy, pypy-stm, native-fine, ideal); frames after the first advance\n"
     "                      by the animator, 1/--fps seconds each, between frames\n"
-    "  --engine E --backend B   the same for an unnamed point (engine native or interp)\n";
+    "  --engine E --backend B   the same for an unnamed point (engine native or interp)\n"
+    "with --profile or --engine/--backend, the workload knobs of `txray bench`:\n"
+    "  --counters MODE     sharded (default) | shared (the naive program) | commute\n"
+    "  --log-every N       every Nth unit of a worker writes a log line (I/O in the unit)\n"
+    "  --unit-rays N       pixels per unit of work (default: one tile)\n"
+    "  --animate MODE      between (default: deterministic) or HZ: an animator thread meanwhile\n"
+    "  --heatmap FILE.png  also write the conflict heatmap: per tile, time lost to aborts or\n"
+    "                      waits over the run; objects in the most conflicts outlined; the\n"
+    "                      top three sources of lost time named\n"
+    "  --no-attribution    do not attribute conflicts (the image must not change)\n";
 
 std::filesystem::path sequence_path(const std::filesystem::path& out, int frame) {
   char suffix[16];
@@ -77,7 +88,32 @@ int render_command(int argc, char** argv) {
   const auto profile_name = args.value("profile");
   const auto engine_flag = args.value("engine");
   const auto backend_flag = args.value("backend");
+  const auto heatmap_flag = args.value("heatmap");
+  const std::string counters_flag = args.value("counters").value_or("sharded");
+  const int log_every = args.integer("log-every", 0, 0, 1 << 30);
+  const int unit_rays = args.integer("unit-rays", 0, 1, 1 << 24);
+  const std::string animate_flag = args.value("animate").value_or("between");
+  const bool no_attribution = args.flag("no-attribution");
   args.finish();
+  txray::UnitOptions units;
+  units.unit_pixels = unit_rays;
+  if (counters_flag == "sharded") units.counters = txray::CounterMode::sharded;
+  else if (counters_flag == "shared") units.counters = txray::CounterMode::shared;
+  else if (counters_flag == "commute") units.counters = txray::CounterMode::commute;
+  else throw UsageError("--counters '" + counters_flag + "': expected sharded, shared or commute");
+  double animate_hz = 0.0;
+  if (animate_flag != "between") {
+    std::string opt = "--animate=" + animate_flag;
+    char* one[] = {opt.data()};
+    CommandLine single({one, 1}, {});
+    try {
+      animate_hz = single.number("animate", 0.0, 0.001, 100000.0);
+    } catch (const UsageError&) {
+      throw UsageError("--animate '" + animate_flag + "': expected between or updates per second (e.g. 60)");
+    }
+  }
+  if (heatmap_flag && std::filesystem::path(*heatmap_flag).extension() != ".png")
+    throw UsageError("--heatmap '" + *heatmap_flag + "': the file name must end in .png");
   std::optional<bench::Profile> profile;
   if (profile_name) {
     if (engine_flag || backend_flag) throw UsageError("--profile and --engine/--backend exclude each other");
@@ -92,6 +128,10 @@ int render_command(int argc, char** argv) {
     if (!b) throw UsageError("--backend '" + *backend_flag + "': expected gil, fine, stm or snapshot");
     profile = bench::profile_for(*e, *b);
   }
+  const bool knobs = heatmap_flag || counters_flag != "sharded" || log_every > 0 || unit_rays > 0 ||
+                     animate_hz > 0.0 || no_attribution;
+  if (knobs && !profile)
+    throw UsageError("--heatmap and the workload knobs need --profile or --engine/--backend (a backend to measure)");
   if (!scene_name) throw UsageError("--scene is required (a built-in name or a scene file)");
   if (!out) throw UsageError("--out is required (the PNG to write)");
   txray::TileOrder order;
@@ -132,17 +172,32 @@ int render_command(int argc, char** argv) {
     rig_options.backend = profile->backend;
     rig_options.engine = profile->engine;
     rig_options.threads = scheduler.threads();
+    rig_options.attribution = !no_attribution;
     rig = std::make_unique<bench::Rig>(*choreography, rig_options);
+    rig->name_materials(scene.material_names);
   }
+  // Log lines (--log-every) go to a scratch file: the I/O is the point.
+  std::FILE* log_file = nullptr;
+  std::unique_ptr<txray::UnitLog> unit_log;
+  if (log_every > 0) {
+    log_file = std::fopen((std::filesystem::temp_directory_path() / "txray-render-units.log").string().c_str(), "w");
+    if (!log_file) throw std::runtime_error("cannot open the unit log in the temp directory");
+    unit_log = std::make_unique<txray::UnitLog>(log_file);
+    units.log_every = log_every;
+    units.log = unit_log.get();
+  }
+  std::vector<std::atomic<std::uint64_t>> tile_lost(static_cast<std::size_t>(grid.count()));
+  if (heatmap_flag) units.tile_lost_ns = tile_lost.data();
+  if (rig && animate_hz > 0.0) rig->start_animator(animate_hz);
   std::vector<double> frame_seconds;
   std::uint64_t total_rays = 0;
   double total_seconds = 0.0;
   for (int k = 0; k < frames; ++k) {
     txray::FrameStats stats;
     if (rig) {
-      if (k > 0) rig->animate_between(static_cast<float>(1.0 / fps));
+      if (k > 0 && animate_hz <= 0.0) rig->animate_between(static_cast<float>(1.0 / fps));
       rig->end_frame();
-      stats = rig->render_frame(film, scheduler, grid, order, {});
+      stats = rig->render_frame(film, scheduler, grid, order, units);
     } else {
       stats = txray::render_frame(scene.at(time + k / fps), film, scheduler, {tile, order});
     }
@@ -156,6 +211,25 @@ int render_command(int argc, char** argv) {
         return 1;
       }
     }
+  }
+  if (rig) rig->stop_animator();
+  if (log_file) std::fclose(log_file);
+  if (heatmap_flag) {
+    std::vector<double> lost_ms;
+    for (const auto& t : tile_lost) lost_ms.push_back(static_cast<double>(t.load()) * 1e-6);
+    const auto sources = rig->conflicts();
+    const std::string window = std::to_string(frames) + (frames == 1 ? " frame" : " frames") + ", " +
+                               profile->name + ", " + std::to_string(scheduler.threads()) + " threads";
+    const bench::HeatmapLayers layers =
+        bench::conflict_layers(sources, rig->snapshot(), grid, lost_ms, width, height, window);
+    int out_w = 0, out_h = 0;
+    const auto pixels = bench::compose_heatmap(film.to_rgba8(), width, height, layers, out_w, out_h);
+    if (const std::string error = txray::write_png(*heatmap_flag, out_w, out_h, pixels); !error.empty()) {
+      std::cerr << "txray render: " << error << "\n";
+      return 1;
+    }
+    for (const std::string& line : layers.legend) std::printf("  %s\n", line.c_str());
+    std::printf("wrote heatmap %s\n", heatmap_flag->c_str());
   }
   std::sort(frame_seconds.begin(), frame_seconds.end());
   const double median = frame_seconds[frame_seconds.size() / 2];

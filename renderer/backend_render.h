@@ -47,6 +47,10 @@ struct UnitOptions {
   /// Called on the worker once all of a tile's pixels are in the film (a
   /// window shows tiles as they finish); per tile, never per ray.
   std::function<void(const Tile&)> tile_done;
+  /// When set, indexed by Tile::index: each unit adds the time it lost to
+  /// aborts or waits (the backend's attribution; 0 when it is off). The
+  /// conflict heatmap of `txray render --heatmap` and the demo's T key.
+  std::atomic<std::uint64_t>* tile_lost_ns = nullptr;
 };
 
 /// Renders pixels [begin, end) of `tile` (row-major inside the tile).
@@ -89,6 +93,7 @@ FrameStats render_frame_on(Backend& backend, SharedScene<Backend>& scene, const 
   scheduler.for_each_worker(grid, order, [&](int worker, auto& next_tile) {
     const auto w = static_cast<std::size_t>(worker);
     sync::Session<Backend> session(backend, w);
+    sync::set_unit_kind(backend, w, sync::UnitKind::render_tile);  // names this side of its conflicts
     while (const std::optional<Tile> tile = next_tile()) {
       const int pixels = (tile->x1 - tile->x0) * (tile->y1 - tile->y0);
       const int step = options.unit_pixels > 0 ? options.unit_pixels : pixels;
@@ -108,6 +113,8 @@ FrameStats render_frame_on(Backend& backend, SharedScene<Backend>& scene, const 
         });
         tally[w].rays += rays;
         ++tally[w].units;
+        if (options.tile_lost_ns)
+          options.tile_lost_ns[tile->index].fetch_add(sync::last_unit_lost_ns(backend, w), std::memory_order_relaxed);
       }
       if (options.tile_done) options.tile_done(*tile);
     }

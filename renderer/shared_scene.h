@@ -6,6 +6,7 @@
 /// `unit.read(cell)`, a read barrier that inlines.
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "concurrency/backends.hpp"
@@ -35,6 +36,16 @@ class SharedScene {
     for (std::size_t i = 0; i < light_count_; ++i) lights_[i].unsafe_store(state.lights[i]);
     camera_.unsafe_store(state.camera);
     rays_traced_.unsafe_store(0);
+    name_cells(state);
+  }
+
+  /// Names of the cells for conflict reports ("sphere 17", "counter
+  /// rays_traced"): the backend knows cells only by address.
+  [[nodiscard]] const sync::ConflictNames& conflict_names() const { return names_; }
+  /// Material names (the scene description has them; SceneState does not).
+  void name_materials(const std::vector<std::string>& names) {
+    for (std::size_t i = 0; i < material_count_ && i < names.size(); ++i)
+      if (!names[i].empty()) names_.rename(&materials_[i], "material '" + names[i] + "'");
   }
 
   [[nodiscard]] std::size_t object_count() const { return object_count_; }
@@ -72,6 +83,22 @@ class SharedScene {
   // Frame constants: not shared mutable state.
   Vec3 background_;
   int max_depth_;
+  sync::ConflictNames names_;
+
+  void name_cells(const SceneState& state) {
+    for (std::size_t i = 0; i < object_count_; ++i) {
+      const char* shape = state.objects[i].kind == ShapeKind::sphere ? "sphere "
+                          : state.objects[i].kind == ShapeKind::box  ? "box "
+                                                                      : "plane ";
+      names_.add(&objects_[i], shape + std::to_string(i), "object", static_cast<int>(i));
+    }
+    for (std::size_t i = 0; i < material_count_; ++i)
+      names_.add(&materials_[i], "material " + std::to_string(i), "material", static_cast<int>(i));
+    for (std::size_t i = 0; i < light_count_; ++i)
+      names_.add(&lights_[i], "light " + std::to_string(i), "light", static_cast<int>(i));
+    names_.add(&camera_, "camera", "camera");
+    names_.add(&rays_traced_, "counter rays_traced", "counter");
+  }
 };
 
 /// Reads the shared scene inside one unit of work of `Backend`.

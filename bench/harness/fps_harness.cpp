@@ -50,7 +50,9 @@ std::vector<RunRecord> run_harness(const SceneDescription& scene, const HarnessO
       rig_options.threads = threads;
       rig_options.switch_interval = options.switch_interval;
       rig_options.stm_max_retries = options.stm_max_retries;
+      rig_options.attribution = options.attribution;
       Rig rig(choreography, rig_options);
+      rig.name_materials(scene.material_names);
       UnitLog log(options.log);
       UnitOptions units;
       units.unit_pixels = options.unit_pixels;
@@ -106,6 +108,48 @@ std::vector<RunRecord> run_harness(const SceneDescription& scene, const HarnessO
       r.frame_ms_p90 = percentile(frame_seconds, 0.9) * 1e3;
       r.mrays_per_second = static_cast<double>(rays) / elapsed * 1e-6;
       r.stats = rig.stat_figures(elapsed);
+      r.attribution.enabled = options.attribution;
+      if (options.conflicts_top > 0) {
+        const double thread_ns = elapsed * 1e9 * threads;
+        for (const sync::ConflictSource& c : rig.conflicts()) {
+          if (static_cast<int>(r.conflicts.size()) >= options.conflicts_top) break;
+          ConflictLine l;
+          l.subject = c.subject;
+          l.group = c.group;
+          l.index = c.index;
+          l.kind = std::string(sync::conflict_kind_name(c.kind));
+          l.unit = std::string(sync::unit_kind_name(c.self));
+          l.other = std::string(sync::unit_kind_name(c.other));
+          l.worker = c.worker;
+          l.count = c.count;
+          l.lost_ms = static_cast<double>(c.lost_ns) * 1e-6;
+          l.lost_pct = 100.0 * static_cast<double>(c.lost_ns) / thread_ns;
+          l.switches = c.switches;
+          r.conflicts.push_back(std::move(l));
+        }
+        // The cost of attribution, in the same run: frames alternately
+        // without and with it (the order flips each pair, so a drift in
+        // frame time does not favour one side), compared by median.
+        if (options.attribution && !stop) {
+          const int pairs = std::max(3, r.frames / 2);
+          std::vector<double> on, off;
+          if (options.animate_hz > 0.0) rig.start_animator(options.animate_hz);
+          for (int k = 0; k < pairs && !stop; ++k)
+            for (int half = 0; half < 2; ++half) {
+              const bool attribute = (half == 0) == (k % 2 == 1);
+              rig.set_attribution(attribute);
+              (attribute ? on : off).push_back(one_frame().first);
+            }
+          rig.stop_animator();
+          rig.set_attribution(true);
+          if (!on.empty() && on.size() == off.size()) {
+            r.attribution.frame_pairs = static_cast<int>(on.size());
+            r.attribution.frame_ms_on = percentile(on, 0.5) * 1e3;
+            r.attribution.frame_ms_off = percentile(off, 0.5) * 1e3;
+            r.attribution.cost_pct = 100.0 * (r.attribution.frame_ms_on / r.attribution.frame_ms_off - 1.0);
+          }
+        }
+      }
       records.push_back(std::move(r));
     }
   }

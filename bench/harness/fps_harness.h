@@ -32,6 +32,11 @@ struct HarnessOptions {
   double animation_step = 1.0 / 30.0;  ///< seconds of animation per frame, between frames
   std::chrono::nanoseconds switch_interval = std::chrono::milliseconds(5);
   std::uint32_t stm_max_retries = 32;
+  bool attribution = true;  ///< conflict attribution in the backends (--no-attribution clears it)
+  /// > 0 (--conflicts N): keep each run's top N sources of lost time, then
+  /// render extra frames alternately with attribution off and on to
+  /// measure what it costs (not counted in the FPS).
+  int conflicts_top = 0;
 };
 
 struct Progress {

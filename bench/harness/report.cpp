@@ -391,6 +391,48 @@ std::string format_table(const BenchReport& report) {
   return out;
 }
 
+std::string format_conflicts(const BenchReport& report, int top) {
+  std::string out;
+  char line[256];
+  for (const RunRecord& run : report.runs) {
+    if (run.engine != "native" && run.engine != "interp") continue;  // calibration rows
+    double lost = 0.0;
+    for (const ConflictLine& l : run.conflicts) lost += l.lost_pct;
+    std::snprintf(line, sizeof line, "\nconflicts: %s, %d thread%s: %.1f FPS, time lost %.2f%% of render-thread time",
+                  run.profile.c_str(), run.threads, run.threads == 1 ? "" : "s", run.fps, lost);
+    out += line;
+    const AttributionCost& a = run.attribution;
+    if (!a.enabled)
+      out += " (attribution off: --no-attribution)";
+    else if (a.frame_pairs > 0) {
+      std::snprintf(line, sizeof line, "; attribution cost %+.1f%% (frame %.2f ms on, %.2f ms off, %d pairs)",
+                    a.cost_pct, a.frame_ms_on, a.frame_ms_off, a.frame_pairs);
+      out += line;
+    }
+    out += "\n";
+    if (run.conflicts.empty()) {
+      out += a.enabled ? "  no time lost to conflicts\n" : "";
+      continue;
+    }
+    std::vector<std::vector<std::string>> rows;
+    rows.push_back({"#", "lost ms", "lost %", "count", "where", "kind", "unit", "lost to"});
+    const std::size_t n = std::min(run.conflicts.size(), static_cast<std::size_t>(std::max(top, 0)));
+    for (std::size_t i = 0; i < n; ++i) {
+      const ConflictLine& l = run.conflicts[i];
+      std::string where = l.subject;
+      if (l.worker >= 0) where += " (thread " + std::to_string(l.worker) + ", " + std::to_string(l.switches) + " switches)";
+      char ms[32], pct[32];
+      std::snprintf(ms, sizeof ms, "%.2f", l.lost_ms);
+      std::snprintf(pct, sizeof pct, "%.2f", l.lost_pct);
+      rows.push_back({std::to_string(i + 1), ms, pct, std::to_string(l.count), where, l.kind, l.unit, l.other});
+    }
+    out += align(rows, {true, true, true, true, false, false, false, false});
+    if (run.conflicts.size() > n)
+      out += "  ... " + std::to_string(run.conflicts.size() - n) + " more in the JSON report\n";
+  }
+  return out;
+}
+
 std::string to_json(const BenchReport& report) {
   using json = nlohmann::ordered_json;
   const MachineInfo& m = report.machine;
@@ -422,6 +464,21 @@ std::string to_json(const BenchReport& report) {
                     {"mrays_per_second", number(r.mrays_per_second)},
                     {"speedup_vs_1_thread", number(speedup_vs_one_thread(report, i))},
                     {"stats", std::move(stats)}});
+    // Additions within schema version 1 (docs/report-schema.md, changelog).
+    json conflicts = json::array();
+    for (const ConflictLine& l : r.conflicts)
+      conflicts.push_back({{"subject", l.subject}, {"group", l.group}, {"index", l.index}, {"kind", l.kind},
+                           {"unit", l.unit}, {"other", l.other}, {"worker", l.worker}, {"count", l.count},
+                           {"lost_ms", number(l.lost_ms)}, {"lost_pct", number(l.lost_pct)},
+                           {"switches", l.switches}});
+    const AttributionCost& a = r.attribution;
+    const bool measured = a.frame_pairs > 0;
+    runs.back()["conflicts"] = std::move(conflicts);
+    runs.back()["attribution"] = {{"enabled", a.enabled},
+                                  {"frame_pairs", a.frame_pairs},
+                                  {"frame_ms_on", measured ? number(a.frame_ms_on) : json(nullptr)},
+                                  {"frame_ms_off", measured ? number(a.frame_ms_off) : json(nullptr)},
+                                  {"cost_pct", measured ? number(a.cost_pct) : json(nullptr)}};
   }
   doc["runs"] = std::move(runs);
   json seed = json::array();
@@ -592,6 +649,27 @@ std::string validate_report_json(const std::string& json_text) {
       problem = check_fields(run["stats"][j], where + "/stats/" + std::to_string(j),
                              {{"name", Kind::string}, {"value", Kind::number_or_null}, {"unit", Kind::string}});
       if (!problem.empty()) return problem;
+    }
+    // Added within version 1: optional (older reports lack them), checked when present.
+    if (run.contains("conflicts")) {
+      if (!run["conflicts"].is_array()) return where + "/conflicts: expected an array";
+      for (std::size_t j = 0; j < run["conflicts"].size(); ++j) {
+        problem = check_fields(run["conflicts"][j], where + "/conflicts/" + std::to_string(j),
+                               {{"subject", Kind::string}, {"group", Kind::string}, {"index", Kind::integer},
+                                {"kind", Kind::string}, {"unit", Kind::string}, {"other", Kind::string},
+                                {"worker", Kind::integer}, {"count", Kind::integer}, {"lost_ms", Kind::number_or_null},
+                                {"lost_pct", Kind::number_or_null}, {"switches", Kind::integer}});
+        if (!problem.empty()) return problem;
+      }
+    }
+    if (run.contains("attribution")) {
+      const std::string at = where + "/attribution";
+      problem = check_fields(run["attribution"], at,
+                             {{"frame_pairs", Kind::integer}, {"frame_ms_on", Kind::number_or_null},
+                              {"frame_ms_off", Kind::number_or_null}, {"cost_pct", Kind::number_or_null}});
+      if (!problem.empty()) return problem;
+      if (!run["attribution"].contains("enabled")) return at + "/enabled: missing";
+      if (!run["attribution"]["enabled"].is_boolean()) return at + "/enabled: expected a boolean";
     }
   }
   for (std::size_t i = 0; i < doc["seed"].size(); ++i) {

@@ -4,6 +4,7 @@
 /// Markdown for a CI job summary, and PNG charts. Writers know nothing of
 /// how a figure was measured; they lay it out.
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -17,6 +18,32 @@ struct StatFigure {
   std::string name;
   double value = 0.0;
   std::string unit;  ///< "/s", "%", "ms", "" …
+};
+
+/// One source of lost time in a run (`txray bench --conflicts`): a cell (or
+/// the GIL, or the inevitable token), how time was lost there, between
+/// which kinds of unit, and how much. See concurrency/conflict_log.hpp.
+struct ConflictLine {
+  std::string subject;  ///< "counter rays_traced", "sphere 17", "material 'glass'", "GIL", ...
+  std::string group;    ///< "object", "material", "light", "camera", "counter", or "" (GIL, token)
+  int index = -1;       ///< position in its group (objects: for outlines), else -1
+  std::string kind;     ///< "write-write", "read-write at commit", "locked on read", "inevitable", "GIL wait", ...
+  std::string unit;     ///< kind of unit that lost the time: "render tile", "animator update", "user drag", "logging"
+  std::string other;    ///< kind of unit it lost it to, or "unknown"
+  int worker = -1;      ///< gil: the waiting thread; else -1 (summed over threads)
+  std::uint64_t count = 0;     ///< aborts, contended acquisitions or waits
+  double lost_ms = 0.0;        ///< time lost, summed over threads
+  double lost_pct = 0.0;       ///< lost_ms as a share of the render threads' time (threads × seconds)
+  std::uint64_t switches = 0;  ///< gil: GIL switches to this thread
+};
+
+/// What attribution cost in a run: frames alternately with it off and on.
+struct AttributionCost {
+  bool enabled = true;          ///< attribution was on while measuring (not --no-attribution)
+  int frame_pairs = 0;          ///< 0: the cost was not measured
+  double frame_ms_on = 0.0;     ///< median frame time with attribution on
+  double frame_ms_off = 0.0;    ///< median frame time with attribution off
+  double cost_pct = 0.0;        ///< (on − off) / off × 100; noise can make it negative
 };
 
 /// The knobs a run was measured with (all on the command line).
@@ -46,6 +73,8 @@ struct RunRecord {
   double frame_ms_p90 = 0.0;
   double mrays_per_second = 0.0;
   std::vector<StatFigure> stats;
+  std::vector<ConflictLine> conflicts;  ///< ranked by time lost; empty unless --conflicts
+  AttributionCost attribution;
 };
 
 struct MachineInfo {
@@ -73,6 +102,9 @@ struct BenchReport {
 };
 
 [[nodiscard]] std::string format_table(const BenchReport& report);
+/// Per run, its top `top` conflict lines ranked by time lost, like PyPy's
+/// print_stm_log.py, and what attribution cost.
+[[nodiscard]] std::string format_conflicts(const BenchReport& report, int top);
 [[nodiscard]] std::string to_json(const BenchReport& report);
 [[nodiscard]] std::string to_csv(const BenchReport& report);
 [[nodiscard]] std::string to_markdown(const BenchReport& report);

@@ -31,6 +31,7 @@ template <>
 sync::StmBackend::Options backend_options<sync::StmBackend>(const RigOptions& o) {
   sync::StmBackend::Options s;
   s.max_retries = o.stm_max_retries;
+  s.attribution = o.attribution;
   return s;
 }
 
@@ -90,7 +91,14 @@ Rig::Rig(const Choreography& choreography, const RigOptions& options)
       main_worker_(static_cast<std::size_t>(options.threads) + 1) {
   const std::size_t workers = static_cast<std::size_t>(options.threads) + 3;  // + animator, main, input
   auto make = [&]<class B>(std::type_identity<B>) {
-    parts_ = std::make_unique<Parts<B>>(choreography, workers, backend_options<B>(options));
+    auto parts = std::make_unique<Parts<B>>(choreography, workers, backend_options<B>(options));
+    // Who runs what, for the other side of a conflict: render workers set
+    // their own kind per batch (render_frame_on).
+    sync::set_attribution(parts->backend, options.attribution);
+    sync::set_unit_kind(parts->backend, animator_worker_, sync::UnitKind::animator);
+    sync::set_unit_kind(parts->backend, main_worker_, sync::UnitKind::animator);
+    sync::set_unit_kind(parts->backend, input_worker_, sync::UnitKind::user_input);
+    parts_ = std::move(parts);
   };
   switch (options.backend) {
     case BackendKind::gil: make(std::type_identity<sync::GilBackend>{}); break;
@@ -241,6 +249,22 @@ void Rig::move_object(std::size_t index, Vec3 center) {
                            [&](auto& unit) { unit.update(parts->scene.object(index), [&](Object& o) { o.center = center; }); });
       },
       parts_);
+}
+
+void Rig::name_materials(const std::vector<std::string>& names) {
+  std::visit([&](auto& parts) { parts->scene.name_materials(names); }, parts_);
+}
+
+std::vector<sync::ConflictSource> Rig::conflicts() const {
+  return std::visit(
+      [](const auto& parts) {
+        return sync::rank_conflicts(sync::conflicts(parts->backend), &parts->scene.conflict_names());
+      },
+      parts_);
+}
+
+void Rig::set_attribution(bool on) {
+  std::visit([&](auto& parts) { sync::set_attribution(parts->backend, on); }, parts_);
 }
 
 std::size_t Rig::object_count() const {

@@ -29,6 +29,9 @@ struct RigOptions {
   /// Which kernel renders: compiled, or the Python one interpreted. Last, so
   /// that aggregate initialisers written before it ({backend, threads}) hold.
   Engine engine = Engine::native;
+  /// Conflict attribution in the backend (concurrency/conflict_log.hpp):
+  /// on by default, cheap enough to leave on; `--no-attribution` clears it.
+  bool attribution = true;
 };
 
 /// Totals the animator keeps, for rates in the report.
@@ -79,6 +82,16 @@ class Rig {
   /// Moves object `index` (< object_count()) so its centre is `center`.
   void move_object(std::size_t index, Vec3 center);
   [[nodiscard]] std::size_t object_count() const;
+
+  // Conflict attribution. Quiescent or not: the tables are read with
+  // relaxed atomics, so a report may be taken while frames render.
+  /// Names the material cells ("material 'glass'"): SceneDescription::material_names.
+  void name_materials(const std::vector<std::string>& names);
+  /// Every attributed abort or wait since reset_stats(), named and ranked
+  /// by time lost (most first).
+  [[nodiscard]] std::vector<sync::ConflictSource> conflicts() const;
+  /// Switches attribution on or off from now on (for measuring its cost).
+  void set_attribution(bool on);
 
  private:
   template <class B>
