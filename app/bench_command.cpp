@@ -56,6 +56,7 @@ constexpr const char* kBenchUsage =
     "                      reads and writes: the naive program) | commute (commute_add)\n"
     "  --log-every N       every Nth unit of a worker writes a log line (I/O in the unit)\n"
     "  --log-file PATH     where those lines go (default: txray-units.log in the temp dir)\n"
+    "  --log-outside       write those lines after the unit commits, outside it (the fix)\n"
     "  --switch-interval MS   GIL switch interval (default 5, like sys.setswitchinterval)\n"
     "  --stm-max-retries K    aborts before an STM unit runs serial-irrevocable (default 32)\n"
     "conflicts\n"
@@ -153,7 +154,7 @@ int bench_command(int argc, char** argv) {
   std::vector<char*> arg_ptrs;
   for (std::string& a : arg_text) arg_ptrs.push_back(a.data());
   argv = arg_ptrs.data();
-  CommandLine args({argv, static_cast<std::size_t>(argc)}, {"help", "no-progress", "calibrate", "no-attribution"});
+  CommandLine args({argv, static_cast<std::size_t>(argc)}, {"help", "no-progress", "calibrate", "no-attribution", "log-outside"});
   if (args.flag("help")) {
     std::cout << kBenchUsage;
     return 0;
@@ -238,6 +239,7 @@ int bench_command(int argc, char** argv) {
   o.stm_max_retries = static_cast<std::uint32_t>(args.integer("stm-max-retries", 32, 1, 1 << 20));
   o.conflicts_top = args.integer("conflicts", 0, 1, 100000);
   o.attribution = !args.flag("no-attribution");
+  o.log_outside = args.flag("log-outside");
   const auto json_path = args.value("json");
   const auto csv_path = args.value("csv");
   const auto markdown_path = args.value("markdown");
@@ -282,6 +284,7 @@ int bench_command(int argc, char** argv) {
   report.config.animate = o.animate_hz > 0.0 ? animate : "between";
   report.config.counters = counters;
   report.config.log_every = o.log_every;
+  report.config.log_outside = o.log_outside;
   report.seed = bench::europython2015_seed();
 
   std::signal(SIGINT, on_interrupt);

@@ -44,6 +44,9 @@ struct UnitOptions {
   CounterMode counters = CounterMode::sharded;
   int log_every = 0;        ///< every Nth unit of a worker writes a log line; 0 = never
   UnitLog* log = nullptr;   ///< required when log_every > 0
+  /// The fix for logging inside units: the line is written after the unit
+  /// has committed, outside run(), so it no longer makes the unit inevitable.
+  bool log_outside = false;
   /// Called on the worker once all of a tile's pixels are in the film (a
   /// window shows tiles as they finish); per tile, never per ray.
   std::function<void(const Tile&)> tile_done;
@@ -57,15 +60,7 @@ struct UnitOptions {
 template <class Access>
 std::uint64_t render_tile_span(Access& scene, const TraceSetup& setup, const Tile& tile, int begin, int end,
                                Film& film) {
-  FlushDenormals ftz;
-  const CameraRays camera(scene.camera(), film.width(), film.height());
-  WhittedTracer<Access> tracer(scene, setup);
-  const int tile_width = tile.x1 - tile.x0;
-  for (int k = begin; k < end; ++k) {
-    const int x = tile.x0 + k % tile_width, y = tile.y0 + k / tile_width;
-    film.set(x, y, tracer.trace(camera.primary(x, y), 0));
-  }
-  return tracer.rays();
+  return render_pixels(scene, setup, tile, begin, end, film);  // render.h: packets of primary rays
 }
 
 /// The compiled engine as a type: render_frame_on's `Kernel` parameter picks
@@ -108,9 +103,10 @@ FrameStats render_frame_on(Backend& backend, SharedScene<Backend>& scene, const 
             case CounterMode::shared: unit.write(scene.rays_traced(), unit.read(scene.rays_traced()) + traced); break;
             case CounterMode::commute: unit.commute_add(scene.rays_traced(), traced); break;
           }
-          if (log_this) unit.io([&] { options.log->write(worker, tile->index, traced); });
+          if (log_this && !options.log_outside) unit.io([&] { options.log->write(worker, tile->index, traced); });
           return traced;
         });
+        if (log_this && options.log_outside) options.log->write(worker, tile->index, rays);
         tally[w].rays += rays;
         ++tally[w].units;
         if (options.tile_lost_ns)

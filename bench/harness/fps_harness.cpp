@@ -58,6 +58,7 @@ std::vector<RunRecord> run_harness(const SceneDescription& scene, const HarnessO
       units.unit_pixels = options.unit_pixels;
       units.counters = options.counters;
       units.log_every = options.log_every;
+      units.log_outside = options.log_outside;
       units.log = options.log_every > 0 ? &log : nullptr;
 
       Progress p{run_index, runs, profile.name, threads, 0, options.duration > 0.0 ? 0 : options.warmup + options.frames, true};

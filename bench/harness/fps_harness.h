@@ -27,6 +27,7 @@ struct HarnessOptions {
   int unit_pixels = 0;
   CounterMode counters = CounterMode::sharded;
   int log_every = 0;
+  bool log_outside = false;   ///< log lines written after the unit commits, not inside it
   std::FILE* log = nullptr;   ///< where units log when log_every > 0
   double animate_hz = 0.0;    ///< 0: the animator runs only between frames
   double animation_step = 1.0 / 30.0;  ///< seconds of animation per frame, between frames

@@ -446,7 +446,7 @@ std::string to_json(const BenchReport& report) {
   doc["config"] = {{"scene", c.scene},       {"width", c.width},         {"height", c.height},
                    {"frames", c.frames},     {"warmup", c.warmup},       {"duration", number(c.duration)},
                    {"unit_rays", c.unit_rays}, {"tile", c.tile},         {"animate", c.animate},
-                   {"counters", c.counters}, {"log_every", c.log_every}};
+                   {"counters", c.counters}, {"log_every", c.log_every}, {"log_outside", c.log_outside}};
   json runs = json::array();
   for (std::size_t i = 0; i < report.runs.size(); ++i) {
     const RunRecord& r = report.runs[i];
@@ -634,6 +634,8 @@ std::string validate_report_json(const std::string& json_text) {
                           {"unit_rays", Kind::integer}, {"tile", Kind::integer}, {"animate", Kind::string},
                           {"counters", Kind::string}, {"log_every", Kind::integer}});
   if (!problem.empty()) return problem;
+  if (doc["config"].contains("log_outside") && !doc["config"]["log_outside"].is_boolean())
+    return "/config/log_outside: expected a boolean";
   for (std::size_t i = 0; i < doc["runs"].size(); ++i) {
     const std::string where = "/runs/" + std::to_string(i);
     const nlohmann::json& run = doc["runs"][i];

@@ -58,6 +58,7 @@ struct RunConfig {
   std::string animate;     ///< "between" or the animator's Hz
   std::string counters;    ///< "sharded" or "shared"
   int log_every = 0;       ///< 0 = no logging inside units
+  bool log_outside = false;  ///< log lines written after each unit commits (--log-outside)
 };
 
 /// One profile × thread count.
