@@ -1,20 +1,28 @@
 // `snapshot`: what a C++ engineer would ship for per-frame scene state.
 // Readers read the version published at the last frame boundary, with no
-// synchronisation at all: two relaxed tag loads and a copy. Writers fill the
-// next version; publish() (called at the frame boundary, when no unit runs)
-// makes every write of the frame visible at once, so a reader never sees a
+// synchronisation at all: one indexed copy. Writers fill the next version;
+// publish() (called at the frame boundary, when no unit runs) makes every
+// write of the frame visible at once, so a reader never sees a
 // half-published frame.
 //
-// Each cell keeps two slots tagged with the epoch that wrote them. In epoch
-// e a reader picks the newest slot whose tag is <= e; a writer only ever
-// touches the other slot (tagging it e + 1), so readers and writers never
-// share a byte. publish() is one store: e + 1. Writers of the same cell in
-// the same frame take a small per-cell writer lock among themselves (readers
-// never look at it), so read-modify-writes such as commute_add and
-// update(a, b) compose exactly, based on the frame's pending value.
+// Each cell keeps two slots. In epoch e the published value is in slot
+// e % 2 of every cell, and a unit takes that parity once, when it starts,
+// so a read is `slot_[parity]`: no tag, no comparison, the zero-per-read-
+// cost ceiling the other backends are measured against. Writers of epoch e
+// only ever touch slot (e + 1) % 2, so readers and writers never share a
+// byte. publish() increments the epoch, which flips the parity; then, for
+// every cell written in the frame just ended (each writer listed it on its
+// first write), it copies the new published slot into the other one, so
+// that both slots of every cell hold the published value again before the
+// next frame's writers start. The cost is per written cell per frame, at
+// the boundary, not per read. Writers of the same cell in the same frame
+// take a small per-cell writer lock among themselves (readers never look at
+// it), so read-modify-writes such as commute_add and update(a, b) compose
+// exactly, based on the frame's pending value.
 //
 // Consequences to keep in mind: a unit does not see its own writes (it
 // reads the published frame), and units are not atomic, only the frame is.
+// A cell written in a frame must still exist at that frame's publish().
 #pragma once
 
 #include <cstddef>
@@ -22,6 +30,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string_view>
+#include <vector>
 
 #include "concurrency/common.hpp"
 
@@ -43,38 +52,45 @@ class SnapshotCell {
  public:
   using value_type = T;
   SnapshotCell() : SnapshotCell(T{}) {}
-  explicit SnapshotCell(const T& v) : slot_{AtomicWords<T>(v), AtomicWords<T>(v)} {}
+  explicit SnapshotCell(const T& v) : slot_{{v}, {v}} {}
   SnapshotCell(const SnapshotCell&) = delete;
   SnapshotCell& operator=(const SnapshotCell&) = delete;
 
   // Quiescent-only. The newest value, including one written since the last
   // publish().
-  T unsafe_load() const { return slot_[newest()].load_relaxed(); }
+  T unsafe_load() const { return slot_[newest_.load(std::memory_order_relaxed)].value; }
   // Quiescent-only. Replaces the value in every version (published and
   // pending), as initialisation wants.
   void unsafe_store(const T& v) {
-    slot_[0].store_relaxed(v);
-    slot_[1].store_relaxed(v);
+    slot_[0].value = v;
+    slot_[1].value = v;
   }
 
  private:
   friend class SnapshotUnit;
-  // The slot published at epoch e: the newest tag not after e. On a tie
-  // (only at construction, both slots equal) slot 0.
-  int published(std::uint64_t e) const noexcept {
-    const std::uint64_t t0 = tag_[0].load(std::memory_order_relaxed);
-    const std::uint64_t t1 = tag_[1].load(std::memory_order_relaxed);
-    const bool ok0 = t0 <= e, ok1 = t1 <= e;
-    return (ok0 && (!ok1 || t0 >= t1)) ? 0 : 1;
-  }
-  int newest() const noexcept {
-    return tag_[0].load(std::memory_order_relaxed) >= tag_[1].load(std::memory_order_relaxed) ? 0
-                                                                                             : 1;
+  friend class SnapshotBackend;
+  // Plain memory, not AtomicWords: no slot is ever written while it can be
+  // read. Readers copy the published slot; writers write only the other one
+  // (and serialise among themselves on wlock_); publish() copies between
+  // them when no unit runs, ordered before the next frame's units by the
+  // epoch's release store and their acquire load. So the copy compiles to
+  // the loads of the fields the reader uses, like a plain array's. Each slot
+  // starts on its own 8-byte word, so the two never share one.
+  struct alignas(8) Slot {
+    T value;
+  };
+  // At publish(), for a cell written in the frame: the slot now published
+  // is copied into the other, so both hold the published value.
+  static void copy_forward(void* cell, int published) {
+    auto& c = *static_cast<SnapshotCell*>(cell);
+    c.slot_[1 - published].value = c.slot_[published].value;
   }
 
-  std::atomic<std::uint64_t> tag_[2] = {0, 0};
+  // epoch + 1 of the last frame that wrote the cell (writers only, under wlock_).
+  std::atomic<std::uint64_t> written_{0};
   std::atomic<std::uint32_t> wlock_{0};
-  AtomicWords<T> slot_[2];
+  std::atomic<std::uint8_t> newest_{0};  // slot of the newest value, for unsafe_load
+  Slot slot_[2];
 };
 
 class SnapshotBackend {
@@ -106,7 +122,13 @@ class SnapshotBackend {
     for (std::size_t i = 0; i < n_; ++i)
       if (workers_[i].in_unit.load(std::memory_order_relaxed))
         throw std::logic_error("SnapshotBackend::publish() while a unit is running");
-    epoch_.store(epoch_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    const std::uint64_t next = epoch_.load(std::memory_order_relaxed) + 1;
+    const int published = static_cast<int>(next & 1);
+    for (std::size_t i = 0; i < n_; ++i) {
+      for (const Dirty& d : workers_[i].dirty) d.forward(d.cell, published);
+      workers_[i].dirty.clear();  // keeps its capacity: no allocation in steady state
+    }
+    epoch_.store(next, std::memory_order_release);
     workers_[0].stats.publishes.add();
   }
   std::uint64_t epoch() const noexcept { return epoch_.load(std::memory_order_acquire); }
@@ -123,11 +145,16 @@ class SnapshotBackend {
 
  private:
   friend class SnapshotUnit;
+  struct Dirty {
+    void* cell;
+    void (*forward)(void*, int);
+  };
   struct alignas(kCacheLine) Worker {
     SnapshotStatsBlock stats;
     UnitHooks hooks;
     std::atomic<bool> in_unit{false};  // only for publish()'s contract check
     int depth = 0;
+    std::vector<Dirty> dirty;  // cells this worker wrote first in the current frame
   };
   std::unique_ptr<Worker[]> workers_;
   std::size_t n_;
@@ -138,12 +165,12 @@ class SnapshotUnit {
  public:
   template <class T>
   T read(const SnapshotCell<T>& c) const noexcept {
-    return c.slot_[c.published(epoch_)].load_relaxed();
+    return c.slot_[published_].value;
   }
   template <class T>
   void write(SnapshotCell<T>& c, const T& v) {
     WriteGuard g(*this, c.wlock_);
-    c.slot_[pending_slot(c)].store_relaxed(v);
+    c.slot_[pending_slot(c)].value = v;
   }
   template <class T>
     requires std::is_arithmetic_v<T>
@@ -155,9 +182,9 @@ class SnapshotUnit {
   template <class T, class F>
   void update(SnapshotCell<T>& c, F&& f) {
     WriteGuard g(*this, c.wlock_);
-    T v = c.slot_[base_slot(c)].load_relaxed();
+    T v = c.slot_[base_slot(c)].value;
     f(v);
-    c.slot_[pending_slot(c)].store_relaxed(v);
+    c.slot_[pending_slot(c)].value = v;
   }
   template <class A, class B, class F>
   void update(SnapshotCell<A>& a, SnapshotCell<B>& b, F&& f) {
@@ -170,11 +197,11 @@ class SnapshotUnit {
     const bool a_first = std::less<const void*>{}(&a, &b);
     WriteGuard g1(*this, a_first ? a.wlock_ : b.wlock_);
     WriteGuard g2(*this, a_first ? b.wlock_ : a.wlock_);
-    A va = a.slot_[base_slot(a)].load_relaxed();
-    B vb = b.slot_[base_slot(b)].load_relaxed();
+    A va = a.slot_[base_slot(a)].value;
+    B vb = b.slot_[base_slot(b)].value;
     f(va, vb);
-    a.slot_[pending_slot(a)].store_relaxed(va);
-    b.slot_[pending_slot(b)].store_relaxed(vb);
+    a.slot_[pending_slot(a)].value = va;
+    b.slot_[pending_slot(b)].value = vb;
   }
 
   void inevitable() noexcept {}
@@ -197,7 +224,7 @@ class SnapshotUnit {
  private:
   friend class SnapshotBackend;
   SnapshotUnit(SnapshotBackend& b, std::size_t w, std::uint64_t epoch) noexcept
-      : b_(b), w_(w), epoch_(epoch) {}
+      : b_(b), w_(w), epoch_(epoch), published_(static_cast<int>(epoch & 1)) {}
 
   struct WriteGuard {
     SnapshotUnit& u;
@@ -224,27 +251,27 @@ class SnapshotUnit {
     ~WriteGuard() { l.store(0, std::memory_order_release); }
   };
 
-  // Under the cell's writer lock.
+  // Under the cell's writer lock. The first write of a frame lists the
+  // cell for publish()'s copy-forward.
   template <class T>
-  int pending_slot(SnapshotCell<T>& c) const noexcept {
+  int pending_slot(SnapshotCell<T>& c) const {
     const std::uint64_t next = epoch_ + 1;
-    if (c.tag_[0].load(std::memory_order_relaxed) == next) return 0;
-    if (c.tag_[1].load(std::memory_order_relaxed) == next) return 1;
-    const int s = 1 - c.published(epoch_);
-    c.tag_[s].store(next, std::memory_order_relaxed);
-    return s;
+    if (c.written_.load(std::memory_order_relaxed) != next) {
+      c.written_.store(next, std::memory_order_relaxed);
+      b_.workers_[w_].dirty.push_back({&c, &SnapshotCell<T>::copy_forward});
+    }
+    c.newest_.store(static_cast<std::uint8_t>(1 - published_), std::memory_order_relaxed);
+    return 1 - published_;
   }
   template <class T>
   int base_slot(const SnapshotCell<T>& c) const noexcept {
-    const std::uint64_t next = epoch_ + 1;
-    if (c.tag_[0].load(std::memory_order_relaxed) == next) return 0;
-    if (c.tag_[1].load(std::memory_order_relaxed) == next) return 1;
-    return c.published(epoch_);
+    return c.written_.load(std::memory_order_relaxed) == epoch_ + 1 ? 1 - published_ : published_;
   }
 
   SnapshotBackend& b_;
   std::size_t w_;
   std::uint64_t epoch_;  // the published epoch when the unit started
+  int published_;        // its parity: the slot every read copies
 };
 
 template <class F>

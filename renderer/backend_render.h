@@ -60,15 +60,7 @@ struct UnitOptions {
 template <class Access>
 std::uint64_t render_tile_span(Access& scene, const TraceSetup& setup, const Tile& tile, int begin, int end,
                                Film& film) {
-  FlushDenormals ftz;
-  const CameraRays camera(scene.camera(), film.width(), film.height());
-  WhittedTracer<Access> tracer(scene, setup);
-  const int tile_width = tile.x1 - tile.x0;
-  for (int k = begin; k < end; ++k) {
-    const int x = tile.x0 + k % tile_width, y = tile.y0 + k / tile_width;
-    film.set(x, y, tracer.trace(camera.primary(x, y), 0));
-  }
-  return tracer.rays();
+  return render_pixels(scene, setup, tile, begin, end, film);  // render.h: packets of primary rays
 }
 
 /// The compiled engine as a type: render_frame_on's `Kernel` parameter picks

@@ -146,7 +146,7 @@ struct WideRay {
 #endif
   int near_side[3];
 
-  explicit WideRay(const Ray& ray) {
+  TXRAY_HOT_INLINE explicit WideRay(const Ray& ray) {
     const Vec3 inv_dir = reciprocal(ray.direction);
     for (int a = 0; a < 3; ++a) {
 #if defined(__SSE__)
@@ -167,7 +167,7 @@ struct WideRay {
 /// box is hit here exactly when intersect_slabs says so (except for NaN
 /// from a ray starting on an axis-parallel plane of its box, which both
 /// resolve conservatively enough for sphere leaves).
-inline unsigned wide_box_test(const WideNode& node, const WideRay& r, float t_min, float t_max, float enter_out[4]) {
+TXRAY_HOT_INLINE unsigned wide_box_test(const WideNode& node, const WideRay& r, float t_min, float t_max, float enter_out[4]) {
 #if defined(__SSE__)
   const int sx = r.near_side[0], sy = r.near_side[1], sz = r.near_side[2];
   const __m128 nx = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(node.bounds[sx][0]), r.origin[0]), r.inv[0]);

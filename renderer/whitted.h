@@ -68,6 +68,12 @@ class WhittedTracer {
   Vec3 trace(const Ray& ray, int depth) {
     ++rays_;
     const Hit hit = closest_hit(scene_, *setup_.bvh, ray, 0.0f, kInfinity);
+    return shade(ray, hit, depth);
+  }
+
+  /// The colour of `ray` given its nearest hit (traced by the caller, e.g.
+  /// as part of a packet, and counted: shade counts only the rays it casts).
+  Vec3 shade(const Ray& ray, const Hit& hit, int depth) {
     if (!hit.found()) return setup_.background;
 
     const Object object = scene_.object(hit.object);
@@ -120,6 +126,8 @@ class WhittedTracer {
   }
 
   [[nodiscard]] std::uint64_t rays() const { return rays_; }
+  /// For rays traced outside trace(), such as a packet of primary rays.
+  void count_rays(std::uint64_t n) { rays_ += n; }
 
  private:
   Access& scene_;

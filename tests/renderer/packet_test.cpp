@@ -1,0 +1,145 @@
+// The coherent path (8-ray packets, AVX2 or portable) and the wide tree
+// against the scalar traversals: on every built-in scene, 100k rays, the
+// packet's hit must be the single ray's hit bit for bit (same object, same
+// t), since the renderer's images depend on it. Also: rendering a tile
+// allocates nothing.
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "renderer/bvh.h"
+#include "renderer/camera.h"
+#include "renderer/packet.h"
+#include "renderer/random.h"
+#include "renderer/render.h"
+#include "renderer/scene_access.h"
+#include "scenes/scene.h"
+
+// Counts every allocation in this test program; tests look at the
+// difference across the code they measure.
+namespace {
+std::atomic<std::uint64_t> g_allocations{0};
+}
+void* operator new(std::size_t n) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace txray {
+namespace {
+
+Vec3 random_direction(Pcg32& rng) {
+  for (;;) {
+    const Vec3 v(rng.uniform(-1, 1), rng.uniform(-1, 1), rng.uniform(-1, 1));
+    const float l2 = glm::dot(v, v);
+    if (l2 > 1e-4f && l2 <= 1.0f) return v / std::sqrt(l2);
+  }
+}
+
+// Half the rays from the scene's camera (coherent packets, as rendered),
+// half random rays inside the scene's bounds (incoherent packets).
+std::vector<Ray> test_rays(const SceneState& state, int count, std::uint64_t seed) {
+  std::vector<Ray> rays;
+  const CameraRays camera(state.camera, 320, 180);
+  for (int k = 0; k < count / 2; ++k) rays.push_back(camera.primary(k % 320, (k / 320) % 180));
+  Aabb box;
+  for (const Object& o : state.objects)
+    if (is_bounded(o)) box.grow(object_bounds(o));
+  const Vec3 lo = glm::max(box.lo, Vec3(-30.0f)), hi = glm::min(box.hi, Vec3(30.0f));
+  Pcg32 rng(seed);
+  while (static_cast<int>(rays.size()) < count)
+    rays.push_back({Vec3(rng.uniform(lo.x, hi.x), rng.uniform(lo.y, hi.y), rng.uniform(lo.z, hi.z)),
+                    random_direction(rng)});
+  return rays;
+}
+
+class PacketOnBuiltinScene : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(PacketOnBuiltinScene, PacketHitsEqualSingleRayHitsBitForBit) {
+  const auto scene = builtin_scene(GetParam());
+  ASSERT_TRUE(scene.has_value());
+  const SceneState state = scene->at(0.0);
+  const Bvh bvh = build_bvh(state.objects);
+  PlainSceneAccess access(state);
+  const std::vector<Ray> rays = test_rays(state, 100000, 11);
+  std::vector<PacketIsa> isas = {PacketIsa::portable};
+  if (detected_packet_isa() == PacketIsa::avx2) isas.push_back(PacketIsa::avx2);
+  for (PacketIsa isa : isas) {
+    int mismatches = 0, hits = 0, ties = 0;
+    RayPacket packet;
+    HitPacket out;
+    // A ragged last packet too: 100000 is a multiple of 8, so start at 3.
+    for (std::size_t k0 = 3; k0 < rays.size(); k0 += kPacketSize) {
+      packet.count = static_cast<int>(std::min<std::size_t>(kPacketSize, rays.size() - k0));
+      for (int l = 0; l < packet.count; ++l) packet.set(l, rays[k0 + static_cast<std::size_t>(l)]);
+      closest_hit_packet(access, bvh, packet, 0.0f, out, isa);
+      for (int l = 0; l < packet.count; ++l) {
+        const Hit expected = closest_hit(access, bvh, rays[k0 + static_cast<std::size_t>(l)], 0.0f, kInfinity);
+        hits += expected.found();
+        // Bit-identical t; the object too, except on an exact tie between
+        // coincident surfaces (overlapping boxes), where either is nearest.
+        const bool same_t = std::memcmp(&out.t[l], &expected.t, sizeof(float)) == 0;
+        if (!same_t) ++mismatches;
+        if (same_t && out.object[l] != expected.object) ++ties;
+      }
+    }
+    EXPECT_EQ(mismatches, 0) << packet_isa_name(isa);
+    EXPECT_LE(ties, 100) << packet_isa_name(isa) << ": only coincident surfaces may tie";
+    EXPECT_GT(hits, 1000) << "the test rays should hit something";
+  }
+}
+
+TEST_P(PacketOnBuiltinScene, WideTreeAgreesWithBinaryTree) {
+  const auto scene = builtin_scene(GetParam());
+  ASSERT_TRUE(scene.has_value());
+  const SceneState state = scene->at(0.0);
+  const Bvh bvh = build_bvh(state.objects);
+  PlainSceneAccess access(state);
+  int mismatches = 0, occlusion_mismatches = 0;
+  for (const Ray& ray : test_rays(state, 100000, 12)) {
+    const Hit wide = closest_hit(access, bvh, ray, 0.0f, kInfinity);
+    const Hit binary = closest_hit_binary(access, bvh, ray, 0.0f, kInfinity);
+    if (wide.object != binary.object && wide.t != binary.t) ++mismatches;
+    const float limit = binary.found() ? binary.t * 1.5f : 40.0f;
+    if (occluded(access, bvh, ray, 0.0f, limit) != occluded_binary(access, bvh, ray, 0.0f, limit)) ++occlusion_mismatches;
+  }
+  EXPECT_EQ(mismatches, 0);
+  EXPECT_EQ(occlusion_mismatches, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllScenes, PacketOnBuiltinScene, ::testing::ValuesIn(builtin_scene_names()),
+                         [](const auto& info) { return info.param; });
+
+TEST(Packet, WideTreeHasFourChildrenPerNodeAtMost) {
+  const SceneState state = builtin_scene("spheres")->at(0.0);
+  const Bvh bvh = build_bvh(state.objects);
+  ASSERT_FALSE(bvh.wide.empty());
+  // Fewer nodes than the binary tree: every wide node replaces at least one
+  // binary inner node, and most of them three.
+  EXPECT_LT(bvh.wide.size() * 2, bvh.nodes.size());
+}
+
+// The steady state of rendering allocates nothing per ray or per tile: the
+// tracer, the packets and the traversal stacks live on the stack.
+TEST(Packet, RenderingATileAllocatesNothing) {
+  const SceneState state = builtin_scene("spheres")->at(0.0);
+  const Bvh bvh = build_bvh(state.objects);
+  const TraceSetup setup{&bvh, state.background, state.max_depth};
+  Film film(64, 36);
+  PlainSceneAccess access(state);
+  const Tile tile{0, 0, 64, 36, 0};
+  render_tile(access, setup, tile, film);  // warm: first-use statics (CPU detection)
+  const std::uint64_t before = g_allocations.load();
+  const std::uint64_t rays = render_tile(access, setup, tile, film);
+  EXPECT_EQ(g_allocations.load() - before, 0u) << "allocations while tracing " << rays << " rays";
+  EXPECT_GT(rays, 64u * 36u);
+}
+
+}  // namespace
+}  // namespace txray
