@@ -176,7 +176,12 @@ TEST(Harness, NoTornObjectUnderConcurrentWrites) {
   auto run = [](auto backend_tag) {
     using B = typename decltype(backend_tag)::type;
     SceneState state;
-    state.objects.resize(1);
+    // The initial object follows the same rule as every write (k = 0), so
+    // a reader that runs before the first write sees a whole object too.
+    Object initial;
+    initial.center = initial.half_size = initial.normal = initial.velocity = Vec3(0.0f);
+    initial.radius = 0.0f;
+    state.objects.push_back(initial);
     state.materials.resize(1);
     B backend(3);
     SharedScene<B> scene(state);
