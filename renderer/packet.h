@@ -65,6 +65,52 @@ typedef std::uint64_t Q4 __attribute__((vector_size(32)));
 #define TXRAY_ANY(m) \
   (((reinterpret_cast<Q4>(m)[0] | reinterpret_cast<Q4>(m)[1]) | (reinterpret_cast<Q4>(m)[2] | reinterpret_cast<Q4>(m)[3])) != 0)
 
+// The scalar intersect_sphere on eight lanes, same operations in the same
+// order: t is the nearest root in (t_min, t_max) per lane, or +inf; false
+// when no lane's ray meets the sphere at all. Vectors by reference: a
+// 32-byte vector passed by value has a different ABI with and without AVX.
+[[gnu::always_inline]] inline bool sphere_lanes(const F8 (&o)[3], const F8 (&d)[3], Vec3 center, float radius,
+                                                const F8& tmin, const F8& tmax, F8& t, I8& has_root) {
+  const F8 inf = TXRAY_F8_SPLAT(kInfinity);
+  const F8 fx = o[0] - center.x, fy = o[1] - center.y, fz = o[2] - center.z;
+  const F8 b = (fx * d[0] + fy * d[1]) + fz * d[2];
+  const F8 px = fx - b * d[0], py = fy - b * d[1], pz = fz - b * d[2];
+  const float r2 = radius * radius;
+  const F8 disc = r2 - ((px * px + py * py) + pz * pz);
+  has_root = disc >= 0.0f;
+  if (!TXRAY_ANY(has_root)) return false;
+  const F8 c = ((fx * fx + fy * fy) + fz * fz) - r2;
+  F8 root;
+#if defined(__SSE__)
+  {
+    const F8 clamped = TXRAY_MAX(disc, TXRAY_F8_SPLAT(0.0f));
+    __m128 lo, hi;
+    std::memcpy(&lo, &clamped, 16);
+    std::memcpy(&hi, reinterpret_cast<const char*>(&clamped) + 16, 16);
+    lo = _mm_sqrt_ps(lo);
+    hi = _mm_sqrt_ps(hi);
+    std::memcpy(&root, &lo, 16);
+    std::memcpy(reinterpret_cast<char*>(&root) + 16, &hi, 16);
+  }
+#else
+  for (int k = 0; k < kPacketSize; ++k) root[k] = std::sqrt(std::max(disc[k], 0.0f));
+#endif
+  // copysign(root, b): root is >= 0, so or in b's sign bit.
+  const I8 sign = reinterpret_cast<I8>(b) & static_cast<std::int32_t>(0x80000000u);
+  const F8 signed_root = reinterpret_cast<F8>(reinterpret_cast<I8>(root) | sign);
+  const F8 q = -b - signed_root;
+  const I8 q_nonzero = q != 0.0f;
+  const F8 ratio = c / (q_nonzero ? q : TXRAY_F8_SPLAT(1.0f));
+  const F8 t0 = q_nonzero ? ratio : TXRAY_F8_SPLAT(0.0f);
+  const F8 t1 = q;
+  const I8 swap = t0 > t1;
+  const F8 near = swap ? t1 : t0, far = swap ? t0 : t1;
+  const I8 near_ok = (near > tmin) & (near < tmax);
+  const I8 far_ok = (far > tmin) & (far < tmax);
+  t = has_root ? (near_ok ? near : (far_ok ? far : inf)) : inf;
+  return true;
+}
+
 template <class Access>
 [[gnu::always_inline]] inline void closest_hit_packet_impl(Access& scene, const Bvh& bvh, const RayPacket& rays, float t_min,
                                                          HitPacket& out) {
@@ -95,42 +141,9 @@ template <class Access>
       }
       return;
     }
-    const F8 fx = o[0] - obj.center.x, fy = o[1] - obj.center.y, fz = o[2] - obj.center.z;
-    const F8 b = (fx * d[0] + fy * d[1]) + fz * d[2];
-    const F8 px = fx - b * d[0], py = fy - b * d[1], pz = fz - b * d[2];
-    const float r2 = obj.radius * obj.radius;
-    const F8 disc = r2 - ((px * px + py * py) + pz * pz);
-    const I8 has_root = disc >= 0.0f;
-    if (!TXRAY_ANY(has_root)) return;
-    const F8 c = ((fx * fx + fy * fy) + fz * fz) - r2;
-    F8 root;
-#if defined(__SSE__)
-    {
-      const F8 clamped = TXRAY_MAX(disc, TXRAY_F8_SPLAT(0.0f));
-      __m128 lo, hi;
-      std::memcpy(&lo, &clamped, 16);
-      std::memcpy(&hi, reinterpret_cast<const char*>(&clamped) + 16, 16);
-      lo = _mm_sqrt_ps(lo);
-      hi = _mm_sqrt_ps(hi);
-      std::memcpy(&root, &lo, 16);
-      std::memcpy(reinterpret_cast<char*>(&root) + 16, &hi, 16);
-    }
-#else
-    for (int k = 0; k < kPacketSize; ++k) root[k] = std::sqrt(std::max(disc[k], 0.0f));
-#endif
-    // copysign(root, b): root is >= 0, so or in b's sign bit.
-    const I8 sign = reinterpret_cast<I8>(b) & static_cast<std::int32_t>(0x80000000u);
-    const F8 signed_root = reinterpret_cast<F8>(reinterpret_cast<I8>(root) | sign);
-    const F8 q = -b - signed_root;
-    const I8 q_nonzero = q != 0.0f;
-    const F8 ratio = c / (q_nonzero ? q : TXRAY_F8_SPLAT(1.0f));
-    const F8 t0 = q_nonzero ? ratio : TXRAY_F8_SPLAT(0.0f);
-    const F8 t1 = q;
-    const I8 swap = t0 > t1;
-    const F8 near = swap ? t1 : t0, far = swap ? t0 : t1;
-    const I8 near_ok = (near > tmin) & (near < best_t);
-    const I8 far_ok = (far > tmin) & (far < best_t);
-    const F8 t = near_ok ? near : (far_ok ? far : inf);
+    F8 t;
+    I8 has_root;
+    if (!sphere_lanes(o, d, obj.center, obj.radius, tmin, best_t, t, has_root)) return;
     const I8 better = has_root & (t < best_t);
     best_t = better ? t : best_t;
     best_obj = better ? (I8{} + static_cast<std::int32_t>(index)) : best_obj;
@@ -209,6 +222,77 @@ template <class Access>
   }
 }
 
+
+// Any-hit for eight shadow rays, each with its own t_max; a lane leaves the
+// traversal as soon as something blocks it. Returns the blocked lanes' bits.
+template <class Access>
+[[gnu::always_inline]] inline unsigned occluded_packet_impl(Access& scene, const Bvh& bvh, const RayPacket& rays,
+                                                           float t_min, const float* t_max, unsigned active) {
+  F8 o[3], d[3], inv[3];
+  for (int a = 0; a < 3; ++a) {
+    TXRAY_F8_LOAD(o[a], rays.origin[a]);
+    TXRAY_F8_LOAD(d[a], rays.direction[a]);
+    inv[a] = TXRAY_F8_SPLAT(1.0f) / d[a];
+  }
+  const F8 tmin = TXRAY_F8_SPLAT(t_min);
+  // Inactive lanes (and lanes already blocked) get t_max = -inf: in range of nothing.
+  F8 tmax;
+  for (int k = 0; k < kPacketSize; ++k) tmax[k] = (active >> k) & 1u ? t_max[k] : -kInfinity;
+  unsigned blocked = 0;
+  const F8 minus_inf = TXRAY_F8_SPLAT(-kInfinity);
+
+  // Tests one object; true when every active lane is now blocked.
+  auto test_object = [&](std::uint32_t index) __attribute__((always_inline)) {
+    const Object obj = scene.object(index);
+    I8 hit_lanes = I8{};
+    if (obj.kind != ShapeKind::sphere) {
+      for (int k = 0; k < kPacketSize; ++k)
+        if (((active & ~blocked) >> k) & 1u && intersect(rays.ray(k), obj, t_min, tmax[k]) != kInfinity) hit_lanes[k] = -1;
+    } else {
+      F8 t;
+      I8 has_root;
+      if (!sphere_lanes(o, d, obj.center, obj.radius, tmin, tmax, t, has_root)) return false;
+      hit_lanes = t != TXRAY_F8_SPLAT(kInfinity);
+    }
+    if (!TXRAY_ANY(hit_lanes)) return false;
+    tmax = hit_lanes ? minus_inf : tmax;
+    for (int k = 0; k < kPacketSize; ++k)
+      if (hit_lanes[k]) blocked |= 1u << k;
+    return (active & ~blocked) == 0;
+  };
+
+  for (std::uint32_t i : bvh.unbounded)
+    if (test_object(i)) return blocked;
+  if (bvh.wide.empty()) return blocked;
+  std::uint32_t stack[kWideStackSize];
+  int top = 0;
+  std::uint32_t ref = 0;
+  for (;;) {
+    if (ref & kWideLeaf) {
+      const std::uint32_t first = ref & kWideFirstMask;
+      const std::uint32_t count = ((ref & ~kWideLeaf) >> kWideCountShift) + 1;
+      for (std::uint32_t k = 0; k < count; ++k)
+        if (test_object(bvh.indices[first + k])) return blocked;
+    } else {
+      const WideNode& node = bvh.wide[ref];
+      for (int c = 0; c < 4; ++c) {
+        if (node.child[c] == kWideEmpty) continue;
+        F8 enter = tmin, leave = tmax;
+        for (int a = 0; a < 3; ++a) {
+          const F8 t_lo = (node.bounds[0][a][c] - o[a]) * inv[a];
+          const F8 t_hi = (node.bounds[1][a][c] - o[a]) * inv[a];
+          enter = TXRAY_MAX(enter, TXRAY_MIN(t_lo, t_hi));
+          leave = TXRAY_MIN(leave, TXRAY_MAX(t_lo, t_hi));
+        }
+        const I8 lane_hit = enter <= leave;
+        if (TXRAY_ANY(lane_hit)) stack[top++] = node.child[c];
+      }
+    }
+    if (top == 0) return blocked;
+    ref = stack[--top];
+  }
+}
+
 #undef TXRAY_F8_LOAD
 #undef TXRAY_F8_SPLAT
 #undef TXRAY_MIN
@@ -221,7 +305,19 @@ __attribute__((target("avx2,fma"))) void closest_hit_packet_avx2(Access& scene, 
                                                                   float t_min, HitPacket& out) {
   closest_hit_packet_impl(scene, bvh, rays, t_min, out);
 }
+
+template <class Access>
+__attribute__((target("avx2,fma"))) unsigned occluded_packet_avx2(Access& scene, const Bvh& bvh, const RayPacket& rays,
+                                                                   float t_min, const float* t_max, unsigned active) {
+  return occluded_packet_impl(scene, bvh, rays, t_min, t_max, active);
+}
 #endif
+
+template <class Access>
+unsigned occluded_packet_portable(Access& scene, const Bvh& bvh, const RayPacket& rays, float t_min, const float* t_max,
+                                  unsigned active) {
+  return occluded_packet_impl(scene, bvh, rays, t_min, t_max, active);
+}
 
 template <class Access>
 void closest_hit_packet_portable(Access& scene, const Bvh& bvh, const RayPacket& rays, float t_min, HitPacket& out) {
@@ -256,6 +352,20 @@ void closest_hit_packet(Access& scene, const Bvh& bvh, const RayPacket& rays, fl
   (void)isa;
 #endif
   packet_detail::closest_hit_packet_portable(scene, bvh, rays, t_min, out);
+}
+
+/// For each lane set in `active`: is anything in (t_min, t_max[lane]) along
+/// the lane's ray (shadow rays)? Returns those lanes' bits. The same answer,
+/// lane by lane, as occluded().
+template <class Access>
+unsigned occluded_packet(Access& scene, const Bvh& bvh, const RayPacket& rays, float t_min, const float* t_max,
+                         unsigned active, PacketIsa isa = detected_packet_isa()) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (isa == PacketIsa::avx2) return packet_detail::occluded_packet_avx2(scene, bvh, rays, t_min, t_max, active);
+#else
+  (void)isa;
+#endif
+  return packet_detail::occluded_packet_portable(scene, bvh, rays, t_min, t_max, active);
 }
 
 }  // namespace txray

@@ -39,7 +39,8 @@ class FlushDenormals {
 /// rays go eight at a time through the packet traversal (consecutive pixels
 /// of a span are neighbours, so a packet is coherent, and each object it
 /// tests is read once for eight rays); each hit is then shaded on its own.
-/// The packet's hits are bit-identical to closest_hit's, so is the image.
+/// So do the primary hits' shadow rays, one packet per light. The packets'
+/// answers are bit-identical to closest_hit's and occluded's, so is the image.
 /// No allocation: everything lives on the stack.
 template <class Access>
 std::uint64_t render_pixels(Access& scene, const TraceSetup& setup, const Tile& tile, int begin, int end, Film& film) {
@@ -48,7 +49,7 @@ std::uint64_t render_pixels(Access& scene, const TraceSetup& setup, const Tile& 
   WhittedTracer<Access> tracer(scene, setup);
   const int tile_width = tile.x1 - tile.x0;
   const PacketIsa isa = detected_packet_isa();
-  RayPacket packet;
+  RayPacket packet, shadows;
   HitPacket hits;
   for (int k0 = begin; k0 < end; k0 += kPacketSize) {
     packet.count = std::min(kPacketSize, end - k0);
@@ -58,9 +59,38 @@ std::uint64_t render_pixels(Access& scene, const TraceSetup& setup, const Tile& 
     }
     closest_hit_packet(scene, *setup.bvh, packet, 0.0f, hits, isa);
     tracer.count_rays(static_cast<std::uint64_t>(packet.count));
+    // The primary hits' shadow rays, one packet per light: neighbouring
+    // points towards one light are as coherent as the primary rays.
+    typename WhittedTracer<Access>::SurfacePoint points[kPacketSize];
+    std::uint32_t blocked[kPacketSize] = {};
+    unsigned found = 0;
+    for (int l = 0; l < packet.count; ++l)
+      if (hits.hit(l).found()) {
+        points[l] = tracer.surface_point(packet.ray(l), hits.hit(l));
+        found |= 1u << l;
+      }
+    const std::uint32_t lights = std::min(scene.light_count(), kPacketLights);
+    for (std::uint32_t i = 0; found != 0 && i < lights; ++i) {
+      const Light light = scene.light(i);
+      float t_max[kPacketSize] = {};
+      unsigned cast = 0;
+      for (int l = 0; l < packet.count; ++l) {
+        Ray ray;
+        float n_dot_l = 0.0f;
+        if ((found >> l) & 1u && WhittedTracer<Access>::shadow_ray(points[l], light, ray, t_max[l], n_dot_l)) {
+          shadows.set(l, ray);
+          cast |= 1u << l;
+        }
+      }
+      if (cast == 0) continue;
+      const unsigned in_shadow = occluded_packet(scene, *setup.bvh, shadows, 0.0f, t_max, cast, isa);
+      for (int l = 0; l < packet.count; ++l) blocked[l] |= ((in_shadow >> l) & 1u) << i;
+    }
     for (int l = 0; l < packet.count; ++l) {
       const int k = k0 + l;
-      film.set(tile.x0 + k % tile_width, tile.y0 + k / tile_width, tracer.shade(packet.ray(l), hits.hit(l), 0));
+      const Ray ray = packet.ray(l);
+      const Vec3 color = (found >> l) & 1u ? tracer.shade_at(ray, points[l], 0, &blocked[l]) : setup.background;
+      film.set(tile.x0 + k % tile_width, tile.y0 + k / tile_width, color);
     }
   }
   return tracer.rays();

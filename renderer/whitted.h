@@ -59,6 +59,9 @@ inline float schlick_reflectance(float cos_incident, float eta, float ior) {
   return r0 + (1.0f - r0) * k * k * k * k * k;
 }
 
+/// Lights whose shadow rays a packet can answer ahead of shading (one bit each).
+inline constexpr std::uint32_t kPacketLights = 32;
+
 /// One tracer per render unit: it counts every ray it casts.
 template <class Access>
 class WhittedTracer {
@@ -71,33 +74,72 @@ class WhittedTracer {
     return shade(ray, hit, depth);
   }
 
+  /// Where a ray meets its nearest object, as shading sees it.
+  struct SurfacePoint {
+    Object object;
+    Vec3 p, n;  ///< the hit point; the normal facing the incoming ray
+    bool entering = false;
+    float offset = 0.0f;
+    Vec3 above;  ///< where reflected and shadow rays start
+  };
+
+  /// Reads the hit object (through the accessor) and works out the point.
+  SurfacePoint surface_point(const Ray& ray, const Hit& hit) {
+    SurfacePoint s;
+    s.object = scene_.object(hit.object);
+    s.p = ray.origin + hit.t * ray.direction;
+    const Vec3 outward = surface_normal(s.object, s.p);
+    s.entering = glm::dot(ray.direction, outward) < 0.0f;
+    s.n = s.entering ? outward : -outward;  // faces the incoming ray
+    s.offset = surface_offset(s.p);
+    s.above = s.p + s.offset * s.n;
+    return s;
+  }
+
+  /// The shadow ray from `s` towards `light`, when shading casts one (the
+  /// light is at a distance and in front of the surface).
+  static bool shadow_ray(const SurfacePoint& s, const Light& light, Ray& ray, float& distance, float& n_dot_l) {
+    const Vec3 to_light = light.position - s.above;
+    distance = glm::length(to_light);
+    if (!(distance > 0.0f)) return false;
+    const Vec3 l = to_light / distance;
+    n_dot_l = glm::dot(s.n, l);
+    if (n_dot_l <= 0.0f) return false;
+    ray = Ray{s.above, l};
+    return true;
+  }
+
   /// The colour of `ray` given its nearest hit (traced by the caller, e.g.
   /// as part of a packet, and counted: shade counts only the rays it casts).
   Vec3 shade(const Ray& ray, const Hit& hit, int depth) {
     if (!hit.found()) return setup_.background;
+    return shade_at(ray, surface_point(ray, hit), depth, nullptr);
+  }
 
-    const Object object = scene_.object(hit.object);
+  /// Shading at a known surface point. `blocked`, when given, holds the
+  /// answers of shadow rays already traced (as a packet) for lights 0..31:
+  /// bit i set when light i is occluded; the rays are counted here anyway,
+  /// so the count does not depend on how they were traced.
+  Vec3 shade_at(const Ray& ray, const SurfacePoint& s, int depth, const std::uint32_t* blocked) {
+    const Object& object = s.object;
     const Material material = scene_.material(object.material);
-    const Vec3 p = ray.origin + hit.t * ray.direction;
-    const Vec3 outward = surface_normal(object, p);
-    const bool entering = glm::dot(ray.direction, outward) < 0.0f;
-    const Vec3 n = entering ? outward : -outward;  // faces the incoming ray
-    const float offset = surface_offset(p);
-    const Vec3 above = p + offset * n;
+    const Vec3 p = s.p, n = s.n, above = s.above;
+    const bool entering = s.entering;
+    const float offset = s.offset;
 
     const Vec3 base = surface_color(material, object, p);
     Vec3 color = material.ambient * base;
     const std::uint32_t lights = scene_.light_count();
     for (std::uint32_t i = 0; i < lights; ++i) {
       const Light light = scene_.light(i);
-      const Vec3 to_light = light.position - above;
-      const float distance = glm::length(to_light);
-      if (!(distance > 0.0f)) continue;
-      const Vec3 l = to_light / distance;
-      const float n_dot_l = glm::dot(n, l);
-      if (n_dot_l <= 0.0f) continue;
+      Ray to_light;
+      float distance = 0.0f, n_dot_l = 0.0f;
+      if (!shadow_ray(s, light, to_light, distance, n_dot_l)) continue;
+      const Vec3 l = to_light.direction;
       ++rays_;
-      if (occluded(scene_, *setup_.bvh, Ray{above, l}, 0.0f, distance)) continue;
+      const bool in_shadow = blocked != nullptr && i < kPacketLights ? ((*blocked >> i) & 1u) != 0
+                                                                      : occluded(scene_, *setup_.bvh, to_light, 0.0f, distance);
+      if (in_shadow) continue;
       Vec3 contribution = material.diffuse * n_dot_l * base;
       if (material.specular > 0.0f) {
         const Vec3 h = glm::normalize(l - ray.direction);
