@@ -204,13 +204,22 @@ inline constexpr int kWideStackSize = 3 * 64 + 4;  // + slack for the fixed thre
 /// Nearest hit in (t_min, t_max): the kernel's traversal, over the wide
 /// tree, nearest child first, skipping popped subtrees that start beyond
 /// the nearest hit so far. Every object tested is read through `scene`.
+///
+/// `nearest`, when given, receives the copy of the nearest object read
+/// during the test, so that shading need not read it a second time (each
+/// read is a barrier under a synchronisation backend).
 template <class Access>
-Hit closest_hit(Access& scene, const Bvh& bvh, const Ray& ray, float t_min, float t_max) {
+Hit closest_hit(Access& scene, const Bvh& bvh, const Ray& ray, float t_min, float t_max, Object* nearest = nullptr) {
   Hit hit{t_max, kNoObject};
-  for (std::uint32_t i : bvh.unbounded) {
-    const float t = intersect(ray, scene.object(i), t_min, hit.t);
-    if (t < hit.t) hit = {t, i};
-  }
+  auto test = [&](std::uint32_t i) __attribute__((always_inline)) {
+    const Object o = scene.object(i);
+    const float t = intersect(ray, o, t_min, hit.t);
+    if (t < hit.t) {
+      hit = {t, i};
+      if (nearest) *nearest = o;
+    }
+  };
+  for (std::uint32_t i : bvh.unbounded) test(i);
   if (bvh.wide.empty()) return hit;
   const WideRay wray(ray);
   struct Entry {
@@ -224,11 +233,7 @@ Hit closest_hit(Access& scene, const Bvh& bvh, const Ray& ray, float t_min, floa
     if (ref & kWideLeaf) {
       const std::uint32_t first = ref & kWideFirstMask;
       const std::uint32_t count = ((ref & ~kWideLeaf) >> kWideCountShift) + 1;
-      for (std::uint32_t k = 0; k < count; ++k) {
-        const std::uint32_t i = bvh.indices[first + k];
-        const float t = intersect(ray, scene.object(i), t_min, hit.t);
-        if (t < hit.t) hit = {t, i};
-      }
+      for (std::uint32_t k = 0; k < count; ++k) test(bvh.indices[first + k]);
     } else {
       const WideNode& node = bvh.wide[ref];
       float enter[4];

@@ -45,6 +45,9 @@ struct alignas(32) RayPacket {
 struct alignas(32) HitPacket {
   float t[kPacketSize];
   std::uint32_t object[kPacketSize];
+  /// For lanes that hit: the copy of the nearest object read during the
+  /// test, so that shading need not read it again.
+  Object copy[kPacketSize];
   [[nodiscard]] Hit hit(int lane) const { return {t[lane], object[lane]}; }
 };
 
@@ -137,6 +140,7 @@ template <class Access>
         if (t < best_t[k]) {
           best_t[k] = t;
           best_obj[k] = static_cast<std::int32_t>(index);
+          out.copy[k] = obj;
         }
       }
       return;
@@ -145,8 +149,11 @@ template <class Access>
     I8 has_root;
     if (!sphere_lanes(o, d, obj.center, obj.radius, tmin, best_t, t, has_root)) return;
     const I8 better = has_root & (t < best_t);
+    if (!TXRAY_ANY(better)) return;
     best_t = better ? t : best_t;
     best_obj = better ? (I8{} + static_cast<std::int32_t>(index)) : best_obj;
+    for (int k = 0; k < kPacketSize; ++k)
+      if (better[k]) out.copy[k] = obj;
   };
 
   for (std::uint32_t i : bvh.unbounded) test_object(i);

@@ -66,12 +66,12 @@ std::uint64_t render_pixels(Access& scene, const TraceSetup& setup, const Tile& 
     unsigned found = 0;
     for (int l = 0; l < packet.count; ++l)
       if (hits.hit(l).found()) {
-        points[l] = tracer.surface_point(packet.ray(l), hits.hit(l));
+        points[l] = WhittedTracer<Access>::surface_point(packet.ray(l), hits.hit(l), hits.copy[l]);
         found |= 1u << l;
       }
-    const std::uint32_t lights = std::min(scene.light_count(), kPacketLights);
+    const std::uint32_t lights = std::min(tracer.light_count(), kPacketLights);
     for (std::uint32_t i = 0; found != 0 && i < lights; ++i) {
-      const Light light = scene.light(i);
+      const Light light = tracer.light(i);
       float t_max[kPacketSize] = {};
       unsigned cast = 0;
       for (int l = 0; l < packet.count; ++l) {

@@ -66,13 +66,27 @@ inline constexpr std::uint32_t kPacketLights = 32;
 template <class Access>
 class WhittedTracer {
  public:
-  WhittedTracer(Access& scene, const TraceSetup& setup) : scene_(scene), setup_(setup) {}
+  /// Reads the lights once, here: a unit's shading points all use them, and
+  /// reading them per point was two barriers per hit. (A unit sees one
+  /// consistent scene under every backend that has atomic units; under
+  /// `fine` this is one read per light per unit instead of per use.)
+  WhittedTracer(Access& scene, const TraceSetup& setup)
+      : scene_(scene), setup_(setup), light_count_(scene.light_count()) {
+    for (std::uint32_t i = 0; i < std::min(light_count_, kCachedLights); ++i) lights_[i] = scene_.light(i);
+  }
 
   Vec3 trace(const Ray& ray, int depth) {
     ++rays_;
-    const Hit hit = closest_hit(scene_, *setup_.bvh, ray, 0.0f, kInfinity);
-    return shade(ray, hit, depth);
+    SurfacePoint s;
+    const Hit hit = closest_hit(scene_, *setup_.bvh, ray, 0.0f, kInfinity, &s.object);
+    if (!hit.found()) return setup_.background;
+    complete(s, ray, hit);
+    return shade_at(ray, s, depth, nullptr);
   }
+
+  [[nodiscard]] std::uint32_t light_count() const { return light_count_; }
+  /// Light i, from the unit's copy when it has one.
+  Light light(std::uint32_t i) { return i < kCachedLights ? lights_[i] : scene_.light(i); }
 
   /// Where a ray meets its nearest object, as shading sees it.
   struct SurfacePoint {
@@ -83,17 +97,25 @@ class WhittedTracer {
     Vec3 above;  ///< where reflected and shadow rays start
   };
 
-  /// Reads the hit object (through the accessor) and works out the point.
-  SurfacePoint surface_point(const Ray& ray, const Hit& hit) {
+  /// The point where `ray` meets `object` (the copy read while testing it).
+  static SurfacePoint surface_point(const Ray& ray, const Hit& hit, const Object& object) {
     SurfacePoint s;
-    s.object = scene_.object(hit.object);
+    s.object = object;
+    complete(s, ray, hit);
+    return s;
+  }
+
+  /// Reads the hit object (through the accessor) and works out the point.
+  SurfacePoint surface_point(const Ray& ray, const Hit& hit) { return surface_point(ray, hit, scene_.object(hit.object)); }
+
+  /// Fills in everything but s.object.
+  static void complete(SurfacePoint& s, const Ray& ray, const Hit& hit) {
     s.p = ray.origin + hit.t * ray.direction;
     const Vec3 outward = surface_normal(s.object, s.p);
     s.entering = glm::dot(ray.direction, outward) < 0.0f;
     s.n = s.entering ? outward : -outward;  // faces the incoming ray
     s.offset = surface_offset(s.p);
     s.above = s.p + s.offset * s.n;
-    return s;
   }
 
   /// The shadow ray from `s` towards `light`, when shading casts one (the
@@ -129,9 +151,8 @@ class WhittedTracer {
 
     const Vec3 base = surface_color(material, object, p);
     Vec3 color = material.ambient * base;
-    const std::uint32_t lights = scene_.light_count();
-    for (std::uint32_t i = 0; i < lights; ++i) {
-      const Light light = scene_.light(i);
+    for (std::uint32_t i = 0; i < light_count_; ++i) {
+      const Light light = this->light(i);
       Ray to_light;
       float distance = 0.0f, n_dot_l = 0.0f;
       if (!shadow_ray(s, light, to_light, distance, n_dot_l)) continue;
@@ -172,9 +193,12 @@ class WhittedTracer {
   void count_rays(std::uint64_t n) { rays_ += n; }
 
  private:
+  static constexpr std::uint32_t kCachedLights = 8;
   Access& scene_;
   const TraceSetup& setup_;
   std::uint64_t rays_ = 0;
+  std::uint32_t light_count_;
+  Light lights_[kCachedLights];
 };
 
 }  // namespace txray
