@@ -38,9 +38,9 @@ class FlushDenormals {
 /// `film`; returns the rays traced (primary, secondary and shadow). Primary
 /// rays go eight at a time through the packet traversal (consecutive pixels
 /// of a span are neighbours, so a packet is coherent, and each object it
-/// tests is read once for eight rays); each hit is then shaded on its own.
-/// So do the primary hits' shadow rays, one packet per light. The packets'
-/// answers are bit-identical to closest_hit's and occluded's, so is the image.
+/// tests is read once for eight rays), and so are their shadow, mirror and
+/// refracted rays (WhittedTracer::shade_packet). The packets' answers are
+/// bit-identical to closest_hit's and occluded's, so is the image.
 /// No allocation: everything lives on the stack.
 template <class Access>
 std::uint64_t render_pixels(Access& scene, const TraceSetup& setup, const Tile& tile, int begin, int end, Film& film) {
@@ -49,7 +49,7 @@ std::uint64_t render_pixels(Access& scene, const TraceSetup& setup, const Tile& 
   WhittedTracer<Access> tracer(scene, setup);
   const int tile_width = tile.x1 - tile.x0;
   const PacketIsa isa = detected_packet_isa();
-  RayPacket packet, shadows;
+  RayPacket packet;
   HitPacket hits;
   for (int k0 = begin; k0 < end; k0 += kPacketSize) {
     packet.count = std::min(kPacketSize, end - k0);
@@ -59,38 +59,11 @@ std::uint64_t render_pixels(Access& scene, const TraceSetup& setup, const Tile& 
     }
     closest_hit_packet(scene, *setup.bvh, packet, 0.0f, hits, isa);
     tracer.count_rays(static_cast<std::uint64_t>(packet.count));
-    // The primary hits' shadow rays, one packet per light: neighbouring
-    // points towards one light are as coherent as the primary rays.
-    typename WhittedTracer<Access>::SurfacePoint points[kPacketSize];
-    std::uint32_t blocked[kPacketSize] = {};
-    unsigned found = 0;
-    for (int l = 0; l < packet.count; ++l)
-      if (hits.hit(l).found()) {
-        points[l] = WhittedTracer<Access>::surface_point(packet.ray(l), hits.hit(l), hits.copy[l]);
-        found |= 1u << l;
-      }
-    const std::uint32_t lights = std::min(tracer.light_count(), kPacketLights);
-    for (std::uint32_t i = 0; found != 0 && i < lights; ++i) {
-      const Light light = tracer.light(i);
-      float t_max[kPacketSize] = {};
-      unsigned cast = 0;
-      for (int l = 0; l < packet.count; ++l) {
-        Ray ray;
-        float n_dot_l = 0.0f;
-        if ((found >> l) & 1u && WhittedTracer<Access>::shadow_ray(points[l], light, ray, t_max[l], n_dot_l)) {
-          shadows.set(l, ray);
-          cast |= 1u << l;
-        }
-      }
-      if (cast == 0) continue;
-      const unsigned in_shadow = occluded_packet(scene, *setup.bvh, shadows, 0.0f, t_max, cast, isa);
-      for (int l = 0; l < packet.count; ++l) blocked[l] |= ((in_shadow >> l) & 1u) << i;
-    }
+    Vec3 colors[kPacketSize];
+    tracer.shade_packet(packet, hits, 0, colors);
     for (int l = 0; l < packet.count; ++l) {
       const int k = k0 + l;
-      const Ray ray = packet.ray(l);
-      const Vec3 color = (found >> l) & 1u ? tracer.shade_at(ray, points[l], 0, &blocked[l]) : setup.background;
-      film.set(tile.x0 + k % tile_width, tile.y0 + k / tile_width, color);
+      film.set(tile.x0 + k % tile_width, tile.y0 + k / tile_width, colors[l]);
     }
   }
   return tracer.rays();

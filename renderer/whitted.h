@@ -9,6 +9,7 @@
 #include <glm/geometric.hpp>
 
 #include "renderer/bvh.h"
+#include "renderer/packet.h"
 #include "renderer/scene_access.h"
 
 namespace txray {
@@ -138,18 +139,13 @@ class WhittedTracer {
     return shade_at(ray, surface_point(ray, hit), depth, nullptr);
   }
 
-  /// Shading at a known surface point. `blocked`, when given, holds the
-  /// answers of shadow rays already traced (as a packet) for lights 0..31:
-  /// bit i set when light i is occluded; the rays are counted here anyway,
-  /// so the count does not depend on how they were traced.
-  Vec3 shade_at(const Ray& ray, const SurfacePoint& s, int depth, const std::uint32_t* blocked) {
-    const Object& object = s.object;
-    const Material material = scene_.material(object.material);
-    const Vec3 p = s.p, n = s.n, above = s.above;
-    const bool entering = s.entering;
-    const float offset = s.offset;
-
-    const Vec3 base = surface_color(material, object, p);
+  /// Ambient plus each light's Lambert and Blinn-Phong terms at `s`, with
+  /// hard shadows. `blocked`, when given, holds the answers of shadow rays
+  /// already traced (as a packet) for lights 0..31: bit i set when light i
+  /// is occluded; the rays are counted here anyway, so the count does not
+  /// depend on how they were traced.
+  Vec3 direct(const Ray& ray, const SurfacePoint& s, const Material& material, const std::uint32_t* blocked) {
+    const Vec3 base = surface_color(material, s.object, s.p);
     Vec3 color = material.ambient * base;
     for (std::uint32_t i = 0; i < light_count_; ++i) {
       const Light light = this->light(i);
@@ -164,28 +160,118 @@ class WhittedTracer {
       Vec3 contribution = material.diffuse * n_dot_l * base;
       if (material.specular > 0.0f) {
         const Vec3 h = glm::normalize(l - ray.direction);
-        contribution += Vec3(material.specular * std::pow(std::max(glm::dot(n, h), 0.0f), material.shininess));
+        contribution += Vec3(material.specular * std::pow(std::max(glm::dot(n_of(s), h), 0.0f), material.shininess));
       }
       color += light.color * contribution;
     }
+    return color;
+  }
 
-    if (depth >= setup_.max_depth) return color;
+  /// The mirror and refracted rays a surface spawns (none past max_depth).
+  struct Secondary {
+    Ray reflect, refract;
+    float fresnel = 1.0f;
+    bool has_reflect = false, has_refract = false;
+  };
+  Secondary secondary_rays(const Ray& ray, const SurfacePoint& s, const Material& material, int depth) const {
+    Secondary out;
+    if (depth >= setup_.max_depth) return out;
+    const Vec3 n = s.n;
     const Vec3 reflected = ray.direction - 2.0f * glm::dot(ray.direction, n) * n;
     if (material.transparency > 0.0f) {
-      const float eta = entering ? 1.0f / material.ior : material.ior;
+      const float eta = s.entering ? 1.0f / material.ior : material.ior;
       const float cos_i = -glm::dot(ray.direction, n);
-      const float fresnel = schlick_reflectance(cos_i, eta, material.ior);
-      Vec3 glass = fresnel * trace(Ray{above, glm::normalize(reflected)}, depth + 1);
-      if (fresnel < 1.0f) {
+      out.fresnel = schlick_reflectance(cos_i, eta, material.ior);
+      out.reflect = Ray{s.above, glm::normalize(reflected)};
+      out.has_reflect = true;
+      if (out.fresnel < 1.0f) {
         const float k = 1.0f - eta * eta * (1.0f - cos_i * cos_i);
         const Vec3 refracted = glm::normalize(eta * ray.direction + (eta * cos_i - std::sqrt(k)) * n);
-        glass += (1.0f - fresnel) * trace(Ray{p - offset * n, refracted}, depth + 1);
+        out.refract = Ray{s.p - s.offset * n, refracted};
+        out.has_refract = true;
       }
-      color = (1.0f - material.transparency) * color + material.transparency * glass;
     } else if (material.reflectivity > 0.0f) {
-      color += material.reflectivity * trace(Ray{above, glm::normalize(reflected)}, depth + 1);
+      out.reflect = Ray{s.above, glm::normalize(reflected)};
+      out.has_reflect = true;
     }
+    return out;
+  }
+  /// The colour from the direct part and what the secondary rays brought.
+  static Vec3 combine(const Material& material, Vec3 color, const Secondary& sec, Vec3 reflected, Vec3 refracted) {
+    if (material.transparency > 0.0f) {
+      if (!sec.has_reflect) return color;  // past max_depth
+      Vec3 glass = sec.fresnel * reflected;
+      if (sec.has_refract) glass += (1.0f - sec.fresnel) * refracted;
+      return (1.0f - material.transparency) * color + material.transparency * glass;
+    }
+    if (sec.has_reflect) color += material.reflectivity * reflected;
     return color;
+  }
+
+  /// Shading at a known surface point, one ray at a time below it.
+  Vec3 shade_at(const Ray& ray, const SurfacePoint& s, int depth, const std::uint32_t* blocked) {
+    const Material material = scene_.material(s.object.material);
+    const Vec3 color = direct(ray, s, material, blocked);
+    const Secondary sec = secondary_rays(ray, s, material, depth);
+    if (!sec.has_reflect) return color;
+    const Vec3 reflected = trace(sec.reflect, depth + 1);
+    const Vec3 refracted = sec.has_refract ? trace(sec.refract, depth + 1) : Vec3(0.0f);
+    return combine(material, color, sec, reflected, refracted);
+  }
+
+  /// The colours of rays.count rays whose nearest hits are known (traced as
+  /// a packet, and counted by the caller), shaded together: their shadow
+  /// rays go out as one packet per light, and their mirror and refracted
+  /// rays as packets too, shaded the same way one level down. A lone ray
+  /// goes the single-ray way, which is cheaper for it. The arithmetic per
+  /// ray is shade_at's, and the packets' answers are bit-identical to the
+  /// single-ray traversals', so the colours are too.
+  void shade_packet(const RayPacket& rays, const HitPacket& hits, int depth, Vec3* colors) {
+    SurfacePoint points[kPacketSize];
+    Material materials[kPacketSize];
+    std::uint32_t blocked[kPacketSize] = {};
+    unsigned found = 0;
+    for (int l = 0; l < rays.count; ++l) {
+      if (!hits.hit(l).found()) {
+        colors[l] = setup_.background;
+        continue;
+      }
+      points[l] = surface_point(rays.ray(l), hits.hit(l), hits.copy[l]);
+      found |= 1u << l;
+    }
+    if (found == 0) return;
+    const std::uint32_t lights = std::min(light_count_, kPacketLights);
+    RayPacket shadows;
+    shadows.count = rays.count;
+    for (std::uint32_t i = 0; i < lights; ++i) {
+      const Light light = this->light(i);
+      float t_max[kPacketSize] = {};
+      unsigned cast = 0;
+      for (int l = 0; l < rays.count; ++l) {
+        Ray ray;
+        float n_dot_l = 0.0f;
+        if ((found >> l) & 1u && shadow_ray(points[l], light, ray, t_max[l], n_dot_l)) {
+          shadows.set(l, ray);
+          cast |= 1u << l;
+        }
+      }
+      if (cast == 0) continue;
+      const unsigned in_shadow = occluded_packet(scene_, *setup_.bvh, shadows, 0.0f, t_max, cast, isa_);
+      for (int l = 0; l < rays.count; ++l) blocked[l] |= ((in_shadow >> l) & 1u) << i;
+    }
+    Secondary sec[kPacketSize];
+    for (int l = 0; l < rays.count; ++l) {
+      if (!((found >> l) & 1u)) continue;
+      materials[l] = scene_.material(points[l].object.material);
+      colors[l] = direct(rays.ray(l), points[l], materials[l], &blocked[l]);
+      sec[l] = secondary_rays(rays.ray(l), points[l], materials[l], depth);
+    }
+    Vec3 reflected[kPacketSize], refracted[kPacketSize];
+    trace_secondary(rays.count, sec, &Secondary::has_reflect, &Secondary::reflect, depth + 1, reflected);
+    trace_secondary(rays.count, sec, &Secondary::has_refract, &Secondary::refract, depth + 1, refracted);
+    for (int l = 0; l < rays.count; ++l)
+      if ((found >> l) & 1u && sec[l].has_reflect)
+        colors[l] = combine(materials[l], colors[l], sec[l], reflected[l], refracted[l]);
   }
 
   [[nodiscard]] std::uint64_t rays() const { return rays_; }
@@ -193,12 +279,39 @@ class WhittedTracer {
   void count_rays(std::uint64_t n) { rays_ += n; }
 
  private:
+  static Vec3 n_of(const SurfacePoint& s) { return s.n; }
+
+  // Traces the lanes' secondary rays of one kind (the member pointers pick
+  // mirror or refracted), packed densely into one packet, and shades them.
+  void trace_secondary(int count, const Secondary* sec, bool Secondary::*has, Ray Secondary::*ray, int depth,
+                       Vec3* colors) {
+    int lanes[kPacketSize];
+    int m = 0;
+    for (int l = 0; l < count; ++l)
+      if (sec[l].*has) lanes[m++] = l;
+    if (m == 0) return;
+    if (m == 1) {
+      colors[lanes[0]] = trace(sec[lanes[0]].*ray, depth);
+      return;
+    }
+    RayPacket packet;
+    packet.count = m;
+    for (int j = 0; j < m; ++j) packet.set(j, sec[lanes[j]].*ray);
+    HitPacket hits;
+    closest_hit_packet(scene_, *setup_.bvh, packet, 0.0f, hits, isa_);
+    rays_ += static_cast<std::uint64_t>(m);
+    Vec3 shaded[kPacketSize];
+    shade_packet(packet, hits, depth, shaded);
+    for (int j = 0; j < m; ++j) colors[lanes[j]] = shaded[j];
+  }
+
   static constexpr std::uint32_t kCachedLights = 8;
   Access& scene_;
   const TraceSetup& setup_;
   std::uint64_t rays_ = 0;
   std::uint32_t light_count_;
   Light lights_[kCachedLights];
+  PacketIsa isa_ = detected_packet_isa();
 };
 
 }  // namespace txray
