@@ -21,6 +21,9 @@
 #include "app/demo/render_driver.h"
 #include "app/demo/sdl_input.h"
 #include "app/demo/stage_script.h"
+#include "app/demo/tile_heat.h"
+#include "bench/harness/conflict_view.h"
+#include "bench/harness/heatmap.h"
 #include "bench/harness/profile.h"
 #include "bench/harness/report.h"
 #include "renderer/film.h"
@@ -36,6 +39,8 @@ constexpr SDL_Color kYellow{255, 214, 0, 255};
 constexpr SDL_Color kCyan{110, 220, 255, 255};
 constexpr SDL_Color kGrey{190, 190, 190, 255};
 constexpr SDL_Color kRed{255, 90, 90, 255};
+constexpr SDL_Color kLegend{255, 210, 120, 255};  // the heatmap PNG's legend colour
+constexpr double kHeatRebuildSeconds = 0.1;       // the T layer is redrawn 10 times a second, not at the UI rate
 constexpr double kUiHz = 60.0;  // the overlay's redraw rate without vsync: live, yet leaves the cores to the renderer
 
 double seconds_now() {
@@ -103,8 +108,17 @@ struct PaneTexture {
   const DisplayBuffer* source = nullptr;
   std::shared_ptr<DisplayBuffer> hold;  // keeps `source` alive while we point at it
   std::vector<std::uint32_t> pixels;    // the UI's own copy: LockTexture keeps no old contents
+  // The T layer: tiles and outlines by bench::draw_heatmap_layers into a
+  // transparent RGBA layer at the render size, blended over the picture.
+  SDL_Texture* heat = nullptr;
+  int heat_w = 0, heat_h = 0;
+  std::vector<unsigned char> heat_rgba;
+  const TileHeat* heat_source = nullptr;
+  double heat_time = -1.0;
+  bench::HeatmapLayers layers;
   ~PaneTexture() {
     if (texture) SDL_DestroyTexture(texture);
+    if (heat) SDL_DestroyTexture(heat);
   }
 };
 
@@ -137,6 +151,9 @@ class Window {
   void handle(const SDL_Event& e);
   void draw(const Layout& l, const std::vector<PaneView>& views, double now);
   void draw_pane(const SDL_Rect& rect, const PaneView& view, std::size_t index);
+  void draw_heat(const SDL_Rect& rect, const PaneView& view, std::size_t index, double now);
+  void draw_heat_legend(const SDL_Rect& rect, int bottom, const bench::HeatmapLayers& layers);
+  int caption_top(int h) const;
   void draw_overlay_single(const PaneView& view);
   void draw_overlay_pane(const SDL_Rect& rect, const PaneView& view);
   void draw_bar_chart(const SDL_Rect& rect, const std::vector<PaneView>& views);
@@ -175,6 +192,8 @@ class Window {
   double ui_hz_ = 0.0, ui_min_hz_ = 1e9;
   int ui_frames_ = 0, ui_windows_ = 0;
   double ui_window_start_ = 0.0;
+  bool finishing_ = false;  // --frames: this draw is the screenshot
+  bool views_single_ = true;
 };
 
 bool Window::open() {
@@ -245,6 +264,7 @@ void Window::apply_step() {
   state_->animator = step.animator;
   state_->shared_counters = step.shared_counters;
   state_->log = step.log;
+  state_->heatmap = step.heatmap;
   state_->paused = false;
   config_.scene = step.scene;
 }
@@ -333,6 +353,61 @@ void Window::draw_pane(const SDL_Rect& rect, const PaneView& view, std::size_t i
     }
   }
   SDL_RenderCopy(renderer_, t.texture, nullptr, &rect);
+}
+
+void Window::draw_heat(const SDL_Rect& rect, const PaneView& view, std::size_t index, double now) {
+  if (!view.heat || !view.display || index >= panes_.size() || !panes_[index]) return;
+  PaneTexture& t = *panes_[index];
+  const int w = view.display->width(), h = view.display->height();
+  if (finishing_ || view.heat.get() != t.heat_source || now - t.heat_time >= kHeatRebuildSeconds) {
+    // The same layers as `txray render --heatmap`, over the last second.
+    const TileHeat::View heat = view.heat->take(now);
+    char window[32];
+    std::snprintf(window, sizeof window, "last %.1f s", view.heat->window_seconds());
+    t.layers = bench::conflict_layers(heat.sources, heat.scene, view.heat->grid(), heat.tile_ms, w, h, window, 3, 3,
+                                      heat.source_seconds);
+    if (!t.heat || t.heat_w != w || t.heat_h != h) {
+      if (t.heat) SDL_DestroyTexture(t.heat);
+      t.heat = SDL_CreateTexture(renderer_, SDL_PIXELFORMAT_RGBA32, SDL_TEXTUREACCESS_STREAMING, w, h);
+      if (!t.heat) return;
+      SDL_SetTextureBlendMode(t.heat, SDL_BLENDMODE_BLEND);
+      t.heat_w = w;
+      t.heat_h = h;
+    }
+    t.heat_rgba.assign(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 4, 0);
+    bench::draw_heatmap_layers(t.heat_rgba, w, h, t.layers, std::max(1, h / 240));
+    SDL_UpdateTexture(t.heat, nullptr, t.heat_rgba.data(), w * 4);
+    t.heat_source = view.heat.get();
+    t.heat_time = now;
+  }
+  if (t.heat) SDL_RenderCopy(renderer_, t.heat, nullptr, &rect);
+  // The legend sits above what the bottom of the window already shows: the
+  // UI rate or a message (one pane), the chart (compare), a stage caption.
+  int bottom = rect.y + rect.h;
+  if (views_single_) bottom = std::min(bottom, out_h_ - body_->line_height() - body_->pixel_height());
+  draw_heat_legend(rect, std::min(bottom, caption_top(out_h_)), t.layers);
+}
+
+void Window::draw_heat_legend(const SDL_Rect& rect, int bottom, const bench::HeatmapLayers& layers) {
+  // In the overlay's font, large and high-contrast, wrapped to the pane;
+  // at most half the pane, the top sources first.
+  const int pad = body_->pixel_height() / 3;
+  const auto measure = [&](std::string_view s) { return body_->width(s); };
+  std::vector<std::pair<std::string, SDL_Color>> rows;
+  for (std::string& line : wrap_words(layers.title, rect.w - 2 * pad, measure)) rows.emplace_back(std::move(line), kWhite);
+  for (const std::string& source : layers.legend)
+    for (std::string& line : wrap_words(source, rect.w - 2 * pad, measure)) rows.emplace_back(std::move(line), kLegend);
+  const int most = std::max(1, (bottom - rect.y) / 2 / std::max(1, body_->line_height()));
+  if (static_cast<int>(rows.size()) > most) rows.resize(static_cast<std::size_t>(most));
+  const int h = static_cast<int>(rows.size()) * body_->line_height() + 2 * pad;
+  SDL_RenderSetClipRect(renderer_, &rect);
+  panel(rect.x, bottom - h, rect.w, h, 200);
+  int y = bottom - h + pad;
+  for (const auto& [line, color] : rows) {
+    body_->draw(renderer_, rect.x + pad, y, line, color);
+    y += body_->line_height();
+  }
+  SDL_RenderSetClipRect(renderer_, nullptr);
 }
 
 void Window::draw_overlay_single(const PaneView& view) {
@@ -483,6 +558,14 @@ void Window::draw_help(int w, int h) {
     body_->draw(renderer_, x + pad, y + pad + static_cast<int>(i) * body_->line_height(), lines[i], kWhite);
 }
 
+// Where a stage caption's panel starts (h when none shows).
+int Window::caption_top(int h) const {
+  if (!player_ || player_->step().caption.empty() || player_->step().results) return h;
+  const int pad = body_->pixel_height() / 2;
+  const int bottom = config_.profiles.size() > 1 ? layout_.chart.y : h;
+  return bottom - big_->line_height() - 3 * pad - (config_.profiles.size() > 1 ? 0 : body_->line_height()) - pad;
+}
+
 void Window::draw_caption(int w, int h, double now) {
   const StageStep& step = player_->step();
   const std::string where = "step " + std::to_string(player_->index() + 1) + "/" + std::to_string(player_->count()) +
@@ -494,8 +577,7 @@ void Window::draw_caption(int w, int h, double now) {
   body_->draw(renderer_, w - ww - pad, h - body_->line_height() - pad, where, kGrey);
   if (step.caption.empty() || step.results) return;
   const int cw = big_->width(step.caption);
-  const int bottom = config_.profiles.size() > 1 ? layout_.chart.y : h;
-  const int y = bottom - big_->line_height() - 3 * pad - (config_.profiles.size() > 1 ? 0 : body_->line_height());
+  const int y = caption_top(h) + pad;
   panel((w - cw) / 2 - pad, y - pad, cw + 2 * pad, big_->line_height() + 2 * pad, 200);
   big_->draw(renderer_, (w - cw) / 2, y, step.caption, kWhite);
 }
@@ -508,6 +590,10 @@ void Window::draw(const Layout& l, const std::vector<PaneView>& views, double no
     SDL_SetRenderDrawColor(renderer_, 0, 0, 0, 255);
     SDL_RenderClear(renderer_);
     for (std::size_t i = 0; i < views.size() && i < l.panes.size(); ++i) draw_pane(l.panes[i], views[i], i);
+    // T shows even without the overlay: it was asked for by name.
+    views_single_ = views.size() == 1;
+    if (state_->heatmap)
+      for (std::size_t i = 0; i < views.size() && i < l.panes.size(); ++i) draw_heat(l.panes[i], views[i], i, now);
     if (options_.overlay) {
       if (views.size() == 1) {
         draw_overlay_single(views[0]);
@@ -550,6 +636,8 @@ int Window::run() {
   const int cores = hardware_threads();
   state_ = std::make_unique<DemoState>(known_, panes, options_.threads > 0 ? options_.threads : cores, std::max(64, 2 * cores));
   state_->animator = options_.animator;
+  state_->shared_counters = options_.shared_counters;
+  state_->heatmap = options_.heatmap;
   config_.scene = options_.scene;
   if (options_.script) {
     try {
@@ -627,6 +715,7 @@ int Window::run() {
     config_.animator = state_->animator;
     config_.shared_counters = state_->shared_counters;
     config_.log = state_->log;
+    config_.heatmap = state_->heatmap;
     config_.width = layout_.render_w;
     config_.height = layout_.render_h;
     driver_->configure(config_);
@@ -644,6 +733,7 @@ int Window::run() {
     // the script gets there first (its screenshot is the chart).
     const bool finishing = options_.frames > 0 && (driver_->done() || results);
     const std::vector<PaneView> views = driver_->panes();
+    finishing_ = finishing;
     draw(layout_, views, frame_start);
     while (state_->screenshot_requests > 0) {
       --state_->screenshot_requests;
@@ -663,9 +753,17 @@ int Window::run() {
         }
       }
       SDL_RenderPresent(renderer_);
-      for (const PaneView& v : views)
+      for (std::size_t i = 0; i < views.size(); ++i) {
+        const PaneView& v = views[i];
         std::cout << v.status.profile.name << ": " << short_number(v.status.fps) << " FPS, " << short_number(v.status.mrays)
                   << " Mrays/s, " << v.status.threads << " threads, " << v.status.width << "x" << v.status.height << "\n";
+        // What T's legend says, as `txray render --heatmap` prints it.
+        if (state_->heatmap && i < panes_.size() && panes_[i]) {
+          std::cout << "  heatmap " << v.status.profile.name << ": " << panes_[i]->layers.title << "\n";
+          for (const std::string& line : panes_[i]->layers.legend)
+            std::cout << "  heatmap " << v.status.profile.name << ": " << line << "\n";
+        }
+      }
       return status;
     }
     SDL_RenderPresent(renderer_);

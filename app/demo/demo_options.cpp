@@ -37,6 +37,8 @@ std::string demo_usage(const std::vector<std::string>& known_profiles) {
          "  --fullscreen           start fullscreen (F or F11 toggles)\n"
          "  --vsync                wait for the display's refresh (off: measure the renderer)\n"
          "  --animator             start with the animator on its own thread (A toggles)\n"
+         "  --counters MODE        sharded (default) or shared: one rays counter for all (C toggles)\n"
+         "  --heatmap              start with the conflict heatmap on (T toggles)\n"
          "  --no-overlay           the picture only\n"
          "  --frames N             render N frames per pane, save --screenshot, exit (CI)\n"
          "  --screenshot FILE.png  where --frames saves the window\n"
@@ -45,7 +47,7 @@ std::string demo_usage(const std::vector<std::string>& known_profiles) {
 }
 
 DemoOptions parse_demo_options(int argc, char** argv, const std::vector<std::string>& known) {
-  cli::CommandLine args({argv, static_cast<std::size_t>(argc)}, {"help", "fullscreen", "vsync", "animator", "no-overlay"});
+  cli::CommandLine args({argv, static_cast<std::size_t>(argc)}, {"help", "fullscreen", "vsync", "animator", "no-overlay", "heatmap"});
   DemoOptions o;
   o.help = args.flag("help");
   if (o.help) return o;
@@ -74,6 +76,10 @@ DemoOptions parse_demo_options(int argc, char** argv, const std::vector<std::str
   o.fullscreen = args.flag("fullscreen");
   o.vsync = args.flag("vsync");
   o.animator = args.flag("animator");
+  const std::string counters = args.value("counters").value_or("sharded");
+  if (counters == "shared") o.shared_counters = true;
+  else if (counters != "sharded") throw UsageError("--counters '" + counters + "': expected sharded or shared");
+  o.heatmap = args.flag("heatmap");
   o.overlay = !args.flag("no-overlay");
   o.frames = args.integer("frames", 0, 1, 1000000);
   o.screenshot = args.value("screenshot");

@@ -18,6 +18,8 @@ struct DemoOptions {
   bool fullscreen = false;
   bool vsync = false;
   bool animator = false;              ///< start with the concurrent animator
+  bool shared_counters = false;       ///< start with the shared rays counter (--counters shared; C toggles)
+  bool heatmap = false;               ///< start with the T overlay on
   bool overlay = true;
   int frames = 0;                     ///< > 0: render this many frames per pane, save --screenshot, exit
   std::optional<std::string> screenshot;

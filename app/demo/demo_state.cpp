@@ -50,6 +50,7 @@ void DemoState::apply(const Input& input) {
     case Action::toggle_animator: animator = !animator; break;
     case Action::toggle_counters: shared_counters = !shared_counters; break;
     case Action::toggle_log: log = !log; break;
+    case Action::toggle_heatmap: heatmap = !heatmap; break;
     case Action::screenshot: ++screenshot_requests; break;
     case Action::toggle_help: help = !help; break;
     case Action::toggle_fullscreen: fullscreen = !fullscreen; break;

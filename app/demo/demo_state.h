@@ -17,6 +17,7 @@ enum class Action {
   toggle_animator,  ///< A: the animator on its own thread, concurrent with frames
   toggle_counters,  ///< C: shared / sharded rays-traced counter
   toggle_log,       ///< L: log-every-N inside units (I/O; makes STM units inevitable)
+  toggle_heatmap,   ///< T: time lost per tile, the objects in the most conflicts, the top sources
   screenshot,       ///< S
   toggle_help,      ///< H
   toggle_fullscreen,///< F, F11
@@ -49,6 +50,7 @@ class DemoState {
   bool animator = false;
   bool shared_counters = false;
   bool log = false;
+  bool heatmap = false;
   bool help = false;
   bool fullscreen = false;
   bool quit = false;

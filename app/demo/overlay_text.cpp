@@ -110,6 +110,28 @@ OverlayLines overlay_lines(const PaneStatus& status, const RenderConfig& config)
   return lines;
 }
 
+std::vector<std::string> wrap_words(const std::string& text, int width,
+                                    const std::function<int(std::string_view)>& measure, const std::string& indent) {
+  std::vector<std::string> lines;
+  std::string line;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const std::size_t space = text.find(' ', i);
+    const std::string word = text.substr(i, space == std::string::npos ? std::string::npos : space - i);
+    i = space == std::string::npos ? text.size() : space + 1;
+    if (word.empty()) continue;
+    const std::string longer = line.empty() ? (lines.empty() ? word : indent + word) : line + " " + word;
+    if (!line.empty() && measure(longer) > width) {
+      lines.push_back(line);
+      line = indent + word;
+    } else {
+      line = longer;
+    }
+  }
+  if (!line.empty()) lines.push_back(line);
+  return lines;
+}
+
 std::vector<std::string> help_lines() {
   return {
       "1-6            pick a profile",
@@ -119,6 +141,8 @@ std::vector<std::string> help_lines() {
       "A              animator on its own thread, during frames",
       "C              shared / sharded rays counter",
       "L              log every 16 units (I/O inside units)",
+      "T              heatmap: time lost per tile in the last second,",
+      "               objects in the most conflicts, the top 3 sources",
       "S              save a screenshot (PNG)",
       "F, F11         fullscreen",
       "drag           orbit the camera",

@@ -2,7 +2,9 @@
 /// The overlay's words: what each pane says about itself, in plain strings,
 /// so the wording is tested without a window and the drawing code only
 /// lays out lines. Figure names are Rig::stat_figures' own.
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "app/demo/render_driver.h"
@@ -27,5 +29,12 @@ struct OverlayLines {
 
 [[nodiscard]] OverlayLines overlay_lines(const PaneStatus& status, const RenderConfig& config);
 [[nodiscard]] std::vector<std::string> help_lines();
+
+/// Breaks `text` at spaces into lines no wider than `width` by `measure`
+/// (a font's width in pixels); continuation lines start with `indent`. A
+/// word wider than the line gets a line of its own (and is clipped there).
+[[nodiscard]] std::vector<std::string> wrap_words(const std::string& text, int width,
+                                                  const std::function<int(std::string_view)>& measure,
+                                                  const std::string& indent = "   ");
 
 }  // namespace txray::demo

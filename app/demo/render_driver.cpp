@@ -68,6 +68,7 @@ struct RenderDriver::Pane {
   std::unique_ptr<Film> film;
   std::unique_ptr<TileGrid> grid;
   std::shared_ptr<DisplayBuffer> display;
+  std::shared_ptr<TileHeat> heat;  // a new one with each rig or grid: no figures from another
   std::uint64_t camera_version = 0;
   bool animator_running = false;
   bool warm = false;  // a frame has been rendered since the rig was built
@@ -280,10 +281,12 @@ bool RenderDriver::apply(const RenderConfig& config) {
       error_ = "unknown profile '" + config.profiles[i] + "'";
       return false;
     }
+    bool fresh = false;
     if (!pane.rig || pane.profile.name != profile->name || pane.threads != config.threads) {
       pane.profile = *profile;
       rebuild_rig(pane, config);
       pane.frames = 0;
+      fresh = true;
     }
     const int tile = default_tile_size(config.width, config.height, config.threads);
     if (!pane.film || pane.film->width() != config.width || pane.film->height() != config.height ||
@@ -291,7 +294,9 @@ bool RenderDriver::apply(const RenderConfig& config) {
       pane.film = std::make_unique<Film>(config.width, config.height);
       pane.grid = std::make_unique<TileGrid>(config.width, config.height, tile);
       pane.display = std::make_shared<DisplayBuffer>(config.width, config.height, tile, options_.layout);
+      fresh = true;
     }
+    if (fresh || !pane.heat) pane.heat = std::make_shared<TileHeat>(*pane.grid);
   }
   if (new_layout || !scheduler_) scheduler_ = std::make_unique<PaneScheduler>(static_cast<int>(panes_.size()), options_.slice_seconds);
   applied_ = config;
@@ -301,6 +306,7 @@ bool RenderDriver::apply(const RenderConfig& config) {
   views_.assign(panes_.size(), {});
   for (std::size_t i = 0; i < panes_.size(); ++i) {
     views_[i].display = panes_[i]->display;
+    views_[i].heat = panes_[i]->heat;
     views_[i].status.profile = panes_[i]->profile;
     views_[i].status.threads = panes_[i]->threads;
     views_[i].status.width = config.width;
@@ -421,6 +427,7 @@ void RenderDriver::render_one(std::size_t index) {
       pane.rig->animate_between(static_cast<float>(dt));
     }
     pane.rig->end_frame();
+    if (applied_.heatmap) pane.heat->set_scene(camera, pane.rig->frame_objects());
   }
 
   DisplayBuffer& display = *pane.display;
@@ -437,6 +444,9 @@ void RenderDriver::render_one(std::size_t index) {
   units.counters = applied_.shared_counters ? CounterMode::shared : CounterMode::sharded;
   units.log_every = applied_.log && log_file_ ? kLogEvery : 0;
   units.log = units.log_every > 0 ? &log : nullptr;
+  // Only while T is on: a fetch_add per unit is cheap, but a measurement
+  // nobody looks at should cost nothing.
+  if (applied_.heatmap) units.tile_lost_ns = pane.heat->counters();
   const Film& film = *pane.film;
   units.tile_done = [&](const Tile& tile) {
     lower_this_thread_priority();
@@ -452,7 +462,12 @@ void RenderDriver::render_one(std::size_t index) {
   const double mrays = static_cast<double>(frame.rays) / std::max(seconds, 1e-9) * 1e-6;
   pane.smoothed_mrays = smooth(pane.smoothed_mrays, mrays, seconds, 0.5);
   pane.stats_seconds += seconds;
-  if (pane.stats_seconds >= 0.5) {
+  // A --frames run's last frame closes its window too: its screenshot
+  // then shows that run's conflicts under T.
+  const bool last_frame = applied_.heatmap && options_.max_frames > 0 && pane.frames >= options_.max_frames;
+  if (pane.stats_seconds >= 0.5 || last_frame) {
+    // The conflict tables count from the last reset, like the figures.
+    if (applied_.heatmap) pane.heat->report(steady_seconds(), pane.stats_seconds, pane.rig->conflicts());
     pane.figures = pane.rig->stat_figures(pane.stats_seconds);
     pane.rig->reset_stats();
     pane.stats_seconds = 0.0;

@@ -19,6 +19,7 @@
 
 #include "app/demo/display_buffer.h"
 #include "app/demo/pane_scheduler.h"
+#include "app/demo/tile_heat.h"
 #include "bench/harness/profile.h"
 #include "bench/harness/report.h"
 #include "scenes/animator.h"
@@ -34,6 +35,7 @@ struct RenderConfig {
   bool animator = false;              ///< the animator on its own thread during frames
   bool shared_counters = false;
   bool log = false;                   ///< every 16th unit of a worker writes a log line
+  bool heatmap = false;               ///< T: collect time lost per tile and the conflict sources
   int width = 640, height = 360;      ///< each pane's render size
   friend bool operator==(const RenderConfig&, const RenderConfig&) = default;
 };
@@ -56,6 +58,7 @@ struct PaneStatus {
 
 struct PaneView {
   std::shared_ptr<DisplayBuffer> display;  ///< null until the pane's first frame starts
+  std::shared_ptr<TileHeat> heat;          ///< likewise; fed while RenderConfig::heatmap is on
   PaneStatus status;
 };
 

@@ -29,6 +29,7 @@ std::optional<Input> input_for_event(const SDL_Event& event) {
     case SDLK_a: return Input{Action::toggle_animator};
     case SDLK_c: return Input{Action::toggle_counters};
     case SDLK_l: return Input{Action::toggle_log};
+    case SDLK_t: return Input{Action::toggle_heatmap};
     case SDLK_s: return Input{Action::screenshot};
     case SDLK_h: return Input{Action::toggle_help};
     case SDLK_f:

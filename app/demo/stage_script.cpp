@@ -149,6 +149,8 @@ class Parser {
       else fail("'counters " + std::string(value) + "': expected shared or sharded");
     } else if (word == "log") {
       current_.log = on_off(word, value);
+    } else if (word == "heatmap") {
+      current_.heatmap = on_off(word, value);
     } else if (word == "caption") {
       need_value(word, value);
       current_.caption = std::string(value);
@@ -157,7 +159,7 @@ class Parser {
       current_.seconds = duration(value);
     } else {
       fail("unknown directive '" + std::string(word) +
-           "' (expected title, step, profile, compare, threads, scene, animator, counters, log, caption, duration, results)");
+           "' (expected title, step, profile, compare, threads, scene, animator, counters, log, heatmap, caption, duration, results)");
     }
   }
 

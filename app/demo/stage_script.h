@@ -31,6 +31,7 @@ struct StageStep {
   bool animator = false;
   bool shared_counters = false;
   bool log = false;
+  bool heatmap = false;               ///< the T overlay
   std::string caption;
   double seconds = 0.0;               ///< > 0: advance after this long; 0: wait for the clicker
 };

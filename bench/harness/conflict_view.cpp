@@ -9,15 +9,20 @@
 
 namespace txray::bench {
 
-std::string describe_source(const sync::ConflictSource& s) {
+std::string describe_source(const sync::ConflictSource& s, double per_seconds) {
   char buf[320];
   std::string who(sync::unit_kind_name(s.self));
   if (s.other != sync::UnitKind::unknown) who += " vs " + std::string(sync::unit_kind_name(s.other));
   std::string where = s.subject;
   if (s.worker >= 0) where += " (thread " + std::to_string(s.worker) + ")";
-  std::snprintf(buf, sizeof buf, "%s: %s, %s, %.1f ms (%llux)", where.c_str(),
-                std::string(sync::conflict_kind_name(s.kind)).c_str(), who.c_str(), static_cast<double>(s.lost_ns) * 1e-6,
-                static_cast<unsigned long long>(s.count));
+  if (per_seconds > 0.0)
+    std::snprintf(buf, sizeof buf, "%s: %s, %s, %.1f ms/s (%.0f/s)", where.c_str(),
+                  std::string(sync::conflict_kind_name(s.kind)).c_str(), who.c_str(),
+                  static_cast<double>(s.lost_ns) * 1e-6 / per_seconds, static_cast<double>(s.count) / per_seconds);
+  else
+    std::snprintf(buf, sizeof buf, "%s: %s, %s, %.1f ms (%llux)", where.c_str(),
+                  std::string(sync::conflict_kind_name(s.kind)).c_str(), who.c_str(), static_cast<double>(s.lost_ns) * 1e-6,
+                  static_cast<unsigned long long>(s.count));
   return buf;
 }
 
@@ -52,7 +57,7 @@ struct Projector {
 
 HeatmapLayers conflict_layers(const std::vector<sync::ConflictSource>& sources, const SceneState& scene,
                               const TileGrid& grid, const std::vector<double>& tile_lost_ms, int width, int height,
-                              const std::string& window, int top_sources, int top_objects) {
+                              const std::string& window, int top_sources, int top_objects, double source_seconds) {
   HeatmapLayers layers;
   double max_ms = 0.0, total_ms = 0.0;
   for (int i = 0; i < grid.count() && i < static_cast<int>(tile_lost_ms.size()); ++i) {
@@ -66,7 +71,7 @@ HeatmapLayers conflict_layers(const std::vector<sync::ConflictSource>& sources, 
                 window.c_str(), total_ms, max_ms);
   layers.title = title;
   for (int i = 0; i < top_sources && i < static_cast<int>(sources.size()); ++i)
-    layers.legend.push_back(std::to_string(i + 1) + ". " + describe_source(sources[static_cast<std::size_t>(i)]));
+    layers.legend.push_back(std::to_string(i + 1) + ". " + describe_source(sources[static_cast<std::size_t>(i)], source_seconds));
   if (sources.empty()) layers.legend.push_back("no conflicts attributed");
 
   // Objects in the most conflicts (by count, every kind together).

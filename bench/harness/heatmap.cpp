@@ -20,6 +20,18 @@ struct Pixels {
   void blend(int x, int y, int r, int g, int b, int alpha) {
     if (x < 0 || y < 0 || x >= w || y >= h) return;
     unsigned char* p = &px[(static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x)) * 4];
+    if (p[3] != 255) {
+      // A layer that is itself (partly) transparent, to be blended onto a
+      // frame later (the demo's T overlay): "over" in straight alpha, which
+      // gives the same picture once the layer is put on an opaque frame.
+      const int below = p[3] * (255 - alpha) / 255, out = alpha + below;
+      if (out == 0) return;
+      p[0] = static_cast<unsigned char>((r * alpha + p[0] * below) / out);
+      p[1] = static_cast<unsigned char>((g * alpha + p[1] * below) / out);
+      p[2] = static_cast<unsigned char>((b * alpha + p[2] * below) / out);
+      p[3] = static_cast<unsigned char>(out);
+      return;
+    }
     p[0] = static_cast<unsigned char>((p[0] * (255 - alpha) + r * alpha) / 255);
     p[1] = static_cast<unsigned char>((p[1] * (255 - alpha) + g * alpha) / 255);
     p[2] = static_cast<unsigned char>((p[2] * (255 - alpha) + b * alpha) / 255);
@@ -110,6 +122,11 @@ void draw_heatmap(std::vector<unsigned char>& rgba, int width, int height, const
   Pixels p{rgba, width, height};
   draw_layers(p, layers, scale);
   draw_legend(p, layers, scale, height - legend_height(layers, scale));
+}
+
+void draw_heatmap_layers(std::vector<unsigned char>& rgba, int width, int height, const HeatmapLayers& layers, int scale) {
+  Pixels p{rgba, width, height};
+  draw_layers(p, layers, scale);
 }
 
 std::vector<unsigned char> compose_heatmap(const std::vector<unsigned char>& rgba, int width, int height,

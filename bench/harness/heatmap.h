@@ -32,6 +32,13 @@ struct HeatmapLayers {
 /// legend in a dark band along the bottom. Text is stb_easy_font at `scale`.
 void draw_heatmap(std::vector<unsigned char>& rgba, int width, int height, const HeatmapLayers& layers, int scale = 1);
 
+/// The tiles and outlines only, without the title and legend: for a window
+/// that writes those in its own font (the demo's T overlay). `rgba` may be
+/// transparent (all zero): the result is then a layer in straight alpha to
+/// blend onto the frame, the same picture draw_heatmap would make on it.
+void draw_heatmap_layers(std::vector<unsigned char>& rgba, int width, int height, const HeatmapLayers& layers,
+                         int scale = 1);
+
 /// The image for a file: the frame with the layers, and below it a band
 /// wide enough for the legend, so a small render still has readable text.
 /// Returns the new size in `out_width` / `out_height`.

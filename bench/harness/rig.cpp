@@ -191,6 +191,7 @@ void Rig::end_frame() {
         } else {
           bvh_ = choreography_.build_bvh(objects, nullptr);
         }
+        frame_objects_ = std::move(objects);
       },
       parts_);
 }

@@ -63,6 +63,9 @@ class Rig {
   /// frames) or over the walls that keep them in place for the frame (with
   /// the animator running). See scenes/animator.h.
   void end_frame();
+  /// The objects as the last end_frame() found them (a copy): where the
+  /// demo's T overlay outlines them. Call from the thread that calls end_frame().
+  [[nodiscard]] std::vector<Object> frame_objects() const { return frame_objects_; }
 
   void reset_stats();
   /// The backend's and the animator's statistics as rates and shares over
@@ -104,6 +107,7 @@ class Rig {
   RigOptions options_;
   Bvh bvh_;
   std::vector<Aabb> walls_;  // what the running animator's steps bounce off
+  std::vector<Object> frame_objects_;  // as end_frame() found them
   Variant parts_;
   std::size_t animator_worker_, main_worker_;
   std::size_t input_worker_ = main_worker_ + 1;  // set_camera, move_object

@@ -46,9 +46,11 @@ TEST(DemoState, ScriptTakesTheClicker) {
 TEST(DemoState, TogglesFlip) {
   DemoState s(kProfiles, {0}, 1, 4);
   for (Action a : {Action::toggle_pause, Action::toggle_animator, Action::toggle_counters, Action::toggle_log,
-                   Action::toggle_help, Action::toggle_fullscreen})
+                   Action::toggle_help, Action::toggle_fullscreen, Action::toggle_heatmap})
     s.apply({a});
-  EXPECT_TRUE(s.paused && s.animator && s.shared_counters && s.log && s.help && s.fullscreen);
+  EXPECT_TRUE(s.paused && s.animator && s.shared_counters && s.log && s.help && s.fullscreen && s.heatmap);
+  s.apply({Action::toggle_heatmap});
+  EXPECT_FALSE(s.heatmap);
   s.apply({Action::toggle_animator});
   EXPECT_FALSE(s.animator);
   s.apply({Action::screenshot});

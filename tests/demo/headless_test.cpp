@@ -133,6 +133,73 @@ TEST(DemoHeadless, CompareShowsItsPanesAndTheirChart) {
   EXPECT_GT(blue, 200);
 }
 
+// T under a conflict-heavy configuration: pypy-stm, two threads, one
+// shared rays counter (every unit writes it), the animator writing spheres.
+// Against the same run without T: the picture is dimmed and tinted, and the
+// legend's text is in a dark band at the bottom.
+TEST(DemoHeadless, HeatmapTintsThePictureAndWritesItsLegend) {
+  const fs::path with = scratch() / "heat-on.png", without = scratch() / "heat-off.png";
+  const std::string common =
+      " --scene spheres --profile pypy-stm --threads 2 --counters shared --size 480x270 --frames 6 --no-overlay --screenshot ";
+  const DemoRun a = run_demo(common + with.string() + " --heatmap");
+  ASSERT_EQ(a.status, 0) << a.output;
+  const DemoRun b = run_demo(common + without.string());
+  ASSERT_EQ(b.status, 0) << b.output;
+  const Rgba8Image on = shot(with), off = shot(without);
+  ASSERT_EQ(on.width, 480);
+  ASSERT_EQ(on.height, 270);
+  ASSERT_EQ(off.width, 480);
+  // The picture above the legend: dimmed (darker) nearly everywhere.
+  int darker = 0, n = 0;
+  for (int y = 0; y < 120; ++y)
+    for (int x = 0; x < 480; ++x, ++n) {
+      const std::uint8_t *p = px(on, x, y), *q = px(off, x, y);
+      darker += p[0] + p[1] + p[2] + 30 < q[0] + q[1] + q[2];
+    }
+  EXPECT_GT(darker, n / 2) << "the picture is not dimmed under T";
+  // The legend: the bottom rows (above the UI-rate line) hold a dark band
+  // with bright text: white title, orange-yellow sources.
+  int text = 0, band = 0;
+  for (int y = 150; y < 250; ++y)
+    for (int x = 0; x < 480; ++x) {
+      const std::uint8_t* p = px(on, x, y);
+      if (p[0] > 200 && p[1] > 170) ++text;
+      if (p[0] < 50 && p[1] < 50 && p[2] < 50) ++band;
+    }
+  EXPECT_GT(text, 300) << "no legend text";
+  EXPECT_GT(band, 5000) << "no legend band";
+  // The run prints what the legend says, as `txray render --heatmap` does.
+  // (Whether two units met on the counter in six frames is up to the
+  // machine; tests/bench/attribution_test.cpp pins the naming down.)
+  EXPECT_NE(a.output.find("heatmap pypy-stm: T: time lost to aborts/waits per tile, last 1.0 s"), std::string::npos)
+      << a.output;
+  EXPECT_NE(a.output.find("heatmap pypy-stm: 1. "), std::string::npos) << a.output;
+}
+
+TEST(DemoHeadless, HeatmapInEveryComparedPane) {
+  const fs::path with = scratch() / "heat-compare.png", without = scratch() / "heat-compare-off.png";
+  const std::string common = " --compare pypy,pypy-stm --threads 2 --counters shared --size 640x480 --frames 3 --screenshot ";
+  const DemoRun a = run_demo(common + with.string() + " --heatmap");
+  ASSERT_EQ(a.status, 0) << a.output;
+  const DemoRun b = run_demo(common + without.string());
+  ASSERT_EQ(b.status, 0) << b.output;
+  const Rgba8Image on = shot(with), off = shot(without);
+  ASSERT_EQ(on.width, 640);
+  ASSERT_EQ(off.width, 640);
+  // Each 320×240 pane: its lower part (the legend) differs, with text in it.
+  for (int pane = 0; pane < 2; ++pane) {
+    int differ = 0, text = 0;
+    for (int y = 120; y < 240; ++y)
+      for (int x = pane * 320; x < pane * 320 + 320; ++x) {
+        const std::uint8_t *p = px(on, x, y), *q = px(off, x, y);
+        differ += std::abs(p[0] - q[0]) + std::abs(p[1] - q[1]) + std::abs(p[2] - q[2]) > 24;
+        text += p[0] > 200 && p[1] > 170;
+      }
+    EXPECT_GT(differ, 5000) << "pane " << pane;
+    EXPECT_GT(text, 150) << "pane " << pane;
+  }
+}
+
 TEST(DemoHeadless, NoDisplayIsAClearMessageAndExitOne) {
   const DemoRun r = run_demo("--frames 1", "no-such-driver");
   EXPECT_EQ(r.status, 1) << r.output;

@@ -57,6 +57,20 @@ TEST_F(KeyEvents, KeysChangeTheState) {
   EXPECT_FALSE(s.quit);
 }
 
+TEST_F(KeyEvents, TTogglesTheHeatmap) {
+  DemoState s(kProfiles, {0}, 2, 8);
+  EXPECT_FALSE(s.heatmap);
+  key(SDLK_t);
+  pump(s);
+  EXPECT_TRUE(s.heatmap);
+  key(SDLK_t, true);  // held: no flicker
+  pump(s);
+  EXPECT_TRUE(s.heatmap);
+  key(SDLK_t);
+  pump(s);
+  EXPECT_FALSE(s.heatmap);
+}
+
 TEST_F(KeyEvents, ClickerKeysCycleProfiles) {
   DemoState s(kProfiles, {0}, 2, 8);
   key(SDLK_RIGHT);

@@ -55,5 +55,21 @@ TEST(OverlayText, LinesSayWhatThePaneIs) {
   EXPECT_GE(help_lines().size(), 10u);
 }
 
+TEST(OverlayText, HelpNamesTheHeatmapKey) {
+  bool found = false;
+  for (const std::string& line : help_lines()) found |= line.starts_with("T ") && line.find("heatmap") != std::string::npos;
+  EXPECT_TRUE(found);
+}
+
+TEST(OverlayText, WrapWordsFitsTheWidth) {
+  const auto chars = [](std::string_view s) { return static_cast<int>(s.size()); };
+  EXPECT_EQ(wrap_words("1. counter rays_traced: write-write, render tile vs render tile, 1.3 ms/s", 30, chars),
+            (std::vector<std::string>{"1. counter rays_traced:", "   write-write, render tile vs", "   render tile, 1.3 ms/s"}));
+  EXPECT_EQ(wrap_words("short", 30, chars), std::vector<std::string>{"short"});
+  EXPECT_EQ(wrap_words("", 30, chars), std::vector<std::string>{});
+  // A word longer than the line has a line of its own.
+  EXPECT_EQ(wrap_words("a verylongword b", 5, chars, ""), (std::vector<std::string>{"a", "verylongword", "b"}));
+}
+
 }  // namespace
 }  // namespace txray::demo

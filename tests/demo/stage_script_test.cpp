@@ -41,6 +41,7 @@ TEST(StageScript, SettingsCarryOverAndResultsCloseTheShow) {
       "step\n"
       "  counters shared\n"
       "  log on\n"
+      "  heatmap on\n"
       "  threads cores\n");
   EXPECT_EQ(s.title, "Hello");
   ASSERT_EQ(s.steps.size(), 4u);
@@ -54,6 +55,8 @@ TEST(StageScript, SettingsCarryOverAndResultsCloseTheShow) {
   EXPECT_DOUBLE_EQ(s.steps[1].seconds, 1.5);
   EXPECT_TRUE(s.steps[2].animator);  // settings do
   EXPECT_TRUE(s.steps[2].shared_counters && s.steps[2].log);
+  EXPECT_TRUE(s.steps[2].heatmap);
+  EXPECT_FALSE(s.steps[1].heatmap);
   EXPECT_EQ(s.steps[2].threads, 0);
   EXPECT_DOUBLE_EQ(s.steps[2].seconds, 0.0);  // wait for the clicker
   EXPECT_TRUE(s.steps[3].results);            // added: every script ends on the results
@@ -62,7 +65,7 @@ TEST(StageScript, SettingsCarryOverAndResultsCloseTheShow) {
 TEST(StageScript, ErrorsNameTheLine) {
   EXPECT_EQ(error_of("step\n  profile pypy\n  frobnicate 3\n"),
             "t.stage:3: unknown directive 'frobnicate' (expected title, step, profile, compare, threads, scene, "
-            "animator, counters, log, caption, duration, results)");
+            "animator, counters, log, heatmap, caption, duration, results)");
   EXPECT_EQ(error_of("step\n\n  profile pypy-sm\n"),
             "t.stage:3: unknown profile 'pypy-sm' (known: pypy, pypy-stm, native-fine, ideal)");
   EXPECT_EQ(error_of("step\n  compare pypy\n"), "t.stage:2: 'compare' takes two or three profiles, got 1");
