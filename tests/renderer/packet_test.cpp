@@ -23,6 +23,11 @@
 namespace {
 std::atomic<std::uint64_t> g_allocations{0};
 }
+// GCC 12 flags free() on memory from any operator new, even this one that
+// returns malloc's memory (-Wmismatched-new-delete); the pairing is right.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
 void* operator new(std::size_t n) {
   g_allocations.fetch_add(1, std::memory_order_relaxed);
   if (void* p = std::malloc(n ? n : 1)) return p;
