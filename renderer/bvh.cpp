@@ -19,6 +19,7 @@ struct Builder {
   std::span<const Aabb> bounds;
   std::vector<Vec3> centroids;
   Bvh& out;
+  std::vector<std::uint32_t> scratch;  ///< partition buffer, sized once
 
   // Builds the subtree over out.indices[first, first + count) at node `index`.
   void build(std::uint32_t index, std::uint32_t first, std::uint32_t count, int depth) {
@@ -92,11 +93,18 @@ struct Builder {
     if (count <= kMaxLeafSize && leaf_cost <= split_cost) return make_leaf();
 
     const float lo = centroid_box.lo[best_axis], extent = centroid_box.hi[best_axis] - lo;
-    auto* begin = out.indices.data() + first;
-    auto* middle = std::stable_partition(begin, begin + count, [&](std::uint32_t i) {
-      return bin_of(centroids[i][best_axis], lo, extent) < best_split;
-    });
-    split(index, first, count, static_cast<std::uint32_t>(middle - begin), best_axis, depth);
+    // A stable partition through the builder's scratch buffer: the same
+    // order std::stable_partition gives, without its temporary buffer per
+    // call (one allocation per inner node, ~460 per frame on `spheres`).
+    std::uint32_t* begin = out.indices.data() + first;
+    std::uint32_t left = 0, right = 0;
+    for (std::uint32_t k = 0; k < count; ++k) {
+      const std::uint32_t i = begin[k];
+      if (bin_of(centroids[i][best_axis], lo, extent) < best_split) begin[left++] = i;
+      else scratch[right++] = i;
+    }
+    std::copy(scratch.begin(), scratch.begin() + right, begin + left);
+    split(index, first, count, left, best_axis, depth);
   }
 
   void split(std::uint32_t index, std::uint32_t first, std::uint32_t count, std::uint32_t left_count,
@@ -187,7 +195,7 @@ Bvh build_bvh(std::span<const Aabb> bounds, std::span<const bool> bounded) {
   }
   if (bvh.indices.empty()) return bvh;
   if (bvh.indices.size() > kWideFirstMask) throw std::length_error("build_bvh: too many objects for a wide leaf reference");
-  Builder builder{bounds, std::vector<Vec3>(bounds.size()), bvh};
+  Builder builder{bounds, std::vector<Vec3>(bounds.size()), bvh, std::vector<std::uint32_t>(bvh.indices.size())};
   for (std::uint32_t i : bvh.indices) builder.centroids[i] = bounds[i].center();
   bvh.nodes.reserve(2 * bvh.indices.size());
   bvh.nodes.emplace_back();
