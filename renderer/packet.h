@@ -3,16 +3,18 @@
 /// box test for all eight per child, one accessor read per object per packet
 /// (not per ray), and the sphere test done on eight lanes at once.
 ///
-/// Written once with GCC/Clang vector extensions (8-float vectors) and
-/// compiled twice: inlined into an entry point marked target("avx2,fma")
-/// (one 256-bit instruction per operation) and into a default one (the
-/// -march=x86-64-v2 baseline: two SSE instructions per operation). The AVX2
-/// entry is chosen at run time with __builtin_cpu_supports, never at build
-/// time. No FMA is formed (-ffp-contract=off) and every lane does the scalar
+/// Written once with GCC/Clang vector extensions, generic over the vector
+/// width, and compiled twice: 8 lanes inlined into an entry point marked
+/// target("avx2,fma") (one 256-bit instruction per operation), and 4 lanes,
+/// each packet as two halves, into a default one (the -march=x86-64-v2
+/// baseline, SSE). The AVX2 entry is chosen at run time with
+/// __builtin_cpu_supports, never at build time. No FMA is formed (-ffp-contract=off) and every lane does the scalar
 /// test's operations in the scalar test's order, with IEEE sqrt and divide,
 /// so each lane's hit is bit-identical to closest_hit's on the same ray.
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #if defined(__SSE__)
 #include <xmmintrin.h>
@@ -56,104 +58,123 @@ namespace packet_detail {
 typedef float F8 __attribute__((vector_size(32)));
 typedef std::int32_t I8 __attribute__((vector_size(32)));
 typedef std::uint64_t Q4 __attribute__((vector_size(32)));
+// The portable entry works on 4-lane vectors, two halves of a packet one
+// after the other: without AVX, GCC splits 8-lane arithmetic into SSE pairs
+// but turns 8-lane comparisons and selects into scalar code (measured 3.5x
+// slower than AVX2), while 4-lane ones map onto SSE directly.
+typedef float F4 __attribute__((vector_size(16)));
+typedef std::int32_t I4 __attribute__((vector_size(16)));
+typedef std::uint64_t Q2 __attribute__((vector_size(16)));
+
+// Any lane of a 0 / -1 mask set. By reference: a vector passed by value has
+// a different ABI with and without AVX (-Wpsabi).
+[[gnu::always_inline]] inline bool any_lane(const I8& m) {
+  const Q4 q = reinterpret_cast<Q4>(m);
+  return ((q[0] | q[1]) | (q[2] | q[3])) != 0;
+}
+[[gnu::always_inline]] inline bool any_lane(const I4& m) {
+  const Q2 q = reinterpret_cast<Q2>(m);
+  return (q[0] | q[1]) != 0;
+}
 
 // Helpers are macros, not functions: a function taking a 32-byte vector by
 // value has a different ABI with and without AVX (-Wpsabi), and the body
 // below must compile into both entry points.
-#define TXRAY_F8_LOAD(dst, src) std::memcpy(&(dst), (src), sizeof(F8))
-#define TXRAY_F8_SPLAT(x) (F8{} + (x))
+#define TXRAY_F8_LOAD(dst, src) std::memcpy(&(dst), (src), sizeof(dst))
+#define TXRAY_F8_SPLAT(x) (F{} + (x))
 #define TXRAY_MIN(a, b) ((b) < (a) ? (b) : (a))
 #define TXRAY_MAX(a, b) ((a) < (b) ? (b) : (a))
-// Any lane of a 0 / -1 mask set.
-#define TXRAY_ANY(m) \
-  (((reinterpret_cast<Q4>(m)[0] | reinterpret_cast<Q4>(m)[1]) | (reinterpret_cast<Q4>(m)[2] | reinterpret_cast<Q4>(m)[3])) != 0)
+#define TXRAY_ANY(m) any_lane(m)
 
 // The scalar intersect_sphere on eight lanes, same operations in the same
 // order: t is the nearest root in (t_min, t_max) per lane, or +inf; false
 // when no lane's ray meets the sphere at all. Vectors by reference: a
 // 32-byte vector passed by value has a different ABI with and without AVX.
-[[gnu::always_inline]] inline bool sphere_lanes(const F8 (&o)[3], const F8 (&d)[3], Vec3 center, float radius,
-                                                const F8& tmin, const F8& tmax, F8& t, I8& has_root) {
-  const F8 inf = TXRAY_F8_SPLAT(kInfinity);
-  const F8 fx = o[0] - center.x, fy = o[1] - center.y, fz = o[2] - center.z;
-  const F8 b = (fx * d[0] + fy * d[1]) + fz * d[2];
-  const F8 px = fx - b * d[0], py = fy - b * d[1], pz = fz - b * d[2];
+template <class F, class I>
+[[gnu::always_inline]] inline bool sphere_lanes(const F (&o)[3], const F (&d)[3], Vec3 center, float radius,
+                                                const F& tmin, const F& tmax, F& t, I& has_root) {
+  constexpr int W = sizeof(F) / sizeof(float);
+  const F inf = TXRAY_F8_SPLAT(kInfinity);
+  const F fx = o[0] - center.x, fy = o[1] - center.y, fz = o[2] - center.z;
+  const F b = (fx * d[0] + fy * d[1]) + fz * d[2];
+  const F px = fx - b * d[0], py = fy - b * d[1], pz = fz - b * d[2];
   const float r2 = radius * radius;
-  const F8 disc = r2 - ((px * px + py * py) + pz * pz);
+  const F disc = r2 - ((px * px + py * py) + pz * pz);
   has_root = disc >= 0.0f;
   if (!TXRAY_ANY(has_root)) return false;
-  const F8 c = ((fx * fx + fy * fy) + fz * fz) - r2;
-  F8 root;
+  const F c = ((fx * fx + fy * fy) + fz * fz) - r2;
+  F root{};  // every lane is written below; the braces keep -Wmaybe-uninitialized quiet
 #if defined(__SSE__)
   {
-    const F8 clamped = TXRAY_MAX(disc, TXRAY_F8_SPLAT(0.0f));
-    __m128 lo, hi;
-    std::memcpy(&lo, &clamped, 16);
-    std::memcpy(&hi, reinterpret_cast<const char*>(&clamped) + 16, 16);
-    lo = _mm_sqrt_ps(lo);
-    hi = _mm_sqrt_ps(hi);
-    std::memcpy(&root, &lo, 16);
-    std::memcpy(reinterpret_cast<char*>(&root) + 16, &hi, 16);
+    const F clamped = TXRAY_MAX(disc, TXRAY_F8_SPLAT(0.0f));
+    for (int h = 0; h < W / 4; ++h) {
+      __m128 v;
+      std::memcpy(&v, reinterpret_cast<const char*>(&clamped) + 16 * h, 16);
+      v = _mm_sqrt_ps(v);
+      std::memcpy(reinterpret_cast<char*>(&root) + 16 * h, &v, 16);
+    }
   }
 #else
-  for (int k = 0; k < kPacketSize; ++k) root[k] = std::sqrt(std::max(disc[k], 0.0f));
+  for (int k = 0; k < W; ++k) root[k] = std::sqrt(std::max(disc[k], 0.0f));
 #endif
   // copysign(root, b): root is >= 0, so or in b's sign bit.
-  const I8 sign = reinterpret_cast<I8>(b) & static_cast<std::int32_t>(0x80000000u);
-  const F8 signed_root = reinterpret_cast<F8>(reinterpret_cast<I8>(root) | sign);
-  const F8 q = -b - signed_root;
-  const I8 q_nonzero = q != 0.0f;
-  const F8 ratio = c / (q_nonzero ? q : TXRAY_F8_SPLAT(1.0f));
-  const F8 t0 = q_nonzero ? ratio : TXRAY_F8_SPLAT(0.0f);
-  const F8 t1 = q;
-  const I8 swap = t0 > t1;
-  const F8 near = swap ? t1 : t0, far = swap ? t0 : t1;
-  const I8 near_ok = (near > tmin) & (near < tmax);
-  const I8 far_ok = (far > tmin) & (far < tmax);
+  const I sign = reinterpret_cast<I>(b) & static_cast<std::int32_t>(0x80000000u);
+  const F signed_root = reinterpret_cast<F>(reinterpret_cast<I>(root) | sign);
+  const F q = -b - signed_root;
+  const I q_nonzero = q != 0.0f;
+  const F ratio = c / (q_nonzero ? q : TXRAY_F8_SPLAT(1.0f));
+  const F t0 = q_nonzero ? ratio : TXRAY_F8_SPLAT(0.0f);
+  const F t1 = q;
+  const I swap = t0 > t1;
+  const F near = swap ? t1 : t0, far = swap ? t0 : t1;
+  const I near_ok = (near > tmin) & (near < tmax);
+  const I far_ok = (far > tmin) & (far < tmax);
   t = has_root ? (near_ok ? near : (far_ok ? far : inf)) : inf;
   return true;
 }
 
-template <class Access>
-[[gnu::always_inline]] inline void closest_hit_packet_impl(Access& scene, const Bvh& bvh, const RayPacket& rays, float t_min,
-                                                         HitPacket& out) {
-  F8 o[3], d[3], inv[3];
+// Lanes [lane0, lane0 + W) of the packet, W = the vector width.
+template <class F, class I, class Access>
+[[gnu::always_inline]] inline void closest_hit_packet_impl(Access& scene, const Bvh& bvh, const RayPacket& rays, int lane0,
+                                                         float t_min, HitPacket& out) {
+  constexpr int W = sizeof(F) / sizeof(float);
+  F o[3], d[3], inv[3];
   for (int a = 0; a < 3; ++a) {
-    TXRAY_F8_LOAD(o[a], rays.origin[a]);
-    TXRAY_F8_LOAD(d[a], rays.direction[a]);
+    TXRAY_F8_LOAD(o[a], rays.origin[a] + lane0);
+    TXRAY_F8_LOAD(d[a], rays.direction[a] + lane0);
     inv[a] = TXRAY_F8_SPLAT(1.0f) / d[a];
   }
-  const F8 tmin = TXRAY_F8_SPLAT(t_min);
-  const F8 inf = TXRAY_F8_SPLAT(kInfinity);
+  const F tmin = TXRAY_F8_SPLAT(t_min);
+  const F inf = TXRAY_F8_SPLAT(kInfinity);
   // Lanes past count start with t = -inf: no box or object is ever in range.
-  F8 best_t;
-  I8 best_obj = I8{} + static_cast<std::int32_t>(kNoObject);
-  for (int k = 0; k < kPacketSize; ++k) best_t[k] = k < rays.count ? kInfinity : -kInfinity;
+  F best_t;
+  I best_obj = I{} + static_cast<std::int32_t>(kNoObject);
+  for (int k = 0; k < W; ++k) best_t[k] = lane0 + k < rays.count ? kInfinity : -kInfinity;
 
   // One object against all lanes. Spheres: the scalar test, lane-wise.
   // Always inlined, so that it is compiled for the entry point's ISA.
   auto test_object = [&](std::uint32_t index) __attribute__((always_inline)) {
     const Object obj = scene.object(index);
     if (obj.kind != ShapeKind::sphere) {
-      for (int k = 0; k < rays.count; ++k) {
-        const float t = intersect(rays.ray(k), obj, t_min, best_t[k]);
+      for (int k = 0; k < W && lane0 + k < rays.count; ++k) {
+        const float t = intersect(rays.ray(lane0 + k), obj, t_min, best_t[k]);
         if (t < best_t[k]) {
           best_t[k] = t;
           best_obj[k] = static_cast<std::int32_t>(index);
-          out.copy[k] = obj;
+          out.copy[lane0 + k] = obj;
         }
       }
       return;
     }
-    F8 t;
-    I8 has_root;
+    F t;
+    I has_root;
     if (!sphere_lanes(o, d, obj.center, obj.radius, tmin, best_t, t, has_root)) return;
-    const I8 better = has_root & (t < best_t);
+    const I better = has_root & (t < best_t);
     if (!TXRAY_ANY(better)) return;
     best_t = better ? t : best_t;
-    best_obj = better ? (I8{} + static_cast<std::int32_t>(index)) : best_obj;
-    for (int k = 0; k < kPacketSize; ++k)
-      if (better[k]) out.copy[k] = obj;
+    best_obj = better ? (I{} + static_cast<std::int32_t>(index)) : best_obj;
+    for (int k = 0; k < W; ++k)
+      if (better[k]) out.copy[lane0 + k] = obj;
   };
 
   for (std::uint32_t i : bvh.unbounded) test_object(i);
@@ -172,25 +193,25 @@ template <class Access>
         const std::uint32_t count = ((ref & ~kWideLeaf) >> kWideCountShift) + 1;
         for (std::uint32_t k = 0; k < count; ++k) test_object(bvh.indices[first + k]);
         farthest = best_t[0];
-        for (int k = 1; k < kPacketSize; ++k) farthest = std::max(farthest, best_t[k]);
+        for (int k = 1; k < W; ++k) farthest = std::max(farthest, best_t[k]);
       } else {
         const WideNode& node = bvh.wide[ref];
         Entry hits[4] = {};
         int n = 0;
         for (int c = 0; c < 4; ++c) {
           if (node.child[c] == kWideEmpty) continue;
-          F8 enter = tmin, leave = best_t;
+          F enter = tmin, leave = best_t;
           for (int a = 0; a < 3; ++a) {
-            const F8 t_lo = (node.bounds[0][a][c] - o[a]) * inv[a];
-            const F8 t_hi = (node.bounds[1][a][c] - o[a]) * inv[a];
+            const F t_lo = (node.bounds[0][a][c] - o[a]) * inv[a];
+            const F t_hi = (node.bounds[1][a][c] - o[a]) * inv[a];
             enter = TXRAY_MAX(enter, TXRAY_MIN(t_lo, t_hi));
             leave = TXRAY_MIN(leave, TXRAY_MAX(t_lo, t_hi));
           }
-          const I8 lane_hit = enter <= leave;
+          const I lane_hit = enter <= leave;
           if (!TXRAY_ANY(lane_hit)) continue;
-          const F8 entered = lane_hit ? enter : inf;
+          const F entered = lane_hit ? enter : inf;
           float nearest = entered[0];
-          for (int k = 1; k < kPacketSize; ++k) nearest = std::min(nearest, entered[k]);
+          for (int k = 1; k < W; ++k) nearest = std::min(nearest, entered[k]);
           // Insert keeping hits sorted farthest first.
           Entry e{node.child[c], nearest};
           int j = n++;
@@ -222,55 +243,59 @@ template <class Access>
       if (done) break;
     }
   }
-  for (int k = 0; k < kPacketSize; ++k) {
+  for (int k = 0; k < W; ++k) {
     const bool found = best_obj[k] != static_cast<std::int32_t>(kNoObject);
-    out.t[k] = found ? best_t[k] : kInfinity;
-    out.object[k] = static_cast<std::uint32_t>(best_obj[k]);
+    out.t[lane0 + k] = found ? best_t[k] : kInfinity;
+    out.object[lane0 + k] = static_cast<std::uint32_t>(best_obj[k]);
   }
 }
 
 
 // Any-hit for eight shadow rays, each with its own t_max; a lane leaves the
 // traversal as soon as something blocks it. Returns the blocked lanes' bits.
-template <class Access>
-[[gnu::always_inline]] inline unsigned occluded_packet_impl(Access& scene, const Bvh& bvh, const RayPacket& rays,
+template <class F, class I, class Access>
+[[gnu::always_inline]] inline unsigned occluded_packet_impl(Access& scene, const Bvh& bvh, const RayPacket& rays, int lane0,
                                                            float t_min, const float* t_max, unsigned active) {
-  F8 o[3], d[3], inv[3];
+  constexpr int W = sizeof(F) / sizeof(float);
+  active = (active >> lane0) & ((1u << W) - 1u);  // this call's lanes, from bit 0
+  F o[3], d[3], inv[3];
   for (int a = 0; a < 3; ++a) {
-    TXRAY_F8_LOAD(o[a], rays.origin[a]);
-    TXRAY_F8_LOAD(d[a], rays.direction[a]);
+    TXRAY_F8_LOAD(o[a], rays.origin[a] + lane0);
+    TXRAY_F8_LOAD(d[a], rays.direction[a] + lane0);
     inv[a] = TXRAY_F8_SPLAT(1.0f) / d[a];
   }
-  const F8 tmin = TXRAY_F8_SPLAT(t_min);
+  const F tmin = TXRAY_F8_SPLAT(t_min);
   // Inactive lanes (and lanes already blocked) get t_max = -inf: in range of nothing.
-  F8 tmax;
-  for (int k = 0; k < kPacketSize; ++k) tmax[k] = (active >> k) & 1u ? t_max[k] : -kInfinity;
+  F tmax;
+  for (int k = 0; k < W; ++k) tmax[k] = (active >> k) & 1u ? t_max[lane0 + k] : -kInfinity;
   unsigned blocked = 0;
-  const F8 minus_inf = TXRAY_F8_SPLAT(-kInfinity);
+  const F minus_inf = TXRAY_F8_SPLAT(-kInfinity);
 
   // Tests one object; true when every active lane is now blocked.
   auto test_object = [&](std::uint32_t index) __attribute__((always_inline)) {
     const Object obj = scene.object(index);
-    I8 hit_lanes = I8{};
+    I hit_lanes = I{};
     if (obj.kind != ShapeKind::sphere) {
-      for (int k = 0; k < kPacketSize; ++k)
-        if (((active & ~blocked) >> k) & 1u && intersect(rays.ray(k), obj, t_min, tmax[k]) != kInfinity) hit_lanes[k] = -1;
+      for (int k = 0; k < W; ++k)
+        if (((active & ~blocked) >> k) & 1u && intersect(rays.ray(lane0 + k), obj, t_min, tmax[k]) != kInfinity)
+          hit_lanes[k] = -1;
     } else {
-      F8 t;
-      I8 has_root;
+      F t;
+      I has_root;
       if (!sphere_lanes(o, d, obj.center, obj.radius, tmin, tmax, t, has_root)) return false;
       hit_lanes = t != TXRAY_F8_SPLAT(kInfinity);
     }
     if (!TXRAY_ANY(hit_lanes)) return false;
     tmax = hit_lanes ? minus_inf : tmax;
-    for (int k = 0; k < kPacketSize; ++k)
+    for (int k = 0; k < W; ++k)
       if (hit_lanes[k]) blocked |= 1u << k;
     return (active & ~blocked) == 0;
   };
 
+  if (active == 0) return 0;
   for (std::uint32_t i : bvh.unbounded)
-    if (test_object(i)) return blocked;
-  if (bvh.wide.empty()) return blocked;
+    if (test_object(i)) return blocked << lane0;
+  if (bvh.wide.empty()) return blocked << lane0;
   std::uint32_t stack[kWideStackSize];
   int top = 0;
   std::uint32_t ref = 0;
@@ -279,23 +304,23 @@ template <class Access>
       const std::uint32_t first = ref & kWideFirstMask;
       const std::uint32_t count = ((ref & ~kWideLeaf) >> kWideCountShift) + 1;
       for (std::uint32_t k = 0; k < count; ++k)
-        if (test_object(bvh.indices[first + k])) return blocked;
+        if (test_object(bvh.indices[first + k])) return blocked << lane0;
     } else {
       const WideNode& node = bvh.wide[ref];
       for (int c = 0; c < 4; ++c) {
         if (node.child[c] == kWideEmpty) continue;
-        F8 enter = tmin, leave = tmax;
+        F enter = tmin, leave = tmax;
         for (int a = 0; a < 3; ++a) {
-          const F8 t_lo = (node.bounds[0][a][c] - o[a]) * inv[a];
-          const F8 t_hi = (node.bounds[1][a][c] - o[a]) * inv[a];
+          const F t_lo = (node.bounds[0][a][c] - o[a]) * inv[a];
+          const F t_hi = (node.bounds[1][a][c] - o[a]) * inv[a];
           enter = TXRAY_MAX(enter, TXRAY_MIN(t_lo, t_hi));
           leave = TXRAY_MIN(leave, TXRAY_MAX(t_lo, t_hi));
         }
-        const I8 lane_hit = enter <= leave;
+        const I lane_hit = enter <= leave;
         if (TXRAY_ANY(lane_hit)) stack[top++] = node.child[c];
       }
     }
-    if (top == 0) return blocked;
+    if (top == 0) return blocked << lane0;
     ref = stack[--top];
   }
 }
@@ -310,25 +335,27 @@ template <class Access>
 template <class Access>
 __attribute__((target("avx2,fma"))) void closest_hit_packet_avx2(Access& scene, const Bvh& bvh, const RayPacket& rays,
                                                                   float t_min, HitPacket& out) {
-  closest_hit_packet_impl(scene, bvh, rays, t_min, out);
+  closest_hit_packet_impl<F8, I8>(scene, bvh, rays, 0, t_min, out);
 }
 
 template <class Access>
 __attribute__((target("avx2,fma"))) unsigned occluded_packet_avx2(Access& scene, const Bvh& bvh, const RayPacket& rays,
                                                                    float t_min, const float* t_max, unsigned active) {
-  return occluded_packet_impl(scene, bvh, rays, t_min, t_max, active);
+  return occluded_packet_impl<F8, I8>(scene, bvh, rays, 0, t_min, t_max, active);
 }
 #endif
 
 template <class Access>
 unsigned occluded_packet_portable(Access& scene, const Bvh& bvh, const RayPacket& rays, float t_min, const float* t_max,
                                   unsigned active) {
-  return occluded_packet_impl(scene, bvh, rays, t_min, t_max, active);
+  return occluded_packet_impl<F4, I4>(scene, bvh, rays, 0, t_min, t_max, active) |
+         occluded_packet_impl<F4, I4>(scene, bvh, rays, 4, t_min, t_max, active);
 }
 
 template <class Access>
 void closest_hit_packet_portable(Access& scene, const Bvh& bvh, const RayPacket& rays, float t_min, HitPacket& out) {
-  closest_hit_packet_impl(scene, bvh, rays, t_min, out);
+  closest_hit_packet_impl<F4, I4>(scene, bvh, rays, 0, t_min, out);
+  closest_hit_packet_impl<F4, I4>(scene, bvh, rays, 4, t_min, out);
 }
 
 }  // namespace packet_detail
@@ -336,9 +363,14 @@ void closest_hit_packet_portable(Access& scene, const Bvh& bvh, const RayPacket&
 /// Which instruction set the packet path runs with on this machine.
 enum class PacketIsa { portable, avx2 };
 
+/// TXRAY_PACKET_ISA=portable in the environment forces the portable path
+/// (to check on an AVX2 machine that it renders the same bytes).
 inline PacketIsa detected_packet_isa() {
 #if defined(__x86_64__) || defined(__i386__)
-  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && [] {
+    const char* forced = std::getenv("TXRAY_PACKET_ISA");
+    return forced == nullptr || std::string_view(forced) != "portable";
+  }();
   return avx2 ? PacketIsa::avx2 : PacketIsa::portable;
 #else
   return PacketIsa::portable;

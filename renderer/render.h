@@ -39,8 +39,10 @@ class FlushDenormals {
 /// rays go eight at a time through the packet traversal (consecutive pixels
 /// of a span are neighbours, so a packet is coherent, and each object it
 /// tests is read once for eight rays), and so are their shadow, mirror and
-/// refracted rays (WhittedTracer::shade_packet). The packets' answers are
-/// bit-identical to closest_hit's and occluded's, so is the image.
+/// refracted rays (WhittedTracer::shade_packet), with AVX2 or, without it,
+/// the portable SSE packets (both faster than single rays: kernel_bench).
+/// The packets' answers are bit-identical to closest_hit's and occluded's,
+/// so is the image.
 /// No allocation: everything lives on the stack.
 template <class Access>
 std::uint64_t render_pixels(Access& scene, const TraceSetup& setup, const Tile& tile, int begin, int end, Film& film) {
@@ -49,16 +51,6 @@ std::uint64_t render_pixels(Access& scene, const TraceSetup& setup, const Tile& 
   WhittedTracer<Access> tracer(scene, setup);
   const int tile_width = tile.x1 - tile.x0;
   const PacketIsa isa = detected_packet_isa();
-  if (isa != PacketIsa::avx2) {
-    // Without AVX2 the packet code runs as pairs of SSE instructions, and
-    // measured slower than the single-ray SSE traversal (kernel_bench:
-    // 8.5 against 12.1 Mrays/s on primary rays), so rays go one at a time.
-    for (int k = begin; k < end; ++k) {
-      const int x = tile.x0 + k % tile_width, y = tile.y0 + k / tile_width;
-      film.set(x, y, tracer.trace(camera.primary(x, y), 0));
-    }
-    return tracer.rays();
-  }
   RayPacket packet;
   HitPacket hits;
   for (int k0 = begin; k0 < end; k0 += kPacketSize) {
