@@ -142,13 +142,14 @@ TEST(ConflictAttribution, StmAttributionOffRecordsNothing) {
 // up to the backend's own abort counters.
 TEST(ConflictAttributionStress, StmEveryAbortIsAttributed) {
   StmBackend backend(kThreads);
-  StmCell<std::int64_t> counter{0};
-  StmCell<std::int64_t> objects[4];
+  StmCell<std::uint64_t> counter{0};
+  // Unsigned: the sums grow geometrically and wrap, which is defined.
+  StmCell<std::uint64_t> objects[4];
   run_rounds(backend, kThreads, 2, [&](std::size_t w, int) {
     backend.set_unit_kind(w, w == 0 ? UnitKind::animator : UnitKind::render_tile);
     for (int i = 0; i < scaled(3000); ++i)
       backend.run(w, [&](StmUnit& tx) {
-        std::int64_t sum = 0;
+        std::uint64_t sum = 0;
         for (auto& o : objects) sum += tx.read(o);
         if (w == 0)
           tx.write(objects[i % 4], sum + 1);

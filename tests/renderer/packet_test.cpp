@@ -38,6 +38,19 @@ void* operator new(std::size_t n) {
 [[gnu::noinline]] static void release(void* p) noexcept { std::free(p); }
 void operator delete(void* p) noexcept { release(p); }
 void operator delete(void* p, std::size_t) noexcept { release(p); }
+// Every form that frees with free() must pair with one that allocates with
+// malloc(): the library's temporary buffers (stable_sort, stable_partition)
+// use the nothrow form, and AddressSanitizer checks the pairing.
+void* operator new[](std::size_t n) { return ::operator new(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return std::malloc(n ? n : 1);
+}
+void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept { return ::operator new(n, t); }
+void operator delete[](void* p) noexcept { release(p); }
+void operator delete[](void* p, std::size_t) noexcept { release(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { release(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { release(p); }
 
 namespace txray {
 namespace {
