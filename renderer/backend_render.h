@@ -84,7 +84,13 @@ FrameStats render_frame_on(Backend& backend, SharedScene<Backend>& scene, const 
   };
   const auto start = std::chrono::steady_clock::now();
   const TraceSetup setup{&bvh, scene.background(), scene.max_depth()};
-  std::vector<WorkerTally> tally(static_cast<std::size_t>(scheduler.threads()));
+  // Kept by the calling thread from frame to frame, so that a steady-state
+  // frame allocates nothing (each call starts it from zero). The workers
+  // reach it through `tally`, a plain reference: naming the thread_local
+  // inside their lambda would give each worker its own, empty one.
+  thread_local std::vector<WorkerTally> tally_of_this_thread;
+  std::vector<WorkerTally>& tally = tally_of_this_thread;
+  tally.assign(static_cast<std::size_t>(scheduler.threads()), WorkerTally{});
   scheduler.for_each_worker(grid, order, [&](int worker, auto& next_tile) {
     const auto w = static_cast<std::size_t>(worker);
     sync::Session<Backend> session(backend, w);

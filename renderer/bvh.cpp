@@ -17,9 +17,9 @@ constexpr float kIntersectionCost = 1.0f;
 
 struct Builder {
   std::span<const Aabb> bounds;
-  std::vector<Vec3> centroids;
+  std::vector<Vec3>& centroids;
   Bvh& out;
-  std::vector<std::uint32_t> scratch;  ///< partition buffer, sized once
+  std::vector<std::uint32_t>& scratch;  ///< partition buffer, sized once
 
   // Builds the subtree over out.indices[first, first + count) at node `index`.
   void build(std::uint32_t index, std::uint32_t first, std::uint32_t count, int depth) {
@@ -188,14 +188,19 @@ struct Collapser {
 
 }  // namespace
 
-Bvh build_bvh(std::span<const Aabb> bounds, std::span<const bool> bounded) {
-  Bvh bvh;
+void rebuild_bvh(Bvh& bvh, std::span<const Aabb> bounds, std::span<const bool> bounded, BvhBuildScratch& scratch) {
+  bvh.nodes.clear();
+  bvh.indices.clear();
+  bvh.unbounded.clear();
+  bvh.wide.clear();
   for (std::uint32_t i = 0; i < bounds.size(); ++i) {
     (bounded[i] ? bvh.indices : bvh.unbounded).push_back(i);
   }
-  if (bvh.indices.empty()) return bvh;
+  if (bvh.indices.empty()) return;
   if (bvh.indices.size() > kWideFirstMask) throw std::length_error("build_bvh: too many objects for a wide leaf reference");
-  Builder builder{bounds, std::vector<Vec3>(bounds.size()), bvh, std::vector<std::uint32_t>(bvh.indices.size())};
+  scratch.centroids.resize(bounds.size());
+  scratch.partition.resize(bvh.indices.size());
+  Builder builder{bounds, scratch.centroids, bvh, scratch.partition};
   for (std::uint32_t i : bvh.indices) builder.centroids[i] = bounds[i].center();
   bvh.nodes.reserve(2 * bvh.indices.size());
   bvh.nodes.emplace_back();
@@ -205,6 +210,12 @@ Bvh build_bvh(std::span<const Aabb> bounds, std::span<const bool> bounded) {
   static_assert(kMaxLeafSize <= kWideMaxLeaf);
   bvh.wide.reserve(bvh.nodes.size() / 2 + 1);
   Collapser{bvh}.collapse(0);
+}
+
+Bvh build_bvh(std::span<const Aabb> bounds, std::span<const bool> bounded) {
+  Bvh bvh;
+  BvhBuildScratch scratch;
+  rebuild_bvh(bvh, bounds, bounded, scratch);
   return bvh;
 }
 

@@ -64,6 +64,17 @@ struct Bvh {
 /// Convenience: bounds taken from the objects themselves.
 [[nodiscard]] Bvh build_bvh(std::span<const Object> objects);
 
+/// Working memory of a build, kept between builds so that rebuilding the
+/// tree every frame allocates nothing once sizes have settled.
+struct BvhBuildScratch {
+  std::vector<Vec3> centroids;
+  std::vector<std::uint32_t> partition;
+};
+
+/// build_bvh into an existing tree: `out`'s vectors are cleared and refilled,
+/// keeping their capacity. Same tree as build_bvh.
+void rebuild_bvh(Bvh& out, std::span<const Aabb> bounds, std::span<const bool> bounded, BvhBuildScratch& scratch);
+
 /// Nearest hit in (t_min, t_max) by the binary tree, one box per visit: the
 /// first traversal, kept as the baseline the wide one is measured against
 /// (bench/micro/kernel_bench.cpp) and as a second opinion in tests.

@@ -34,6 +34,13 @@ struct AnimatedBody {
   Aabb cage;           ///< where the object's centre stays
 };
 
+/// Memory a per-frame BVH rebuild reuses (Choreography::rebuild_bvh).
+struct FrameBvhScratch {
+  std::vector<Aabb> bounds;
+  std::vector<unsigned char> bounded;
+  BvhBuildScratch bvh;
+};
+
 /// What moves and where it may go, derived once from a scene.
 class Choreography {
  public:
@@ -48,10 +55,14 @@ class Choreography {
   [[nodiscard]] const std::vector<Aabb>& cages() const { return cages_; }
   /// Walls for steps while a frame renders: each free body's cage cut down
   /// to its centre ± speed × horizon; orbits keep their cage.
-  [[nodiscard]] std::vector<Aabb> frame_walls(std::span<const Object> objects, float horizon) const;
+  void frame_walls(std::span<const Object> objects, float horizon, std::vector<Aabb>& walls) const;
   /// A BVH over `objects`; with `walls`, animated bodies are bounded by
   /// their walls (plus radius) instead of where they are now.
   [[nodiscard]] Bvh build_bvh(std::span<const Object> objects, const std::vector<Aabb>* walls) const;
+  /// The same into an existing tree, reusing `scratch`: what the frame
+  /// boundary calls, so that steady-state frames allocate nothing.
+  void rebuild_bvh(Bvh& out, std::span<const Object> objects, const std::vector<Aabb>* walls,
+                   FrameBvhScratch& scratch) const;
 
  private:
   SceneState initial_;

@@ -49,8 +49,8 @@ Choreography::Choreography(const SceneDescription& scene) : initial_(scene.initi
   }
 }
 
-std::vector<Aabb> Choreography::frame_walls(std::span<const Object> objects, float horizon) const {
-  std::vector<Aabb> walls = cages_;
+void Choreography::frame_walls(std::span<const Object> objects, float horizon, std::vector<Aabb>& walls) const {
+  walls.assign(cages_.begin(), cages_.end());
   for (std::size_t k = 0; k < bodies_.size(); ++k) {
     if (bodies_[k].kind != AnimatedBody::Kind::free) continue;
     const Object& o = objects[bodies_[k].object];
@@ -58,22 +58,35 @@ std::vector<Aabb> Choreography::frame_walls(std::span<const Object> objects, flo
     // The centre is inside the cage, so the cut is never empty.
     walls[k] = {glm::max(cages_[k].lo, o.center - reach), glm::min(cages_[k].hi, o.center + reach)};
   }
-  return walls;
 }
 
-Bvh Choreography::build_bvh(std::span<const Object> objects, const std::vector<Aabb>* walls) const {
-  std::vector<Aabb> bounds(objects.size());
-  auto bounded = std::make_unique<bool[]>(objects.size());
+void Choreography::rebuild_bvh(Bvh& out, std::span<const Object> objects, const std::vector<Aabb>* walls,
+                               FrameBvhScratch& scratch) const {
+  scratch.bounds.resize(objects.size());
+  scratch.bounded.resize(objects.size());
   for (std::size_t i = 0; i < objects.size(); ++i) {
-    bounds[i] = object_bounds(objects[i]);
-    bounded[i] = is_bounded(objects[i]);
+    scratch.bounds[i] = object_bounds(objects[i]);
+    scratch.bounded[i] = is_bounded(objects[i]) ? 1 : 0;
   }
   if (walls)
     for (std::size_t k = 0; k < bodies_.size(); ++k) {
       const float r = objects[bodies_[k].object].radius;
-      bounds[bodies_[k].object] = {(*walls)[k].lo - Vec3(r), (*walls)[k].hi + Vec3(r)};
+      scratch.bounds[bodies_[k].object] = {(*walls)[k].lo - Vec3(r), (*walls)[k].hi + Vec3(r)};
     }
-  return txray::build_bvh(bounds, std::span<const bool>(bounded.get(), objects.size()));
+  // A bool and an unsigned char of value 0 or 1 have the same object
+  // representation; the vector of char keeps its capacity, which a
+  // std::vector<bool> (bits, no data()) could not lend as a span.
+  static_assert(sizeof(bool) == sizeof(unsigned char));
+  txray::rebuild_bvh(out, scratch.bounds,
+                     std::span<const bool>(reinterpret_cast<const bool*>(scratch.bounded.data()), objects.size()),
+                     scratch.bvh);
+}
+
+Bvh Choreography::build_bvh(std::span<const Object> objects, const std::vector<Aabb>* walls) const {
+  Bvh bvh;
+  FrameBvhScratch scratch;
+  rebuild_bvh(bvh, objects, walls, scratch);
+  return bvh;
 }
 
 }  // namespace txray

@@ -183,15 +183,16 @@ void Rig::end_frame() {
       [&](auto& parts) {
         parts->backend.publish();
         // Quiescent: no frame renders and the animator is paused.
-        std::vector<Object> objects(parts->scene.object_count());
-        for (std::size_t i = 0; i < objects.size(); ++i) objects[i] = parts->scene.object(i).unsafe_load();
+        // Every buffer here is a member reused frame after frame: a steady
+        // state frame boundary allocates nothing.
+        frame_objects_.resize(parts->scene.object_count());
+        for (std::size_t i = 0; i < frame_objects_.size(); ++i) frame_objects_[i] = parts->scene.object(i).unsafe_load();
         if (animator_running_) {
-          walls_ = choreography_.frame_walls(objects, kHorizonSeconds);
-          bvh_ = choreography_.build_bvh(objects, &walls_);
+          choreography_.frame_walls(frame_objects_, kHorizonSeconds, walls_);
+          choreography_.rebuild_bvh(bvh_, frame_objects_, &walls_, bvh_scratch_);
         } else {
-          bvh_ = choreography_.build_bvh(objects, nullptr);
+          choreography_.rebuild_bvh(bvh_, frame_objects_, nullptr, bvh_scratch_);
         }
-        frame_objects_ = std::move(objects);
       },
       parts_);
 }

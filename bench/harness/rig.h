@@ -106,6 +106,7 @@ class Rig {
   const Choreography& choreography_;
   RigOptions options_;
   Bvh bvh_;
+  FrameBvhScratch bvh_scratch_;
   std::vector<Aabb> walls_;  // what the running animator's steps bounce off
   std::vector<Object> frame_objects_;  // as end_frame() found them
   Variant parts_;

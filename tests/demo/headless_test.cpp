@@ -169,11 +169,11 @@ TEST(DemoHeadless, HeatmapTintsThePictureAndWritesItsLegend) {
   EXPECT_GT(text, 300) << "no legend text";
   EXPECT_GT(band, 5000) << "no legend band";
   // The run prints what the legend says, as `txray render --heatmap` does.
-  // (Whether two units met on the counter in six frames is up to the
-  // machine; tests/bench/attribution_test.cpp pins the naming down.)
+  // Whether two units met on the counter in six frames, and so whether a
+  // numbered source follows the title, is up to the scheduler: this test
+  // does not ask (tests/bench/attribution_test.cpp pins the naming down).
   EXPECT_NE(a.output.find("heatmap pypy-stm: T: time lost to aborts/waits per tile, last 1.0 s"), std::string::npos)
       << a.output;
-  EXPECT_NE(a.output.find("heatmap pypy-stm: 1. "), std::string::npos) << a.output;
 }
 
 TEST(DemoHeadless, HeatmapInEveryComparedPane) {
