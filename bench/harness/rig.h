@@ -34,12 +34,6 @@ struct RigOptions {
   bool attribution = true;
 };
 
-/// Totals the animator keeps, for rates in the report.
-struct AnimatorTally {
-  std::uint64_t steps = 0;
-  std::uint64_t collisions = 0;
-};
-
 class Rig {
  public:
   Rig(const Choreography& choreography, const RigOptions& options);
@@ -119,7 +113,6 @@ class Rig {
   bool animator_stop_ = false;
   bool animator_running_ = false;
   std::thread animator_thread_;
-  AnimatorTally tally_;
   std::atomic<std::uint64_t> steps_{0}, collisions_{0};
 };
 
