@@ -17,6 +17,7 @@
 #include "app/command_line.h"
 #include "bench/harness/calibrate.h"
 #include "bench/harness/fps_harness.h"
+#include "bench/harness/machine_load.h"
 #include "bench/harness/report.h"
 #include "renderer/tile_scheduler.h"
 
@@ -47,6 +48,9 @@ constexpr const char* kBenchUsage =
     "  --frames K          measured frames per run (default 10)\n"
     "  --warmup W          unmeasured frames first (default 2)\n"
     "  --duration S        measure for S seconds instead of K frames\n"
+    "  --repetitions N     measure every profile x threads N times, round-robin across them,\n"
+    "                      each time with a fresh rig and warm-up (default 1; ci preset 5); FPS is\n"
+    "                      the mean with a 95% bootstrap interval over the repetitions\n"
     "workload knobs\n"
     "  --tile S            tile edge in pixels (default 16)\n"
     "  --unit-rays N       primary rays (pixels) per unit of work (default: one tile)\n"
@@ -71,6 +75,14 @@ constexpr const char* kBenchUsage =
     "  --chart FILE.png          FPS by profile and thread count\n"
     "  --speedup-chart FILE.png  speedup against threads\n"
     "  --no-progress             no progress bar on stderr\n"
+    "a quiet machine\n"
+    "  --busy-threshold PCT  flag the run busy when other processes used more than PCT% of the\n"
+    "                      machine's CPU time while it measured (default 10); it warns on stderr\n"
+    "  --require-quiet     a busy run reports nothing and exits 3\n"
+    "\n"
+    "txray bench compare BASE.json NEW.json [--threshold PCT] [--alpha A] [--markdown F] [--json F]\n"
+    "                    [--allow-config-mismatch]   did anything get slower? (txray bench compare --help)\n"
+    "txray bench merge OUT.json IN.json...           one report from several runs' repetitions\n"
     "\n"
     "Ctrl-C stops at the next frame boundary and writes what finished.\n";
 
@@ -122,6 +134,7 @@ bench::MachineInfo machine_info() {
   m.compiler = TXRAY_COMPILER;
   m.build = std::string(TXRAY_BUILD_TYPE) + ", " + TXRAY_CXX_FLAGS;
   m.txray_version = TXRAY_VERSION;
+  m.governor = bench::cpu_governor();
   char date[32];
   const std::time_t now = std::time(nullptr);
   std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
@@ -137,8 +150,10 @@ void draw_progress(const bench::Progress& p) {
   bar.resize(kWidth, '.');
   char of[16] = "";
   if (p.frames > 0) std::snprintf(of, sizeof of, "/%d", p.frames);
-  std::fprintf(stderr, "\r[%d/%d] %-12s %2d thread%s  %s frame %d%s%s  ", p.run, p.runs, p.profile.c_str(),
-               p.threads, p.threads == 1 ? " " : "s", bar.c_str(), p.frame, of,
+  char round[32] = "";
+  if (p.repetitions > 1) std::snprintf(round, sizeof round, " rep %d/%d", p.repetition, p.repetitions);
+  std::fprintf(stderr, "\r[%d/%d]%s %-12s %2d thread%s  %s frame %d%s%s  ", p.run, p.runs, round,
+               p.profile.c_str(), p.threads, p.threads == 1 ? " " : "s", bar.c_str(), p.frame, of,
                p.warming_up ? " (warm-up)" : "          ");
   std::fflush(stderr);
 }
@@ -146,6 +161,10 @@ void draw_progress(const bench::Progress& p) {
 }  // namespace
 
 int bench_command(int argc, char** argv) {
+  if (argc > 0 && std::string_view(argv[0]) == "compare") return bench_compare_command(argc - 1, argv + 1);
+  if (argc > 0 && std::string_view(argv[0]) == "merge") return bench_merge_command(argc - 1, argv + 1);
+  std::string command_text = "txray bench";
+  for (int i = 0; i < argc; ++i) command_text += std::string(" ") + argv[i];
   // --conflicts takes an optional N: given bare, it means the default.
   std::vector<std::string> arg_text(argv, argv + argc);
   for (std::size_t i = 0; i < arg_text.size(); ++i)
@@ -154,7 +173,8 @@ int bench_command(int argc, char** argv) {
   std::vector<char*> arg_ptrs;
   for (std::string& a : arg_text) arg_ptrs.push_back(a.data());
   argv = arg_ptrs.data();
-  CommandLine args({argv, static_cast<std::size_t>(argc)}, {"help", "no-progress", "calibrate", "no-attribution", "log-outside"});
+  CommandLine args({argv, static_cast<std::size_t>(argc)},
+                   {"help", "no-progress", "calibrate", "no-attribution", "log-outside", "require-quiet"});
   if (args.flag("help")) {
     std::cout << kBenchUsage;
     return 0;
@@ -171,6 +191,7 @@ int bench_command(int argc, char** argv) {
     size = {320, 180};
     o.frames = 4;
     o.warmup = 1;
+    o.repetitions = 5;  // the fewest with which compare's U test can give a verdict at alpha 0.05
     threads = {1, 2};
   } else if (preset == "reproduce") {
     scene_name = "stmbench";
@@ -213,6 +234,9 @@ int bench_command(int argc, char** argv) {
   o.frames = args.integer("frames", o.frames, 1, 1000000);
   o.warmup = args.integer("warmup", o.warmup, 0, 1000000);
   o.duration = args.number("duration", 0.0, 0.0, 86400.0);
+  o.repetitions = args.integer("repetitions", o.repetitions, 1, 10000);
+  const double busy_threshold = args.number("busy-threshold", bench::kDefaultBusyThresholdPct, 0.0, 100.0);
+  const bool require_quiet = args.flag("require-quiet");
   o.tile = args.integer("tile", o.tile, 1, 4096);
   o.unit_pixels = args.integer("unit-rays", o.unit_pixels, 1, 1 << 24);
   const std::string animate = args.value("animate").value_or("between");
@@ -273,6 +297,8 @@ int bench_command(int argc, char** argv) {
 
   bench::BenchReport report;
   report.machine = machine_info();
+  report.config.command = command_text;
+  report.config.repetitions = o.repetitions;
   report.config.scene = scene.name;
   report.config.width = o.width;
   report.config.height = o.height;
@@ -288,6 +314,7 @@ int bench_command(int argc, char** argv) {
   report.seed = bench::europython2015_seed();
 
   std::signal(SIGINT, on_interrupt);
+  const bench::LoadSampler load(busy_threshold);
   report.runs = bench::run_harness(scene, o, progress ? std::function<void(const bench::Progress&)>(draw_progress) : nullptr,
                                    g_stop);
   std::signal(SIGINT, SIG_DFL);
@@ -306,6 +333,17 @@ int bench_command(int argc, char** argv) {
     if (progress) std::fprintf(stderr, "\r\033[K");
     // Extra rows in every report: engine "python3" / "pypy3" (docs/report-schema.md).
     report.runs.insert(report.runs.end(), calibration.runs.begin(), calibration.runs.end());
+  }
+  report.load = load.finish();
+  if (report.load.busy) {
+    std::fprintf(stderr,
+                 "txray bench: warning: the machine was busy: other processes used %.1f%% of its CPU time while "
+                 "measuring (limit %g%%; load average %.2f before); the figures are disturbed\n",
+                 report.load.other_cpu_pct, busy_threshold, report.load.loadavg_before);
+    if (require_quiet) {
+      std::cerr << "txray bench: --require-quiet: nothing reported\n";
+      return 3;
+    }
   }
 
   std::cout << bench::format_table(report);

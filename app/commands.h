@@ -3,4 +3,7 @@
 /// cli::UsageError (status 2) or SceneError (status 1) for bad input.
 namespace txray {
 int bench_command(int argc, char** argv);
+/// `txray bench compare` and `txray bench merge` (bench_compare.cpp).
+int bench_compare_command(int argc, char** argv);
+int bench_merge_command(int argc, char** argv);
 }  // namespace txray

@@ -300,8 +300,10 @@ void draw_fps_chart(Canvas& canvas, const BenchReport& report) {
   if (report.runs.empty()) return draw_nothing_to_chart(canvas, top);
 
   double max_fps = 0.0;
-  for (const RunRecord& run : report.runs)
+  for (const RunRecord& run : report.runs) {
     if (std::isfinite(run.fps)) max_fps = std::max(max_fps, run.fps);
+    if (std::isfinite(run.fps_ci_high)) max_fps = std::max(max_fps, run.fps_ci_high);
+  }
   const int th = Canvas::text_height(kTextScale);
   // Below the plot: profile name, engine+backend, then the axis label.
   const int bottom = canvas.height() - kMargin - th - 14 - th - 6 - th - 12;
@@ -326,6 +328,17 @@ void draw_fps_chart(Canvas& canvas, const BenchReport& report) {
       const int x1 = static_cast<int>(std::lround(group_x + group_width * 0.1 + (t + 1) * bar_width)) - gap / 2;
       const int y0 = static_cast<int>(std::lround(plot.y_to_px(std::max(it->fps, 0.0))));
       canvas.fill_rect(x0, y0, std::max(x1, x0 + 1), plot.bottom, series_color(t));
+      // The 95 % interval as an error bar: a stem with caps, in black.
+      int label_y = y0;
+      if (std::isfinite(it->fps_ci_low) && std::isfinite(it->fps_ci_high) && it->fps_ci_high > it->fps_ci_low) {
+        const int hi = static_cast<int>(std::lround(plot.y_to_px(it->fps_ci_high)));
+        const int lo = static_cast<int>(std::lround(plot.y_to_px(std::max(it->fps_ci_low, 0.0))));
+        const int mid = (x0 + x1) / 2, cap = std::max(2, (x1 - x0) / 4);
+        canvas.fill_rect(mid - 1, hi, mid + 1, std::max(lo, hi + 1), kBlack);
+        canvas.fill_rect(mid - cap, hi, mid + cap, hi + 2, kBlack);
+        canvas.fill_rect(mid - cap, lo - 2, mid + cap, lo, kBlack);
+        label_y = std::min(label_y, hi);
+      }
 
       // The value above its bar: 2× when it fits the bar, else 1×, else
       // turned upright so neighbouring labels never overprint.
@@ -333,11 +346,11 @@ void draw_fps_chart(Canvas& canvas, const BenchReport& report) {
       const int bar_px = x1 - x0 + gap;
       const int center = (x0 + x1) / 2;
       if (Canvas::text_width(value, kTextScale) <= bar_px)
-        canvas.text(center - Canvas::text_width(value, kTextScale) / 2, y0 - 4 - th, value, kBlack, kTextScale);
+        canvas.text(center - Canvas::text_width(value, kTextScale) / 2, label_y - 4 - th, value, kBlack, kTextScale);
       else if (Canvas::text_width(value, 1) <= bar_px)
-        canvas.text(center - Canvas::text_width(value, 1) / 2, y0 - 4 - Canvas::text_height(1), value, kBlack, 1);
+        canvas.text(center - Canvas::text_width(value, 1) / 2, label_y - 4 - Canvas::text_height(1), value, kBlack, 1);
       else
-        canvas.text(center - Canvas::text_height(1) / 2, y0 - 4, value, kBlack, 1, true);
+        canvas.text(center - Canvas::text_height(1) / 2, label_y - 4, value, kBlack, 1, true);
     }
     const int center = static_cast<int>(std::lround(group_x + group_width / 2));
     const int max_label = static_cast<int>(group_width) - 4;

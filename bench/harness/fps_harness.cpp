@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <tuple>
 
 #include "bench/harness/rig.h"
+#include "bench/harness/statistics.h"
 #include "scenes/animator.h"
 
 namespace txray::bench {
@@ -19,14 +22,178 @@ std::string_view counter_mode_name(CounterMode mode) {
 
 namespace {
 
-double percentile(std::vector<double> values, double q) {
-  if (values.empty()) return 0.0;
-  std::sort(values.begin(), values.end());
-  const double position = q * static_cast<double>(values.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(position));
-  const auto hi = std::min(values.size() - 1, lo + 1);
-  return values[lo] + (values[hi] - values[lo]) * (position - static_cast<double>(lo));
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
 }
+
+/// One repetition of one profile × thread count, as measured.
+struct Measurement {
+  Repetition repetition;
+  std::uint64_t rays = 0;
+  std::vector<StatFigure> stats;        ///< rates and shares over this repetition
+  std::vector<ConflictLine> conflicts;  ///< every attributed source (lost_pct left for the total)
+  AttributionCost attribution;
+};
+
+/// Builds a fresh rig (so every repetition starts from the same scene state
+/// and pays the same cold caches), warms up, measures frames.
+Measurement measure_once(const Choreography& choreography, const SceneDescription& scene, const Profile& profile,
+                         int threads, const HarnessOptions& options, bool measure_attribution, Progress& p,
+                         const std::function<void(const Progress&)>& progress, const std::atomic<bool>& stop) {
+  TileScheduler scheduler(threads);
+  const TileGrid grid(options.width, options.height, options.tile);
+  Film film(options.width, options.height);
+  RigOptions rig_options;
+  rig_options.backend = profile.backend;
+  rig_options.engine = profile.engine;
+  rig_options.threads = threads;
+  rig_options.switch_interval = options.switch_interval;
+  rig_options.stm_max_retries = options.stm_max_retries;
+  rig_options.attribution = options.attribution;
+  Rig rig(choreography, rig_options);
+  rig.name_materials(scene.material_names);
+  UnitLog log(options.log);
+  UnitOptions units;
+  units.unit_pixels = options.unit_pixels;
+  units.counters = options.counters;
+  units.log_every = options.log_every;
+  units.log_outside = options.log_outside;
+  units.log = options.log_every > 0 ? &log : nullptr;
+
+  auto one_frame = [&]() -> std::pair<double, std::uint64_t> {
+    const auto start = Clock::now();
+    if (options.animate_hz <= 0.0) rig.animate_between(static_cast<float>(options.animation_step));
+    rig.end_frame();
+    const FrameStats stats = rig.render_frame(film, scheduler, grid, options.order, units);
+    return {seconds_since(start), stats.rays};
+  };
+
+  Measurement m;
+  p.frame = 0;
+  p.warming_up = true;
+  if (options.animate_hz > 0.0) rig.start_animator(options.animate_hz);
+  for (int k = 0; k < options.warmup && !stop; ++k) {
+    (void)one_frame();
+    ++p.frame;
+    if (progress) progress(p);
+  }
+  p.warming_up = false;
+  rig.reset_stats();
+  const auto measure_start = Clock::now();
+  double elapsed = 0.0;
+  while (!stop) {
+    const auto [seconds, frame_rays] = one_frame();
+    m.repetition.frame_ms.push_back(seconds * 1e3);
+    m.rays += frame_rays;
+    ++p.frame;
+    if (progress) progress(p);
+    elapsed = seconds_since(measure_start);
+    if (options.duration > 0.0 ? elapsed >= options.duration
+                               : static_cast<int>(m.repetition.frame_ms.size()) >= options.frames)
+      break;
+  }
+  rig.stop_animator();
+  if (m.repetition.frame_ms.empty()) return m;
+
+  m.repetition.frames = static_cast<int>(m.repetition.frame_ms.size());
+  m.repetition.seconds = elapsed;
+  m.repetition.fps = static_cast<double>(m.repetition.frames) / elapsed;
+  m.stats = rig.stat_figures(elapsed);
+  if (options.conflicts_top > 0) {
+    for (const sync::ConflictSource& c : rig.conflicts()) {
+      ConflictLine l;
+      l.subject = c.subject;
+      l.group = c.group;
+      l.index = c.index;
+      l.kind = std::string(sync::conflict_kind_name(c.kind));
+      l.unit = std::string(sync::unit_kind_name(c.self));
+      l.other = std::string(sync::unit_kind_name(c.other));
+      l.worker = c.worker;
+      l.count = c.count;
+      l.lost_ms = static_cast<double>(c.lost_ns) * 1e-6;
+      l.switches = c.switches;
+      m.conflicts.push_back(std::move(l));
+    }
+  }
+  m.attribution.enabled = options.attribution;
+  // The cost of attribution, in the same rig: frames alternately without
+  // and with it (the order flips each pair, so a drift in frame time does
+  // not favour one side), compared by median. Not counted in the FPS.
+  if (measure_attribution && options.attribution && !stop) {
+    const int pairs = std::max(3, m.repetition.frames / 2);
+    std::vector<double> on, off;
+    if (options.animate_hz > 0.0) rig.start_animator(options.animate_hz);
+    for (int k = 0; k < pairs && !stop; ++k)
+      for (int half = 0; half < 2; ++half) {
+        const bool attribute = (half == 0) == (k % 2 == 1);
+        rig.set_attribution(attribute);
+        (attribute ? on : off).push_back(one_frame().first);
+      }
+    rig.stop_animator();
+    rig.set_attribution(true);
+    if (!on.empty() && on.size() == off.size()) {
+      m.attribution.frame_pairs = static_cast<int>(on.size());
+      m.attribution.frame_ms_on = percentile(on, 0.5) * 1e3;
+      m.attribution.frame_ms_off = percentile(off, 0.5) * 1e3;
+      m.attribution.cost_pct = 100.0 * (m.attribution.frame_ms_on / m.attribution.frame_ms_off - 1.0);
+    }
+  }
+  return m;
+}
+
+/// Everything one profile × thread count measured, over its repetitions.
+struct Accumulated {
+  RunRecord record;
+  std::uint64_t rays = 0;
+  std::vector<std::pair<StatFigure, double>> stat_sums;  ///< figure, sum of value × seconds
+  std::map<std::tuple<std::string, std::string, std::string, std::string, int>, ConflictLine> conflicts;
+
+  void add(Measurement&& m) {
+    const double seconds = m.repetition.seconds;
+    rays += m.rays;
+    // Rates and shares average by time: Σ(rate × seconds) / Σ seconds is
+    // the rate over all the repetitions' measured time.
+    for (const StatFigure& s : m.stats) {
+      auto it = std::find_if(stat_sums.begin(), stat_sums.end(),
+                             [&](const auto& e) { return e.first.name == s.name && e.first.unit == s.unit; });
+      if (it == stat_sums.end()) it = stat_sums.insert(stat_sums.end(), {s, 0.0});
+      it->second += s.value * seconds;
+    }
+    for (ConflictLine& l : m.conflicts) {
+      auto [it, fresh] = conflicts.try_emplace({l.subject, l.kind, l.unit, l.other, l.worker}, l);
+      if (!fresh) {
+        it->second.count += l.count;
+        it->second.lost_ms += l.lost_ms;
+        it->second.switches += l.switches;
+      }
+    }
+    if (m.attribution.frame_pairs > 0 || !m.attribution.enabled) record.attribution = m.attribution;
+    record.repetitions.push_back(std::move(m.repetition));
+  }
+
+  RunRecord finish(int conflicts_top) && {
+    summarize_repetitions(record);
+    record.mrays_per_second = record.seconds > 0.0 ? static_cast<double>(rays) / record.seconds * 1e-6 : 0.0;
+    for (auto& [figure, sum] : stat_sums) {
+      figure.value = record.seconds > 0.0 ? sum / record.seconds : 0.0;
+      record.stats.push_back(figure);
+    }
+    if (conflicts_top > 0) {
+      const double thread_ms = record.seconds * 1e3 * record.threads;
+      for (auto& [key, line] : conflicts) {
+        line.lost_pct = 100.0 * line.lost_ms / thread_ms;
+        record.conflicts.push_back(line);
+      }
+      std::stable_sort(record.conflicts.begin(), record.conflicts.end(),
+                       [](const ConflictLine& a, const ConflictLine& b) { return a.lost_ms > b.lost_ms; });
+      if (static_cast<int>(record.conflicts.size()) > conflicts_top)
+        record.conflicts.resize(static_cast<std::size_t>(conflicts_top));
+    }
+    return std::move(record);
+  }
+};
 
 }  // namespace
 
@@ -34,126 +201,43 @@ std::vector<RunRecord> run_harness(const SceneDescription& scene, const HarnessO
                                    const std::function<void(const Progress&)>& progress,
                                    const std::atomic<bool>& stop) {
   const Choreography choreography(scene);
-  std::vector<RunRecord> records;
-  const int runs = static_cast<int>(options.profiles.size() * options.threads.size());
-  int run_index = 0;
-  for (const Profile& profile : options.profiles) {
+  std::vector<Accumulated> runs;
+  for (const Profile& profile : options.profiles)
     for (int threads : options.threads) {
-      if (stop) return records;
-      ++run_index;
-      TileScheduler scheduler(threads);
-      const TileGrid grid(options.width, options.height, options.tile);
-      Film film(options.width, options.height);
-      RigOptions rig_options;
-      rig_options.backend = profile.backend;
-      rig_options.engine = profile.engine;
-      rig_options.threads = threads;
-      rig_options.switch_interval = options.switch_interval;
-      rig_options.stm_max_retries = options.stm_max_retries;
-      rig_options.attribution = options.attribution;
-      Rig rig(choreography, rig_options);
-      rig.name_materials(scene.material_names);
-      UnitLog log(options.log);
-      UnitOptions units;
-      units.unit_pixels = options.unit_pixels;
-      units.counters = options.counters;
-      units.log_every = options.log_every;
-      units.log_outside = options.log_outside;
-      units.log = options.log_every > 0 ? &log : nullptr;
-
-      Progress p{run_index, runs, profile.name, threads, 0, options.duration > 0.0 ? 0 : options.warmup + options.frames, true};
-      auto one_frame = [&]() -> std::pair<double, std::uint64_t> {
-        const auto start = std::chrono::steady_clock::now();
-        if (options.animate_hz <= 0.0) rig.animate_between(static_cast<float>(options.animation_step));
-        rig.end_frame();
-        const FrameStats stats = rig.render_frame(film, scheduler, grid, options.order, units);
-        return {std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), stats.rays};
-      };
-
-      if (options.animate_hz > 0.0) rig.start_animator(options.animate_hz);
-      for (int k = 0; k < options.warmup && !stop; ++k) {
-        (void)one_frame();
-        ++p.frame;
-        if (progress) progress(p);
-      }
-      p.warming_up = false;
-      rig.reset_stats();
-      std::vector<double> frame_seconds;
-      std::uint64_t rays = 0;
-      const auto measure_start = std::chrono::steady_clock::now();
-      double elapsed = 0.0;
-      for (;;) {
-        if (stop) break;
-        const auto [seconds, frame_rays] = one_frame();
-        frame_seconds.push_back(seconds);
-        rays += frame_rays;
-        ++p.frame;
-        if (progress) progress(p);
-        elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - measure_start).count();
-        if (options.duration > 0.0 ? elapsed >= options.duration
-                                   : static_cast<int>(frame_seconds.size()) >= options.frames)
-          break;
-      }
-      rig.stop_animator();
-      if (frame_seconds.empty()) return records;
-
-      RunRecord r;
-      r.profile = profile.name;
-      r.engine = std::string(engine_name(profile.engine));
-      r.backend = std::string(backend_name(profile.backend));
-      r.threads = threads;
-      r.frames = static_cast<int>(frame_seconds.size());
-      r.seconds = elapsed;
-      r.fps = static_cast<double>(r.frames) / elapsed;
-      r.frame_ms_median = percentile(frame_seconds, 0.5) * 1e3;
-      r.frame_ms_p90 = percentile(frame_seconds, 0.9) * 1e3;
-      r.mrays_per_second = static_cast<double>(rays) / elapsed * 1e-6;
-      r.stats = rig.stat_figures(elapsed);
-      r.attribution.enabled = options.attribution;
-      if (options.conflicts_top > 0) {
-        const double thread_ns = elapsed * 1e9 * threads;
-        for (const sync::ConflictSource& c : rig.conflicts()) {
-          if (static_cast<int>(r.conflicts.size()) >= options.conflicts_top) break;
-          ConflictLine l;
-          l.subject = c.subject;
-          l.group = c.group;
-          l.index = c.index;
-          l.kind = std::string(sync::conflict_kind_name(c.kind));
-          l.unit = std::string(sync::unit_kind_name(c.self));
-          l.other = std::string(sync::unit_kind_name(c.other));
-          l.worker = c.worker;
-          l.count = c.count;
-          l.lost_ms = static_cast<double>(c.lost_ns) * 1e-6;
-          l.lost_pct = 100.0 * static_cast<double>(c.lost_ns) / thread_ns;
-          l.switches = c.switches;
-          r.conflicts.push_back(std::move(l));
-        }
-        // The cost of attribution, in the same run: frames alternately
-        // without and with it (the order flips each pair, so a drift in
-        // frame time does not favour one side), compared by median.
-        if (options.attribution && !stop) {
-          const int pairs = std::max(3, r.frames / 2);
-          std::vector<double> on, off;
-          if (options.animate_hz > 0.0) rig.start_animator(options.animate_hz);
-          for (int k = 0; k < pairs && !stop; ++k)
-            for (int half = 0; half < 2; ++half) {
-              const bool attribute = (half == 0) == (k % 2 == 1);
-              rig.set_attribution(attribute);
-              (attribute ? on : off).push_back(one_frame().first);
-            }
-          rig.stop_animator();
-          rig.set_attribution(true);
-          if (!on.empty() && on.size() == off.size()) {
-            r.attribution.frame_pairs = static_cast<int>(on.size());
-            r.attribution.frame_ms_on = percentile(on, 0.5) * 1e3;
-            r.attribution.frame_ms_off = percentile(off, 0.5) * 1e3;
-            r.attribution.cost_pct = 100.0 * (r.attribution.frame_ms_on / r.attribution.frame_ms_off - 1.0);
-          }
-        }
-      }
-      records.push_back(std::move(r));
+      Accumulated a;
+      a.record.profile = profile.name;
+      a.record.engine = std::string(engine_name(profile.engine));
+      a.record.backend = std::string(backend_name(profile.backend));
+      a.record.threads = threads;
+      a.record.attribution.enabled = options.attribution;
+      runs.push_back(std::move(a));
     }
+  const int repetitions = std::max(options.repetitions, 1);
+  Progress p;
+  p.runs = static_cast<int>(runs.size());
+  p.repetitions = repetitions;
+  p.frames = options.duration > 0.0 ? 0 : options.warmup + options.frames;
+  // Round-robin: repetition k of every configuration before repetition
+  // k + 1 of any, so a drift in the machine's load hits them all alike.
+  for (int k = 0; k < repetitions && !stop; ++k) {
+    std::size_t i = 0;
+    for (const Profile& profile : options.profiles)
+      for (int threads : options.threads) {
+        if (stop) break;
+        p.run = static_cast<int>(i) + 1;
+        p.repetition = k + 1;
+        p.profile = profile.name;
+        p.threads = threads;
+        const bool last = k + 1 == repetitions;
+        Measurement m = measure_once(choreography, scene, profile, threads, options, last && options.conflicts_top > 0,
+                                     p, progress, stop);
+        if (m.repetition.frames > 0) runs[i].add(std::move(m));
+        ++i;
+      }
   }
+  std::vector<RunRecord> records;
+  for (Accumulated& a : runs)
+    if (!a.record.repetitions.empty()) records.push_back(std::move(a).finish(options.conflicts_top));
   return records;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-/// The FPS harness: for each profile × thread count, build a rig, warm up,
-/// render frames while measuring, and turn what happened into a RunRecord.
+/// The FPS harness: for each profile × thread count, `repetitions` times
+/// round-robin, build a rig, warm up, render frames while measuring; then
+/// turn what happened into one RunRecord per profile × thread count.
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -20,7 +21,8 @@ struct HarnessOptions {
   std::vector<int> threads;
   int width = 640, height = 360;
   int frames = 10;        ///< measured frames (with duration: the most)
-  int warmup = 2;         ///< frames rendered first and not measured
+  int warmup = 2;         ///< frames rendered first and not measured, in every repetition
+  int repetitions = 1;    ///< measurements of each profile × threads, interleaved across them
   double duration = 0.0;  ///< > 0: measure frames until this many seconds passed (at least one frame)
   int tile = 16;
   TileOrder order = TileOrder::row_major;
@@ -42,6 +44,7 @@ struct HarnessOptions {
 
 struct Progress {
   int run = 0, runs = 0;  ///< which profile × threads run, of how many
+  int repetition = 0, repetitions = 0;  ///< which round of every run, of how many
   std::string profile;
   int threads = 0;
   int frame = 0, frames = 0;  ///< frames done in this run (warm-up included), of how many (0: by duration)
@@ -49,8 +52,9 @@ struct Progress {
 };
 
 /// Measures every profile × thread count. `stop` is polled at frame
-/// boundaries (Ctrl-C): runs that finished are returned, the one in flight
-/// is kept if it measured at least one frame.
+/// boundaries (Ctrl-C): every run with at least one measured frame is
+/// returned, with the repetitions it finished (the one in flight kept if it
+/// measured a frame).
 [[nodiscard]] std::vector<RunRecord> run_harness(const SceneDescription& scene, const HarnessOptions& options,
                                                  const std::function<void(const Progress&)>& progress,
                                                  const std::atomic<bool>& stop);

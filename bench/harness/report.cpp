@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/harness/report_detail.h"
+#include "bench/harness/statistics.h"
 
 namespace txray::bench {
 
@@ -39,6 +40,23 @@ std::string format_ratio(double value, const char* missing) {
   return buffer;
 }
 
+std::string format_fps(const RunRecord& run, const char* missing) {
+  std::string text = format_number(run.fps, missing);
+  if (std::isfinite(run.fps) && std::isfinite(run.fps_ci_low) && std::isfinite(run.fps_ci_high))
+    text += " ± " + format_number((run.fps_ci_high - run.fps_ci_low) / 2.0);
+  return text;
+}
+
+std::string load_line(const MachineLoad& load) {
+  if (!load.measured) return "not measured (/proc unreadable)";
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "load average %.2f before, %.2f after; other processes used %.1f%% of the machine (limit %.0f%%), "
+                "txray %.1f%%",
+                load.loadavg_before, load.loadavg_after, load.other_cpu_pct, load.threshold_pct, load.own_cpu_pct);
+  return std::string(line) + (load.busy ? " — BUSY: figures disturbed" : "");
+}
+
 std::string engine_backend(const RunRecord& run) { return run.engine + "+" + run.backend; }
 
 std::vector<std::string> profiles_in_order(const BenchReport& report) {
@@ -61,6 +79,7 @@ std::string machine_line(const MachineInfo& m) {
   line += ", " + std::to_string(m.cores) + " hardware threads";
   for (const std::string* part : {&m.os, &m.compiler, &m.build})
     if (!part->empty()) line += ", " + *part;
+  if (!m.governor.empty()) line += ", governor " + m.governor;
   if (!m.txray_version.empty()) line += ", txray " + m.txray_version;
   if (!m.date.empty()) line += ", " + m.date;
   return line;
@@ -74,6 +93,7 @@ std::string config_line(const RunConfig& c) {
   else
     line += ", " + std::to_string(c.frames) + " frames per run";
   line += " after " + std::to_string(c.warmup) + " warm-up";
+  line += ", " + std::to_string(c.repetitions) + (c.repetitions == 1 ? " repetition" : " repetitions");
   line += ", tile " + std::to_string(c.tile);
   line += c.unit_rays > 0 ? ", " + std::to_string(c.unit_rays) + " rays per unit" : std::string(", one tile per unit");
   line += ", animate " + (c.animate.empty() ? std::string("between") : c.animate);
@@ -254,6 +274,38 @@ std::string md_row(const std::vector<std::string>& cells) {
 
 }  // namespace
 
+void summarize_repetitions(RunRecord& run) {
+  if (run.repetitions.empty()) return;
+  std::vector<double> rep_fps, frame_ms;
+  run.frames = 0;
+  run.seconds = 0.0;
+  for (const Repetition& r : run.repetitions) {
+    rep_fps.push_back(r.fps);
+    run.frames += r.frames;
+    run.seconds += r.seconds;
+    frame_ms.insert(frame_ms.end(), r.frame_ms.begin(), r.frame_ms.end());
+  }
+  run.fps = mean(rep_fps);
+  run.frame_ms_median = percentile(frame_ms, 0.5);
+  run.frame_ms_p90 = percentile(frame_ms, 0.9);
+  if (rep_fps.size() >= 2) {
+    const Interval ci = bootstrap_mean_interval(rep_fps);
+    run.fps_ci_low = ci.low;
+    run.fps_ci_high = ci.high;
+    run.ci_over = "repetitions";
+  } else if (frame_ms.size() >= 2) {
+    // One repetition: the interval of its mean frame time, as a rate. It
+    // sees frame-to-frame noise only, not what changes between runs.
+    const Interval ci = bootstrap_mean_interval(frame_ms);
+    run.fps_ci_low = 1e3 / ci.high;
+    run.fps_ci_high = 1e3 / ci.low;
+    run.ci_over = "frames";
+  } else {
+    run.fps_ci_low = run.fps_ci_high = kNaN;
+    run.ci_over.clear();
+  }
+}
+
 std::vector<SeedFigure> europython2015_seed() { return {{"cpython", 0.8}, {"pypy", 17.0}, {"pypy-stm", 35.0}}; }
 
 double speedup_vs_one_thread(const BenchReport& report, std::size_t index) {
@@ -359,22 +411,25 @@ std::string summarize_stats(const std::vector<StatFigure>& stats, int max_items)
 
 std::string format_table(const BenchReport& report) {
   std::string out = "txray bench  machine: " + detail::machine_line(report.machine) + "\n";
-  out += "             config:  " + detail::config_line(report.config) + "\n\n";
+  out += "             config:  " + detail::config_line(report.config) + "\n";
+  out += "             load:    " + detail::load_line(report.load) + "\n\n";
   if (report.runs.empty()) {
     out += "(no runs finished)\n";
   } else {
     std::vector<std::vector<std::string>> rows;
-    rows.push_back({"profile", "engine+backend", "threads", "FPS", "median ms", "p90 ms", "Mrays/s", "speedup", "why"});
+    rows.push_back({"profile", "engine+backend", "threads", "FPS ± 95% CI", "median ms", "p90 ms", "Mrays/s", "speedup", "why"});
     for (std::size_t i = 0; i < report.runs.size(); ++i) {
       const RunRecord& run = report.runs[i];
       const double speedup = speedup_vs_one_thread(report, i);
-      rows.push_back({run.profile, engine_backend(run), std::to_string(run.threads), format_number(run.fps),
+      rows.push_back({run.profile, engine_backend(run), std::to_string(run.threads), detail::format_fps(run),
                       format_number(run.frame_ms_median), format_number(run.frame_ms_p90),
                       format_number(run.mrays_per_second), std::isfinite(speedup) ? format_speedup(speedup) : "-",
                       summarize_stats(run.stats)});
     }
     out += align(rows, {false, false, true, true, true, true, true, true, false});
-    out += "speedup: over the same profile at 1 thread\n";
+    out += "FPS: mean over repetitions, ± half the 95% bootstrap interval" +
+           std::string(report.config.repetitions > 1 ? "" : " (one repetition: over its frames, blind to run-to-run drift)") +
+           "; speedup: over the same profile at 1 thread\n";
   }
   const SeedComparison cmp = compare_with_seed(report);
   if (!cmp.rows.empty()) {
@@ -442,8 +497,17 @@ std::string to_json(const BenchReport& report) {
   doc["schema_version"] = BenchReport::kSchemaVersion;
   doc["machine"] = {{"cpu", m.cpu},         {"cores", m.cores}, {"os", m.os},
                     {"compiler", m.compiler}, {"build", m.build}, {"txray_version", m.txray_version},
-                    {"date", m.date}};
-  doc["config"] = {{"scene", c.scene},       {"width", c.width},         {"height", c.height},
+                    {"date", m.date}, {"governor", m.governor}};
+  const MachineLoad& l = report.load;
+  doc["load"] = {{"measured", l.measured},
+                 {"loadavg_before", number(l.loadavg_before)},
+                 {"loadavg_after", number(l.loadavg_after)},
+                 {"wall_seconds", number(l.wall_seconds)},
+                 {"own_cpu_pct", number(l.own_cpu_pct)},
+                 {"other_cpu_pct", number(l.other_cpu_pct)},
+                 {"threshold_pct", number(l.threshold_pct)},
+                 {"busy", l.busy}};
+  doc["config"] = {{"command", c.command}, {"repetitions", c.repetitions}, {"scene", c.scene},       {"width", c.width},         {"height", c.height},
                    {"frames", c.frames},     {"warmup", c.warmup},       {"duration", number(c.duration)},
                    {"unit_rays", c.unit_rays}, {"tile", c.tile},         {"animate", c.animate},
                    {"counters", c.counters}, {"log_every", c.log_every}, {"log_outside", c.log_outside}};
@@ -459,6 +523,9 @@ std::string to_json(const BenchReport& report) {
                     {"frames", r.frames},
                     {"seconds", number(r.seconds)},
                     {"fps", number(r.fps)},
+                    {"fps_ci_low", number(r.fps_ci_low)},
+                    {"fps_ci_high", number(r.fps_ci_high)},
+                    {"ci_over", r.ci_over},
                     {"frame_ms_median", number(r.frame_ms_median)},
                     {"frame_ms_p90", number(r.frame_ms_p90)},
                     {"mrays_per_second", number(r.mrays_per_second)},
@@ -479,6 +546,18 @@ std::string to_json(const BenchReport& report) {
                                   {"frame_ms_on", measured ? number(a.frame_ms_on) : json(nullptr)},
                                   {"frame_ms_off", measured ? number(a.frame_ms_off) : json(nullptr)},
                                   {"cost_pct", measured ? number(a.cost_pct) : json(nullptr)}};
+    json repetitions = json::array();
+    for (const Repetition& rep : r.repetitions) {
+      json frame_ms = json::array();
+      // To the microsecond: finer is below the clock's noise, and it keeps
+      // a report of thousands of frames readable.
+      for (double ms : rep.frame_ms) frame_ms.push_back(number(std::round(ms * 1e3) / 1e3));
+      repetitions.push_back({{"frames", rep.frames},
+                             {"seconds", number(rep.seconds)},
+                             {"fps", number(rep.fps)},
+                             {"frame_ms", std::move(frame_ms)}});
+    }
+    runs.back()["repetitions"] = std::move(repetitions);
   }
   doc["runs"] = std::move(runs);
   json seed = json::array();
@@ -496,7 +575,7 @@ std::string to_csv(const BenchReport& report) {
       if (std::find(stat_names.begin(), stat_names.end(), s.name) == stat_names.end()) stat_names.push_back(s.name);
 
   std::vector<std::string> header = {"profile", "engine", "backend", "threads", "frames", "seconds", "fps",
-                                     "frame_ms_median", "frame_ms_p90", "mrays_per_second", "speedup_vs_1_thread"};
+                                     "fps_ci_low", "fps_ci_high", "frame_ms_median", "frame_ms_p90", "mrays_per_second", "speedup_vs_1_thread"};
   header.insert(header.end(), stat_names.begin(), stat_names.end());
   auto line = [](const std::vector<std::string>& fields) {
     std::string out;
@@ -516,6 +595,8 @@ std::string to_csv(const BenchReport& report) {
                                     std::to_string(r.frames),
                                     exact(r.seconds),
                                     exact(r.fps),
+                                    exact(r.fps_ci_low),
+                                    exact(r.fps_ci_high),
                                     exact(r.frame_ms_median),
                                     exact(r.frame_ms_p90),
                                     exact(r.mrays_per_second),
@@ -533,14 +614,16 @@ std::string to_markdown(const BenchReport& report) {
   std::string out = "### txray bench: " + md_cell(report.config.scene) + " " + std::to_string(report.config.width) +
                     "x" + std::to_string(report.config.height) + "\n\n";
   out += "**Machine:** " + md_cell(detail::machine_line(report.machine)) + "  \n";
-  out += "**Config:** " + md_cell(detail::config_line(report.config)) + "\n\n";
-  out += md_row({"profile", "engine+backend", "threads", "FPS", "median ms", "p90 ms", "Mrays/s", "speedup vs 1 thread",
-                 "why"});
+  out += "**Config:** " + md_cell(detail::config_line(report.config)) + "  \n";
+  if (!report.config.command.empty()) out += "**Command:** `" + report.config.command + "`  \n";
+  out += "**Load:** " + md_cell(detail::load_line(report.load)) + "\n\n";
+  out += md_row({"profile", "engine+backend", "threads", "FPS ± 95% CI", "median ms", "p90 ms", "Mrays/s",
+                 "speedup vs 1 thread", "why"});
   out += "|---|---|--:|--:|--:|--:|--:|--:|---|\n";
   for (std::size_t i = 0; i < report.runs.size(); ++i) {
     const RunRecord& run = report.runs[i];
     const double speedup = speedup_vs_one_thread(report, i);
-    out += md_row({run.profile, engine_backend(run), std::to_string(run.threads), format_number(run.fps, "—"),
+    out += md_row({run.profile, engine_backend(run), std::to_string(run.threads), detail::format_fps(run, "—"),
                    format_number(run.frame_ms_median, "—"), format_number(run.frame_ms_p90, "—"),
                    format_number(run.mrays_per_second, "—"), std::isfinite(speedup) ? format_speedup(speedup) : "—",
                    summarize_stats(run.stats)});
@@ -567,7 +650,7 @@ namespace {
 // The validator mirrors docs/report-schema.md table by table; a field added
 // there is added here, and the test that validates to_json's output keeps
 // the two writers of the contract honest.
-enum class Kind { string, integer, number_or_null, object, array };
+enum class Kind { string, integer, number_or_null, object, array, boolean };
 
 const char* kind_name(Kind kind) {
   switch (kind) {
@@ -576,6 +659,7 @@ const char* kind_name(Kind kind) {
     case Kind::number_or_null: return "a number or null";
     case Kind::object: return "an object";
     case Kind::array: return "an array";
+    case Kind::boolean: return "a boolean";
   }
   return "?";
 }
@@ -587,6 +671,7 @@ bool has_kind(const nlohmann::json& value, Kind kind) {
     case Kind::number_or_null: return value.is_number() || value.is_null();
     case Kind::object: return value.is_object();
     case Kind::array: return value.is_array();
+    case Kind::boolean: return value.is_boolean();
   }
   return false;
 }
@@ -615,21 +700,28 @@ std::string validate_report_json(const std::string& json_text) {
   } catch (const nlohmann::json::parse_error& e) {
     return std::string("not JSON: ") + e.what();
   }
-  std::string problem = check_fields(doc, "", {{"schema", Kind::string}, {"schema_version", Kind::integer},
-                                               {"machine", Kind::object}, {"config", Kind::object},
-                                               {"runs", Kind::array}, {"seed", Kind::array}});
+  std::string problem = check_fields(doc, "", {{"schema", Kind::string}, {"schema_version", Kind::integer}});
   if (!problem.empty()) return problem;
   if (doc["schema"] != "txray-bench") return "/schema: expected \"txray-bench\"";
   if (doc["schema_version"] != BenchReport::kSchemaVersion)
     return "/schema_version: " + doc["schema_version"].dump() + ", this reader knows version " +
            std::to_string(BenchReport::kSchemaVersion);
+  problem = check_fields(doc, "", {{"machine", Kind::object}, {"load", Kind::object}, {"config", Kind::object},
+                                   {"runs", Kind::array}, {"seed", Kind::array}});
+  if (!problem.empty()) return problem;
   problem = check_fields(doc["machine"], "/machine",
                          {{"cpu", Kind::string}, {"cores", Kind::integer}, {"os", Kind::string},
                           {"compiler", Kind::string}, {"build", Kind::string}, {"txray_version", Kind::string},
-                          {"date", Kind::string}});
+                          {"date", Kind::string}, {"governor", Kind::string}});
+  if (!problem.empty()) return problem;
+  problem = check_fields(doc["load"], "/load",
+                         {{"measured", Kind::boolean}, {"loadavg_before", Kind::number_or_null},
+                          {"loadavg_after", Kind::number_or_null}, {"wall_seconds", Kind::number_or_null},
+                          {"own_cpu_pct", Kind::number_or_null}, {"other_cpu_pct", Kind::number_or_null},
+                          {"threshold_pct", Kind::number_or_null}, {"busy", Kind::boolean}});
   if (!problem.empty()) return problem;
   problem = check_fields(doc["config"], "/config",
-                         {{"scene", Kind::string}, {"width", Kind::integer}, {"height", Kind::integer},
+                         {{"command", Kind::string}, {"repetitions", Kind::integer}, {"scene", Kind::string}, {"width", Kind::integer}, {"height", Kind::integer},
                           {"frames", Kind::integer}, {"warmup", Kind::integer}, {"duration", Kind::number_or_null},
                           {"unit_rays", Kind::integer}, {"tile", Kind::integer}, {"animate", Kind::string},
                           {"counters", Kind::string}, {"log_every", Kind::integer}});
@@ -642,10 +734,23 @@ std::string validate_report_json(const std::string& json_text) {
     problem = check_fields(run, where,
                            {{"profile", Kind::string}, {"engine", Kind::string}, {"backend", Kind::string},
                             {"threads", Kind::integer}, {"frames", Kind::integer}, {"seconds", Kind::number_or_null},
-                            {"fps", Kind::number_or_null}, {"frame_ms_median", Kind::number_or_null},
+                            {"fps", Kind::number_or_null}, {"fps_ci_low", Kind::number_or_null},
+                            {"fps_ci_high", Kind::number_or_null}, {"ci_over", Kind::string},
+                            {"frame_ms_median", Kind::number_or_null},
                             {"frame_ms_p90", Kind::number_or_null}, {"mrays_per_second", Kind::number_or_null},
-                            {"speedup_vs_1_thread", Kind::number_or_null}, {"stats", Kind::array}});
+                            {"speedup_vs_1_thread", Kind::number_or_null}, {"stats", Kind::array},
+                            {"repetitions", Kind::array}});
     if (!problem.empty()) return problem;
+    for (std::size_t j = 0; j < run["repetitions"].size(); ++j) {
+      const std::string at = where + "/repetitions/" + std::to_string(j);
+      problem = check_fields(run["repetitions"][j], at,
+                             {{"frames", Kind::integer}, {"seconds", Kind::number_or_null},
+                              {"fps", Kind::number_or_null}, {"frame_ms", Kind::array}});
+      if (!problem.empty()) return problem;
+      for (std::size_t k = 0; k < run["repetitions"][j]["frame_ms"].size(); ++k)
+        if (!run["repetitions"][j]["frame_ms"][k].is_number())
+          return at + "/frame_ms/" + std::to_string(k) + ": expected a number";
+    }
     if (run["threads"].get<long long>() < 1) return where + "/threads: must be at least 1";
     for (std::size_t j = 0; j < run["stats"].size(); ++j) {
       problem = check_fields(run["stats"][j], where + "/stats/" + std::to_string(j),
@@ -679,6 +784,73 @@ std::string validate_report_json(const std::string& json_text) {
                            {{"profile", Kind::string}, {"fps", Kind::number_or_null}});
     if (!problem.empty()) return problem;
   }
+  return {};
+}
+
+namespace {
+
+double number_or_nan(const nlohmann::json& value) { return value.is_number() ? value.get<double>() : kNaN; }
+
+}  // namespace
+
+std::string parse_report_json(const std::string& json_text, BenchReport& report) {
+  if (std::string problem = validate_report_json(json_text); !problem.empty()) return problem;
+  const nlohmann::json doc = nlohmann::json::parse(json_text);
+  report = {};
+  const nlohmann::json& m = doc["machine"];
+  report.machine = {m["cpu"], m["cores"], m["os"], m["compiler"], m["build"], m["txray_version"], m["date"], m["governor"]};
+  const nlohmann::json& l = doc["load"];
+  report.load = {l["measured"],
+                 number_or_nan(l["loadavg_before"]),
+                 number_or_nan(l["loadavg_after"]),
+                 number_or_nan(l["wall_seconds"]),
+                 number_or_nan(l["own_cpu_pct"]),
+                 number_or_nan(l["other_cpu_pct"]),
+                 number_or_nan(l["threshold_pct"]),
+                 l["busy"]};
+  const nlohmann::json& c = doc["config"];
+  RunConfig& config = report.config;
+  config.command = c["command"];
+  config.repetitions = c["repetitions"];
+  config.scene = c["scene"];
+  config.width = c["width"];
+  config.height = c["height"];
+  config.frames = c["frames"];
+  config.warmup = c["warmup"];
+  config.duration = c["duration"].is_number() ? c["duration"].get<double>() : 0.0;
+  config.unit_rays = c["unit_rays"];
+  config.tile = c["tile"];
+  config.animate = c["animate"];
+  config.counters = c["counters"];
+  config.log_every = c["log_every"];
+  config.log_outside = c.value("log_outside", false);
+  for (const nlohmann::json& r : doc["runs"]) {
+    RunRecord run;
+    run.profile = r["profile"];
+    run.engine = r["engine"];
+    run.backend = r["backend"];
+    run.threads = r["threads"];
+    run.frames = r["frames"];
+    run.seconds = number_or_nan(r["seconds"]);
+    run.fps = number_or_nan(r["fps"]);
+    run.fps_ci_low = number_or_nan(r["fps_ci_low"]);
+    run.fps_ci_high = number_or_nan(r["fps_ci_high"]);
+    run.ci_over = r["ci_over"];
+    run.frame_ms_median = number_or_nan(r["frame_ms_median"]);
+    run.frame_ms_p90 = number_or_nan(r["frame_ms_p90"]);
+    run.mrays_per_second = number_or_nan(r["mrays_per_second"]);
+    for (const nlohmann::json& st : r["stats"]) run.stats.push_back({st["name"], number_or_nan(st["value"]), st["unit"]});
+    for (const nlohmann::json& rep : r["repetitions"]) {
+      Repetition repetition;
+      repetition.frames = rep["frames"];
+      repetition.seconds = number_or_nan(rep["seconds"]);
+      repetition.fps = number_or_nan(rep["fps"]);
+      for (const nlohmann::json& ms : rep["frame_ms"]) repetition.frame_ms.push_back(ms.get<double>());
+      run.repetitions.push_back(std::move(repetition));
+    }
+    report.runs.push_back(std::move(run));
+  }
+  for (const nlohmann::json& s : doc["seed"]) report.seed.push_back({s["profile"], number_or_nan(s["fps"])});
   return {};
 }
 

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,7 @@ struct AttributionCost {
 
 /// The knobs a run was measured with (all on the command line).
 struct RunConfig {
+  std::string command;     ///< the command line, as run (argv joined by spaces)
   std::string scene;
   int width = 0, height = 0;
   int frames = 0;          ///< measured frames (after warm-up)
@@ -59,6 +61,16 @@ struct RunConfig {
   std::string counters;    ///< "sharded" or "shared"
   int log_every = 0;       ///< 0 = no logging inside units
   bool log_outside = false;  ///< log lines written after each unit commits (--log-outside)
+  int repetitions = 1;     ///< times each profile × threads was measured, round-robin (--repetitions)
+};
+
+/// One measurement of one profile × thread count: a fresh rig, warm-up,
+/// then the measured frames.
+struct Repetition {
+  int frames = 0;
+  double seconds = 0.0;              ///< wall time of the measured frames
+  double fps = 0.0;                  ///< frames / seconds
+  std::vector<double> frame_ms;      ///< every measured frame's time, in order
 };
 
 /// One profile × thread count.
@@ -67,16 +79,29 @@ struct RunRecord {
   std::string engine;      ///< "native" or "interp"
   std::string backend;     ///< "gil", "fine", "stm", "snapshot"
   int threads = 1;
-  int frames = 0;
-  double seconds = 0.0;    ///< wall time of the measured frames
-  double fps = 0.0;        ///< frames / seconds
-  double frame_ms_median = 0.0;
+  int frames = 0;          ///< over every repetition
+  double seconds = 0.0;    ///< wall time of the measured frames, over every repetition
+  double fps = 0.0;        ///< mean over repetitions of each one's frames / seconds
+  /// 95 % confidence interval of `fps`: a bootstrap over the repetitions'
+  /// FPS (ci_over "repetitions"), or with a single repetition over its
+  /// frames' times ("frames", which ignores run-to-run drift); NaN when
+  /// there is too little to say.
+  double fps_ci_low = std::numeric_limits<double>::quiet_NaN();
+  double fps_ci_high = std::numeric_limits<double>::quiet_NaN();
+  std::string ci_over;
+  double frame_ms_median = 0.0;  ///< over every measured frame
   double frame_ms_p90 = 0.0;
   double mrays_per_second = 0.0;
   std::vector<StatFigure> stats;
   std::vector<ConflictLine> conflicts;  ///< ranked by time lost; empty unless --conflicts
   AttributionCost attribution;
+  std::vector<Repetition> repetitions;  ///< empty in calibration rows
 };
+
+/// Fills a record's frames, seconds, fps, its interval and the frame-time
+/// percentiles from its repetitions (the harness, and `compare` when it
+/// reads a report, compute them the same way).
+void summarize_repetitions(RunRecord& run);
 
 struct MachineInfo {
   std::string cpu;         ///< model name
@@ -86,6 +111,19 @@ struct MachineInfo {
   std::string build;       ///< build type and flags
   std::string txray_version;
   std::string date;        ///< ISO 8601, UTC
+  std::string governor;    ///< cpufreq scaling governor of CPU 0, "" where unreadable
+};
+
+/// How busy the machine was while txray measured: the busy-machine guard.
+struct MachineLoad {
+  bool measured = false;       ///< false: /proc was unreadable (the figures below mean nothing)
+  double loadavg_before = 0.0; ///< 1-minute load average when measuring began
+  double loadavg_after = 0.0;  ///< … and when it ended (txray's own threads count in it)
+  double wall_seconds = 0.0;
+  double own_cpu_pct = 0.0;    ///< CPU time txray used, as % of the machine (every core, the whole time)
+  double other_cpu_pct = 0.0;  ///< CPU time every other process used, as % of the machine
+  double threshold_pct = 0.0;  ///< other_cpu_pct above this flags the run busy
+  bool busy = false;
 };
 
 /// The talk's figures (EuroPython 2015), printed beside the measured ones.
@@ -95,8 +133,9 @@ struct SeedFigure {
 };
 
 struct BenchReport {
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
   MachineInfo machine;
+  MachineLoad load;
   RunConfig config;
   std::vector<RunRecord> runs;
   std::vector<SeedFigure> seed;  ///< may be empty
@@ -167,6 +206,11 @@ struct SeedComparison {
 /// with its JSON pointer ("/runs/2/fps: expected a number or null").
 /// Unknown keys are allowed: later minor additions must not break readers.
 [[nodiscard]] std::string validate_report_json(const std::string& json_text);
+
+/// Reads a report that validate_report_json accepts into `report` (stats
+/// and repetitions included; conflicts and attribution are left out).
+/// Returns "" on success, else the validator's message.
+[[nodiscard]] std::string parse_report_json(const std::string& json_text, BenchReport& report);
 
 /// The "why" text: up to `max_items` of a run's statistics, most telling
 /// first. Figures that share a name before a parenthesised cause ("aborts/s

@@ -15,6 +15,13 @@ std::string format_number(double value, const char* missing = "-");
 /// A ratio or speedup in the same spirit: 1.0, 2.1, 21, 44.
 std::string format_ratio(double value, const char* missing = "-");
 
+/// "47.1 ± 0.8": the FPS and half its 95 % interval (the FPS alone when the
+/// interval is unknown).
+std::string format_fps(const RunRecord& run, const char* missing = "-");
+
+/// "load average 0.12 before, …; other processes used 1.3% …".
+std::string load_line(const MachineLoad& load);
+
 /// "native+stm".
 std::string engine_backend(const RunRecord& run);
 

@@ -108,7 +108,7 @@ TEST(ReportJson, KeysComeInDocumentedOrder) {
   const nlohmann::ordered_json doc = nlohmann::ordered_json::parse(to_json(sample_report()));
   std::vector<std::string> keys;
   for (const auto& item : doc.items()) keys.push_back(item.key());
-  EXPECT_EQ(keys, (std::vector<std::string>{"schema", "schema_version", "machine", "config", "runs", "seed"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"schema", "schema_version", "machine", "load", "config", "runs", "seed"}));
 }
 
 TEST(ReportJson, NonFiniteNumbersBecomeNull) {
@@ -131,7 +131,7 @@ TEST(ReportJson, NonFiniteNumbersBecomeNull) {
 
 TEST(ReportJson, EmptyReportIsStillValid) {
   const nlohmann::json doc = nlohmann::json::parse(to_json(BenchReport{}));
-  EXPECT_EQ(doc.at("schema_version"), 1);
+  EXPECT_EQ(doc.at("schema_version"), BenchReport::kSchemaVersion);
   EXPECT_TRUE(doc.at("runs").is_array());
   EXPECT_TRUE(doc.at("runs").empty());
   EXPECT_TRUE(doc.at("seed").is_array());
@@ -151,11 +151,15 @@ TEST(ReportJson, ValidatorNamesTheFirstProblem) {
     edit(doc);
     return validate_report_json(doc.dump());
   };
-  EXPECT_EQ(with([](nlohmann::json& d) { d["schema_version"] = 2; }).rfind("/schema_version", 0), 0u);
+  EXPECT_EQ(with([](nlohmann::json& d) { d["schema_version"] = 1; }).rfind("/schema_version", 0), 0u);
   EXPECT_EQ(with([](nlohmann::json& d) { d.erase("machine"); }), "/machine: missing");
   EXPECT_EQ(with([](nlohmann::json& d) { d["runs"][2]["fps"] = "36"; }), "/runs/2/fps: expected a number or null");
   EXPECT_EQ(with([](nlohmann::json& d) { d["runs"][3]["stats"][1].erase("unit"); }), "/runs/3/stats/1/unit: missing");
   EXPECT_EQ(with([](nlohmann::json& d) { d["config"]["width"] = 1.5; }), "/config/width: expected an integer");
+  EXPECT_EQ(with([](nlohmann::json& d) { d.erase("load"); }), "/load: missing");
+  EXPECT_EQ(with([](nlohmann::json& d) { d["load"]["busy"] = 1; }), "/load/busy: expected a boolean");
+  EXPECT_EQ(with([](nlohmann::json& d) { d["runs"][1]["repetitions"] = {{{"frames", 2}, {"seconds", 0.1}, {"fps", 20}, {"frame_ms", {50, "x"}}}}; }),
+            "/runs/1/repetitions/0/frame_ms/1: expected a number");
   EXPECT_EQ(with([](nlohmann::json& d) { d["runs"][0]["threads"] = 0; }), "/runs/0/threads: must be at least 1");
   EXPECT_EQ(validate_report_json("{").rfind("not JSON", 0), 0u);
 }
@@ -164,9 +168,9 @@ TEST(ReportCsv, OneRowPerRunAndEqualColumnCounts) {
   const BenchReport report = sample_report();
   const auto rows = parse_csv(to_csv(report));
   ASSERT_EQ(rows.size(), report.runs.size() + 1);
-  // 11 fixed columns + the union of stat names (6 distinct in the sample).
+  // 13 fixed columns + the union of stat names (6 distinct in the sample).
   const std::vector<std::string>& header = rows[0];
-  EXPECT_EQ(header.size(), 11u + 6u);
+  EXPECT_EQ(header.size(), 13u + 6u);
   for (const auto& row : rows) EXPECT_EQ(row.size(), header.size());
   EXPECT_EQ(header[0], "profile");
   EXPECT_EQ(header[6], "fps");
@@ -259,9 +263,10 @@ TEST(ReportTable, AlignsColumns) {
   const std::vector<std::string> all = lines(table);
   auto header = std::find_if(all.begin(), all.end(), [](const std::string& l) { return l.rfind("profile ", 0) == 0; });
   ASSERT_NE(header, all.end());
-  // Right-aligned "FPS" column: every row ends that column at the same offset.
-  const std::size_t fps_end = header->find("FPS") + 3;
-  for (auto it = std::next(header); it != all.end() && !it->empty() && it->rfind("speedup", 0) != 0; ++it) {
+  // Right-aligned FPS column: every row ends that column at the same offset.
+  const std::string fps_heading = "FPS ± 95% CI";
+  const std::size_t fps_end = header->find(fps_heading) + fps_heading.size();
+  for (auto it = std::next(header); it != all.end() && !it->empty() && it->rfind("FPS:", 0) != 0; ++it) {
     ASSERT_GT(it->size(), fps_end);
     EXPECT_NE((*it)[fps_end - 1], ' ') << *it;
     EXPECT_EQ((*it)[fps_end], ' ') << *it;

@@ -22,7 +22,7 @@ inline RunRecord make_run(std::string profile, std::string engine, std::string b
 inline BenchReport sample_report() {
   BenchReport report;
   report.machine = {"AMD EPYC 7B13", 2, "Debian GNU/Linux 12", "GNU 12.2.0", "Release -O3 -march=x86-64-v2", "0.1.0",
-                    "2026-11-25T19:30:00Z"};
+                    "2026-11-25T19:30:00Z", ""};
   report.config.scene = "spheres";
   report.config.width = 640;
   report.config.height = 360;

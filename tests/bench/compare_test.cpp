@@ -1,0 +1,156 @@
+// `txray bench compare`: verdicts on reports whose frame times are known,
+// the JSON round trip it reads through, and merging rounds.
+#include "bench/harness/compare.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "sample_report.h"
+
+namespace txray::bench {
+namespace {
+
+/// The sample report with `reps` repetitions of 10 frames per run, the
+/// frame times of repetition k spread by a deterministic ±1 % (so the
+/// samples are not constant), then every frame time multiplied by `scale`.
+BenchReport with_repetitions(int reps, double scale) {
+  BenchReport report = testing::sample_report();
+  report.config.repetitions = reps;
+  for (RunRecord& run : report.runs) {
+    const double base_ms = 1000.0 / run.fps;
+    for (int k = 0; k < reps; ++k) {
+      Repetition rep;
+      const double jitter = 1.0 + 0.01 * std::sin(1.7 * k + run.threads);
+      for (int f = 0; f < 10; ++f) rep.frame_ms.push_back(base_ms * jitter * scale);
+      rep.frames = 10;
+      rep.seconds = 10 * base_ms * jitter * scale / 1000.0;
+      rep.fps = rep.frames / rep.seconds;
+      run.repetitions.push_back(rep);
+    }
+    summarize_repetitions(run);
+  }
+  return report;
+}
+
+int count(const Comparison& c, Verdict v) {
+  return static_cast<int>(std::count_if(c.rows.begin(), c.rows.end(), [&](const CompareRow& r) { return r.verdict == v; }));
+}
+
+TEST(Compare, IdenticalReportsAreTheSame) {
+  const BenchReport a = with_repetitions(5, 1.0), b = with_repetitions(5, 1.0);
+  const Comparison c = compare_reports(a, b, {});
+  EXPECT_TRUE(c.mismatch.empty());
+  EXPECT_EQ(c.matched, 6);
+  EXPECT_EQ(count(c, Verdict::same), 6);
+  EXPECT_EQ(c.exit_code(), 0);
+  EXPECT_NEAR(c.geomean_ratio, 1.0, 1e-12);
+}
+
+TEST(Compare, TenPercentSlowerFramesAreSlowerAndFail) {
+  const BenchReport a = with_repetitions(5, 1.0), b = with_repetitions(5, 1.10);
+  const Comparison c = compare_reports(a, b, {});
+  EXPECT_EQ(count(c, Verdict::slower), 6);
+  for (const CompareRow& r : c.rows) {
+    EXPECT_NEAR(r.change_pct, 100.0 * (1.0 / 1.10 - 1.0), 0.01) << r.profile;
+    EXPECT_LT(r.p, 0.05);
+  }
+  EXPECT_EQ(c.exit_code(), 1);
+  EXPECT_NEAR(c.geomean_ratio, 1.0 / 1.10, 1e-3);
+  EXPECT_NE(format_comparison(c, "base.json", "new.json").find("slower"), std::string::npos);
+  // The other direction is faster, and passes.
+  const Comparison back = compare_reports(b, a, {});
+  EXPECT_EQ(count(back, Verdict::faster), 6);
+  EXPECT_EQ(back.exit_code(), 0);
+}
+
+TEST(Compare, TwoPercentStaysWithinTheThreshold) {
+  const Comparison c = compare_reports(with_repetitions(5, 1.0), with_repetitions(5, 1.02), {});
+  EXPECT_EQ(count(c, Verdict::slower), 0);
+  EXPECT_EQ(count(c, Verdict::same), 6);
+  EXPECT_EQ(c.exit_code(), 0);
+  // With a 1 % threshold the same change is a regression.
+  CompareOptions strict;
+  strict.threshold_pct = 1.0;
+  EXPECT_EQ(compare_reports(with_repetitions(5, 1.0), with_repetitions(5, 1.02), strict).exit_code(), 1);
+}
+
+TEST(Compare, TooFewRepetitionsGiveNoVerdictAndNeverFail) {
+  const Comparison c = compare_reports(with_repetitions(3, 1.0), with_repetitions(3, 1.5), {});
+  EXPECT_EQ(count(c, Verdict::no_verdict), 6);
+  EXPECT_EQ(c.exit_code(), 0);
+  EXPECT_NE(c.rows[0].note.find("needs 5"), std::string::npos);
+}
+
+TEST(Compare, AnotherWorkloadIsAMismatch) {
+  BenchReport b = with_repetitions(5, 1.0);
+  b.config.scene = "whitted";
+  b.config.width = 320;
+  const Comparison c = compare_reports(with_repetitions(5, 1.0), b, {});
+  EXPECT_NE(c.mismatch.find("scene spheres vs whitted"), std::string::npos) << c.mismatch;
+  EXPECT_NE(c.mismatch.find("size 640x360 vs 320x360"), std::string::npos) << c.mismatch;
+  // Another machine is only a warning.
+  BenchReport other = with_repetitions(5, 1.0);
+  other.machine.cpu = "Intel Xeon";
+  const Comparison m = compare_reports(with_repetitions(5, 1.0), other, {});
+  EXPECT_TRUE(m.mismatch.empty());
+  ASSERT_FALSE(m.warnings.empty());
+  EXPECT_NE(m.warnings[0].find("machines differ"), std::string::npos);
+}
+
+TEST(Compare, RowsOnOneSideAreListedWithoutAVerdict) {
+  BenchReport b = with_repetitions(5, 1.0);
+  b.runs.pop_back();
+  const Comparison c = compare_reports(with_repetitions(5, 1.0), b, {});
+  EXPECT_EQ(c.matched, 5);
+  EXPECT_EQ(count(c, Verdict::unmatched), 1);
+  EXPECT_EQ(c.exit_code(), 0);
+}
+
+TEST(Compare, ReadsRepetitionsBackFromJson) {
+  const BenchReport a = with_repetitions(5, 1.0);
+  const std::string json = to_json(a);
+  ASSERT_EQ(validate_report_json(json), "");
+  BenchReport back;
+  ASSERT_EQ(parse_report_json(json, back), "");
+  ASSERT_EQ(back.runs.size(), a.runs.size());
+  for (std::size_t i = 0; i < a.runs.size(); ++i) {
+    ASSERT_EQ(back.runs[i].repetitions.size(), 5u);
+    EXPECT_NEAR(back.runs[i].fps, a.runs[i].fps, 1e-9);
+    EXPECT_NEAR(back.runs[i].fps_ci_low, a.runs[i].fps_ci_low, 1e-9);
+    EXPECT_NEAR(back.runs[i].repetitions[3].frame_ms[7], a.runs[i].repetitions[3].frame_ms[7], 1e-3);
+  }
+  EXPECT_EQ(back.config.repetitions, 5);
+  // Another schema version is refused, by the version.
+  std::string old = json;
+  old.replace(old.find("\"schema_version\": 2"), 19, "\"schema_version\": 1");
+  EXPECT_NE(parse_report_json(old, back).find("/schema_version"), std::string::npos);
+}
+
+TEST(Compare, MergeConcatenatesRounds) {
+  BenchReport merged;
+  ASSERT_EQ(merge_reports({with_repetitions(1, 1.0), with_repetitions(1, 1.0), with_repetitions(1, 1.0)}, merged), "");
+  EXPECT_EQ(merged.config.repetitions, 3);
+  for (const RunRecord& r : merged.runs) {
+    EXPECT_EQ(r.repetitions.size(), 3u);
+    EXPECT_EQ(r.frames, 30);
+    EXPECT_EQ(r.ci_over, "repetitions");
+  }
+  BenchReport other = with_repetitions(1, 1.0);
+  other.config.tile = 32;
+  EXPECT_NE(merge_reports({with_repetitions(1, 1.0), other}, merged).find("report 2"), std::string::npos);
+}
+
+TEST(Repetitions, OneRepetitionGetsAnIntervalOverItsFrames) {
+  RunRecord run = testing::make_run("ideal", "native", "snapshot", 1, 20.0);
+  run.repetitions = {{4, 0.2, 20.0, {48.0, 52.0, 49.0, 51.0}}};
+  summarize_repetitions(run);
+  EXPECT_EQ(run.ci_over, "frames");
+  EXPECT_DOUBLE_EQ(run.fps, 20.0);
+  EXPECT_LT(run.fps_ci_low, 20.0);
+  EXPECT_GT(run.fps_ci_high, 20.0);
+  EXPECT_DOUBLE_EQ(run.frame_ms_median, 50.0);
+}
+
+}  // namespace
+}  // namespace txray::bench
