@@ -8,6 +8,7 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <sys/utsname.h>
@@ -36,8 +37,9 @@ constexpr const char* kBenchUsage =
     "thread counts and explains each figure with the backend's statistics.\n"
     "\n"
     "what to measure\n"
-    "  --preset P          ci (small, under 2 minutes) | reproduce (the talk: stmbench\n"
-    "                      256x256, one unit per pixel); other options override it\n"
+    "  --preset P          ci (small: 320x180, 8 frames, 5 repetitions, about a minute) |\n"
+    "                      reproduce (the talk: stmbench 256x256, one unit per pixel, every profile\n"
+    "                      at that size, beside the talk's figures); other options override it\n"
     "  --profiles A,B,...  cpython, cpython-ft, pypy, pypy-stm, native-fine, ideal (default: all)\n"
     "  --engine E --backend B   one point instead: engine native|interp; backend gil|fine|stm|snapshot\n"
     "  --calibrate         also run the kernel file under python3 and pypy3 (when installed) with\n"
@@ -45,11 +47,13 @@ constexpr const char* kBenchUsage =
     "                      (default profiles then: cpython,pypy)\n"
     "  --threads N,M,...   render threads (default: 1 and every core)\n"
     "  --scene NAME|FILE   (default spheres)     --size WxH (default 640x360)\n"
+    "  --interp-size WxH   image size of the interpreted profiles (cpython, cpython-ft; ~30x slower):\n"
+    "                      default 160x90 (ci preset 80x45; reproduce: the same as --size)\n"
     "  --frames K          measured frames per run (default 10)\n"
     "  --warmup W          unmeasured frames first (default 2)\n"
     "  --duration S        measure for S seconds instead of K frames\n"
     "  --repetitions N     measure every profile x threads N times, round-robin across them,\n"
-    "                      each time with a fresh rig and warm-up (default 1; ci preset 5); FPS is\n"
+    "                      each time with a fresh rig and warm-up (default 3; ci preset 5); FPS is\n"
     "                      the mean with a 95% bootstrap interval over the repetitions\n"
     "workload knobs\n"
     "  --tile S            tile edge in pixels (default 16)\n"
@@ -182,6 +186,11 @@ int bench_command(int argc, char** argv) {
   bench::HarnessOptions o;
   std::string scene_name = "spheres";
   std::pair<int, int> size{640, 360};
+  // Interpreting costs ~30x: at 640x360 cpython needs ~15 s a frame, so by
+  // default the interpreted profiles render 1/16 of the pixels.
+  std::pair<int, int> interp_size{160, 90};
+  bool interp_follows_size = false;
+  o.repetitions = 3;
   std::vector<Profile> profiles = bench::named_profiles();
   std::vector<int> threads = {1};
   if (hardware_threads() > 1) threads.push_back(hardware_threads());
@@ -189,13 +198,15 @@ int bench_command(int argc, char** argv) {
   const auto preset = args.value("preset");
   if (preset == "ci") {
     size = {320, 180};
-    o.frames = 4;
+    interp_size = {80, 45};
+    o.frames = 8;
     o.warmup = 1;
     o.repetitions = 5;  // the fewest with which compare's U test can give a verdict at alpha 0.05
     threads = {1, 2};
   } else if (preset == "reproduce") {
     scene_name = "stmbench";
     size = {256, 256};
+    interp_follows_size = true;  // the talk's comparison: every profile renders the same image
     o.unit_pixels = 1;
     profiles = {*bench::find_profile("cpython"), *bench::find_profile("pypy"), *bench::find_profile("pypy-stm")};
     o.frames = 8;
@@ -231,6 +242,14 @@ int bench_command(int argc, char** argv) {
   if (const auto t = args.value("threads")) threads = parse_threads(*t);
   scene_name = args.value("scene").value_or(scene_name);
   size = args.size("size", size, kMaxImageDimension);
+  if (args.value("interp-size")) {
+    interp_size = args.size("interp-size", size, kMaxImageDimension);
+    interp_follows_size = false;
+  }
+  // Never larger than the native image: a small --size shrinks both.
+  const std::pair<int, int> interp =
+      interp_follows_size ? size
+                          : std::pair{std::min(interp_size.first, size.first), std::min(interp_size.second, size.second)};
   o.frames = args.integer("frames", o.frames, 1, 1000000);
   o.warmup = args.integer("warmup", o.warmup, 0, 1000000);
   o.duration = args.number("duration", 0.0, 0.0, 86400.0);
@@ -269,7 +288,10 @@ int bench_command(int argc, char** argv) {
   const auto markdown_path = args.value("markdown");
   const auto chart_path = args.value("chart");
   const auto speedup_path = args.value("speedup-chart");
-  const bool progress = !args.flag("no-progress") && isatty(STDERR_FILENO);
+  const bool no_progress = args.flag("no-progress");
+  const bool progress = !no_progress && isatty(STDERR_FILENO);
+  // Not a terminal (a CI log, a pipe): a plain line every few seconds.
+  const bool progress_lines = !no_progress && !progress;
   args.finish();
   for (const auto& path : {json_path, csv_path, markdown_path, chart_path, speedup_path}) {
     if (!path) continue;
@@ -287,6 +309,8 @@ int bench_command(int argc, char** argv) {
   o.threads = threads;
   o.width = size.first;
   o.height = size.second;
+  o.interp_width = interp.first;
+  o.interp_height = interp.second;
 
   std::FILE* log = nullptr;
   if (o.log_every > 0) {
@@ -302,6 +326,8 @@ int bench_command(int argc, char** argv) {
   report.config.scene = scene.name;
   report.config.width = o.width;
   report.config.height = o.height;
+  report.config.interp_width = o.interp_width;
+  report.config.interp_height = o.interp_height;
   report.config.frames = o.frames;
   report.config.warmup = o.warmup;
   report.config.duration = o.duration;
@@ -311,12 +337,50 @@ int bench_command(int argc, char** argv) {
   report.config.counters = counters;
   report.config.log_every = o.log_every;
   report.config.log_outside = o.log_outside;
-  report.seed = bench::europython2015_seed();
+  // The talk's figures sit beside only the workload that reproduces them.
+  if (preset == "reproduce") report.seed = bench::europython2015_seed();
 
   std::signal(SIGINT, on_interrupt);
   const bench::LoadSampler load(busy_threshold);
-  report.runs = bench::run_harness(scene, o, progress ? std::function<void(const bench::Progress&)>(draw_progress) : nullptr,
-                                   g_stop);
+  {
+    const int frames_per_run = o.duration > 0.0 ? 0 : o.warmup + o.frames;
+    std::fprintf(stderr, "txray bench: %zu profile(s) x %zu thread count(s) x %d repetition(s), %s per run%s\n",
+                 profiles.size(), threads.size(), o.repetitions,
+                 frames_per_run > 0 ? (std::to_string(frames_per_run) + " frames").c_str()
+                                    : (std::to_string(o.duration) + " s").c_str(),
+                 o.interp_width != o.width || o.interp_height != o.height
+                     ? (", interpreted profiles at " + std::to_string(o.interp_width) + "x" +
+                        std::to_string(o.interp_height))
+                           .c_str()
+                     : "");
+  }
+  const auto started = std::chrono::steady_clock::now();
+  auto seconds_since_start = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+  double last_line = 0.0;
+  int rounds_reported = 0;
+  auto progress_line = [&](const bench::Progress& p) {
+    const double now = seconds_since_start();
+    // When a round ends, how long the rest will take: every round does the same work.
+    if (p.run == 1 && p.frame == 1 && p.repetition == rounds_reported + 2) {
+      rounds_reported = p.repetition - 1;
+      const double per_round = now / rounds_reported;
+      std::fprintf(stderr, "txray bench: round %d of %d done after %.0f s; about %.0f s to go\n", rounds_reported,
+                   p.repetitions, now, per_round * (p.repetitions - rounds_reported));
+      last_line = now;
+      return;
+    }
+    if (now - last_line < 5.0) return;
+    last_line = now;
+    std::fprintf(stderr, "txray bench: %.0f s: round %d/%d, run %d/%d %s at %d thread%s, frame %d%s\n", now,
+                 p.repetition, p.repetitions, p.run, p.runs, p.profile.c_str(), p.threads, p.threads == 1 ? "" : "s",
+                 p.frame, p.frames > 0 ? ("/" + std::to_string(p.frames)).c_str() : "");
+  };
+  std::function<void(const bench::Progress&)> on_progress;
+  if (progress) on_progress = draw_progress;
+  if (progress_lines) on_progress = progress_line;
+  report.runs = bench::run_harness(scene, o, on_progress, g_stop);
   std::signal(SIGINT, SIG_DFL);
   if (progress) std::fprintf(stderr, "\r\033[K");
   if (log) std::fclose(log);
@@ -324,8 +388,8 @@ int bench_command(int argc, char** argv) {
   bench::CalibrationResult calibration;
   if (calibrate && !g_stop) {
     bench::CalibrateOptions c;
-    c.width = o.width;
-    c.height = o.height;
+    c.width = o.interp_width;  // the real runtimes stand beside the interpreted profiles
+    c.height = o.interp_height;
     c.tile = o.tile;
     c.threads = threads;
     if (progress) std::fprintf(stderr, "calibrating: python3 and pypy3 on the kernel file...");
@@ -350,18 +414,24 @@ int bench_command(int argc, char** argv) {
   if (calibrate) std::cout << bench::format_calibration(report, calibration);
   if (o.conflicts_top > 0) std::cout << bench::format_conflicts(report, o.conflicts_top);
   int status = 0;
-  auto report_error = [&](const std::string& error) {
-    if (error.empty()) return;
-    std::cerr << "txray bench: " << error << "\n";
-    status = 1;
+  std::vector<std::string> written;
+  auto write = [&](const std::optional<std::string>& path, const std::string& error) {
+    if (!error.empty()) {
+      std::cerr << "txray bench: " << error << "\n";
+      status = 1;
+    } else {
+      written.push_back(*path);
+    }
   };
-  if (json_path) report_error(bench::write_text_file(*json_path, bench::to_json(report)));
-  if (csv_path) report_error(bench::write_text_file(*csv_path, bench::to_csv(report)));
-  if (markdown_path) report_error(bench::write_text_file(*markdown_path, bench::to_markdown(report)));
-  if (chart_path) report_error(bench::write_chart(*chart_path, report, bench::ChartKind::fps));
-  if (speedup_path) report_error(bench::write_chart(*speedup_path, report, bench::ChartKind::speedup));
+  if (json_path) write(json_path, bench::write_text_file(*json_path, bench::to_json(report)));
+  if (csv_path) write(csv_path, bench::write_text_file(*csv_path, bench::to_csv(report)));
+  if (markdown_path) write(markdown_path, bench::write_text_file(*markdown_path, bench::to_markdown(report)));
+  if (chart_path) write(chart_path, bench::write_chart(*chart_path, report, bench::ChartKind::fps));
+  if (speedup_path) write(speedup_path, bench::write_chart(*speedup_path, report, bench::ChartKind::speedup));
+  for (const std::string& path : written) std::cerr << "txray bench: wrote " << path << "\n";
   if (g_stop) {
-    std::cerr << "txray bench: interrupted; wrote the " << report.runs.size() << " run(s) that finished\n";
+    std::cerr << "txray bench: interrupted: reported the " << report.runs.size()
+              << " run(s) with at least one measured frame\n";
     return 130;
   }
   return status;

@@ -86,6 +86,8 @@ CalibrationResult run_calibration(const SceneDescription& scene, const Calibrate
       r.engine = runtime;
       r.backend = "gil";  // both real runtimes run Python threads under their GIL
       r.threads = threads;
+      r.width = o.width;
+      r.height = o.height;
       r.frames = frames;
       r.seconds = seconds;
       r.fps = fps;

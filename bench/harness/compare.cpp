@@ -40,6 +40,8 @@ std::string workload_mismatch(const RunConfig& a, const RunConfig& b) {
   differ("scene", a.scene, b.scene);
   differ("size", std::to_string(a.width) + "x" + std::to_string(a.height),
          std::to_string(b.width) + "x" + std::to_string(b.height));
+  differ("interpreted size", std::to_string(a.interp_width) + "x" + std::to_string(a.interp_height),
+         std::to_string(b.interp_width) + "x" + std::to_string(b.interp_height));
   differ("frames", std::to_string(a.frames), std::to_string(b.frames));
   differ("warmup", std::to_string(a.warmup), std::to_string(b.warmup));
   differ("duration", num(a.duration), num(b.duration));

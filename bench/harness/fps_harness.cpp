@@ -28,6 +28,12 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+std::pair<int, int> image_size(const HarnessOptions& options, Engine engine) {
+  if (engine == Engine::interp && options.interp_width > 0 && options.interp_height > 0)
+    return {options.interp_width, options.interp_height};
+  return {options.width, options.height};
+}
+
 /// One repetition of one profile × thread count, as measured.
 struct Measurement {
   Repetition repetition;
@@ -43,8 +49,9 @@ Measurement measure_once(const Choreography& choreography, const SceneDescriptio
                          int threads, const HarnessOptions& options, bool measure_attribution, Progress& p,
                          const std::function<void(const Progress&)>& progress, const std::atomic<bool>& stop) {
   TileScheduler scheduler(threads);
-  const TileGrid grid(options.width, options.height, options.tile);
-  Film film(options.width, options.height);
+  const auto [width, height] = image_size(options, profile.engine);
+  const TileGrid grid(width, height, options.tile);
+  Film film(width, height);
   RigOptions rig_options;
   rig_options.backend = profile.backend;
   rig_options.engine = profile.engine;
@@ -209,6 +216,7 @@ std::vector<RunRecord> run_harness(const SceneDescription& scene, const HarnessO
       a.record.engine = std::string(engine_name(profile.engine));
       a.record.backend = std::string(backend_name(profile.backend));
       a.record.threads = threads;
+      std::tie(a.record.width, a.record.height) = image_size(options, profile.engine);
       a.record.attribution.enabled = options.attribution;
       runs.push_back(std::move(a));
     }

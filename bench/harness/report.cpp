@@ -88,6 +88,8 @@ std::string machine_line(const MachineInfo& m) {
 std::string config_line(const RunConfig& c) {
   std::string line = "scene " + (c.scene.empty() ? std::string("?") : c.scene) + " " + std::to_string(c.width) + "x" +
                      std::to_string(c.height);
+  if (c.interp_width > 0 && (c.interp_width != c.width || c.interp_height != c.height))
+    line += " (interpreted profiles " + std::to_string(c.interp_width) + "x" + std::to_string(c.interp_height) + ")";
   if (c.duration > 0.0)
     line += ", " + format_number(c.duration) + " s per run";
   else
@@ -508,6 +510,7 @@ std::string to_json(const BenchReport& report) {
                  {"threshold_pct", number(l.threshold_pct)},
                  {"busy", l.busy}};
   doc["config"] = {{"command", c.command}, {"repetitions", c.repetitions}, {"scene", c.scene},       {"width", c.width},         {"height", c.height},
+                   {"interp_width", c.interp_width}, {"interp_height", c.interp_height},
                    {"frames", c.frames},     {"warmup", c.warmup},       {"duration", number(c.duration)},
                    {"unit_rays", c.unit_rays}, {"tile", c.tile},         {"animate", c.animate},
                    {"counters", c.counters}, {"log_every", c.log_every}, {"log_outside", c.log_outside}};
@@ -520,6 +523,8 @@ std::string to_json(const BenchReport& report) {
                     {"engine", r.engine},
                     {"backend", r.backend},
                     {"threads", r.threads},
+                    {"width", r.width},
+                    {"height", r.height},
                     {"frames", r.frames},
                     {"seconds", number(r.seconds)},
                     {"fps", number(r.fps)},
@@ -721,8 +726,9 @@ std::string validate_report_json(const std::string& json_text) {
                           {"threshold_pct", Kind::number_or_null}, {"busy", Kind::boolean}});
   if (!problem.empty()) return problem;
   problem = check_fields(doc["config"], "/config",
-                         {{"command", Kind::string}, {"repetitions", Kind::integer}, {"scene", Kind::string}, {"width", Kind::integer}, {"height", Kind::integer},
-                          {"frames", Kind::integer}, {"warmup", Kind::integer}, {"duration", Kind::number_or_null},
+                         {{"command", Kind::string}, {"repetitions", Kind::integer}, {"scene", Kind::string},
+                          {"width", Kind::integer}, {"height", Kind::integer}, {"interp_width", Kind::integer},
+                          {"interp_height", Kind::integer}, {"frames", Kind::integer}, {"warmup", Kind::integer}, {"duration", Kind::number_or_null},
                           {"unit_rays", Kind::integer}, {"tile", Kind::integer}, {"animate", Kind::string},
                           {"counters", Kind::string}, {"log_every", Kind::integer}});
   if (!problem.empty()) return problem;
@@ -733,7 +739,8 @@ std::string validate_report_json(const std::string& json_text) {
     const nlohmann::json& run = doc["runs"][i];
     problem = check_fields(run, where,
                            {{"profile", Kind::string}, {"engine", Kind::string}, {"backend", Kind::string},
-                            {"threads", Kind::integer}, {"frames", Kind::integer}, {"seconds", Kind::number_or_null},
+                            {"threads", Kind::integer}, {"width", Kind::integer}, {"height", Kind::integer},
+                            {"frames", Kind::integer}, {"seconds", Kind::number_or_null},
                             {"fps", Kind::number_or_null}, {"fps_ci_low", Kind::number_or_null},
                             {"fps_ci_high", Kind::number_or_null}, {"ci_over", Kind::string},
                             {"frame_ms_median", Kind::number_or_null},
@@ -815,6 +822,8 @@ std::string parse_report_json(const std::string& json_text, BenchReport& report)
   config.scene = c["scene"];
   config.width = c["width"];
   config.height = c["height"];
+  config.interp_width = c["interp_width"];
+  config.interp_height = c["interp_height"];
   config.frames = c["frames"];
   config.warmup = c["warmup"];
   config.duration = c["duration"].is_number() ? c["duration"].get<double>() : 0.0;
@@ -830,6 +839,8 @@ std::string parse_report_json(const std::string& json_text, BenchReport& report)
     run.engine = r["engine"];
     run.backend = r["backend"];
     run.threads = r["threads"];
+    run.width = r["width"];
+    run.height = r["height"];
     run.frames = r["frames"];
     run.seconds = number_or_nan(r["seconds"]);
     run.fps = number_or_nan(r["fps"]);

@@ -52,6 +52,7 @@ struct RunConfig {
   std::string command;     ///< the command line, as run (argv joined by spaces)
   std::string scene;
   int width = 0, height = 0;
+  int interp_width = 0, interp_height = 0;  ///< the interpreted engine's size (--interp-size); 0: width × height
   int frames = 0;          ///< measured frames (after warm-up)
   int warmup = 0;
   double duration = 0.0;   ///< seconds; 0 = run exactly `frames`
@@ -79,6 +80,7 @@ struct RunRecord {
   std::string engine;      ///< "native" or "interp"
   std::string backend;     ///< "gil", "fine", "stm", "snapshot"
   int threads = 1;
+  int width = 0, height = 0;  ///< the image this run rendered (interpreted runs may render a smaller one)
   int frames = 0;          ///< over every repetition
   double seconds = 0.0;    ///< wall time of the measured frames, over every repetition
   double fps = 0.0;        ///< mean over repetitions of each one's frames / seconds
