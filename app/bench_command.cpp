@@ -343,16 +343,16 @@ int bench_command(int argc, char** argv) {
   std::signal(SIGINT, on_interrupt);
   const bench::LoadSampler load(busy_threshold);
   {
-    const int frames_per_run = o.duration > 0.0 ? 0 : o.warmup + o.frames;
+    char per_run[64];
+    if (o.duration > 0.0)
+      std::snprintf(per_run, sizeof per_run, "%g s", o.duration);
+    else
+      std::snprintf(per_run, sizeof per_run, "%d frames", o.warmup + o.frames);
+    std::string interp_note;
+    if (o.interp_width != o.width || o.interp_height != o.height)
+      interp_note = ", interpreted profiles at " + std::to_string(o.interp_width) + "x" + std::to_string(o.interp_height);
     std::fprintf(stderr, "txray bench: %zu profile(s) x %zu thread count(s) x %d repetition(s), %s per run%s\n",
-                 profiles.size(), threads.size(), o.repetitions,
-                 frames_per_run > 0 ? (std::to_string(frames_per_run) + " frames").c_str()
-                                    : (std::to_string(o.duration) + " s").c_str(),
-                 o.interp_width != o.width || o.interp_height != o.height
-                     ? (", interpreted profiles at " + std::to_string(o.interp_width) + "x" +
-                        std::to_string(o.interp_height))
-                           .c_str()
-                     : "");
+                 profiles.size(), threads.size(), o.repetitions, per_run, interp_note.c_str());
   }
   const auto started = std::chrono::steady_clock::now();
   auto seconds_since_start = [&] {
