@@ -309,7 +309,7 @@ void draw_fps_chart(Canvas& canvas, const BenchReport& report) {
   const int bottom = canvas.height() - kMargin - th - 14 - th - 6 - th - 12;
   // 18% headroom keeps the value label of the tallest bar inside the plot.
   const Plot plot = make_plot(top, bottom, canvas.width() - kMargin, max_fps, 1.18);
-  draw_y_axis(canvas, plot, "frames per second (higher is better)");
+  draw_y_axis(canvas, plot, "frames per second (higher is better; whiskers: 95% interval)");
 
   const double group_width = static_cast<double>(plot.width()) / static_cast<double>(profiles.size());
   const double bar_width = group_width * 0.8 / static_cast<double>(threads.size());

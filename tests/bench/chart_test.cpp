@@ -1,6 +1,8 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <limits>
+#include <tuple>
 #include <set>
 #include <vector>
 
@@ -91,6 +93,49 @@ TEST(Chart, BarHeightFollowsFps) {
   EXPECT_GT(bars[0].x1 - bars[0].x0, 100);
   EXPECT_GT(bars[1].height, bars[0].height);
   EXPECT_NEAR(static_cast<double>(bars[1].height) / bars[0].height, 3.0, 0.1);
+}
+
+TEST(Chart, IntervalIsAWhiskerSpanningItsEnds) {
+  // One bar at 20 FPS with the interval [15, 25]: a black stem in the bar's
+  // middle column, from 15 to 25 on the axis (25 above the bar's top).
+  auto whisker = [](double low, double high) {
+    BenchReport report = sample_report();
+    RunRecord run = make_run("only", "native", "stm", 1, 20.0);
+    run.fps_ci_low = low;
+    run.fps_ci_high = high;
+    report.runs = {run};
+    const int w = 900, h = 500;
+    const auto rgba = render_chart(report, ChartKind::fps, w, h);
+    const Pixel bar_colour = {0, 114, 178, 255}, black = {0, 0, 0, 255};
+    auto runs = column_runs(rgba, w, h, bar_colour);
+    std::sort(runs.begin(), runs.end(), [](const ColumnRun& a, const ColumnRun& b) { return a.x1 - a.x0 > b.x1 - b.x0; });
+    const int mid = (runs[0].x0 + runs[0].x1) / 2, bar_height = runs[0].height;
+    int top = h, bottom = -1, bar_top = h, bar_bottom = 0;
+    for (int y = 0; y < h; ++y)
+      if (at(rgba, w, mid + 3, y) == bar_colour) bar_top = std::min(bar_top, y), bar_bottom = std::max(bar_bottom, y);
+    // The stem: black in the bar's middle column, below the value label and
+    // above the axis line at the bar's foot.
+    // The longest unbroken black run there is the stem (the label's glyphs are short).
+    for (int y = std::max(0, bar_top - bar_height), run_start = -1; y < bar_bottom - 2; ++y) {
+      if (at(rgba, w, mid, y) != black) {
+        run_start = -1;
+        continue;
+      }
+      if (run_start < 0) run_start = y;
+      if (y - run_start > bottom - top) top = run_start, bottom = y;
+    }
+    return std::tuple{top, bottom, bar_top, bar_height};
+  };
+  const auto [top, bottom, bar_top, bar_height] = whisker(15.0, 25.0);
+  ASSERT_GT(bottom, top) << "no whisker drawn";
+  EXPECT_LT(top, bar_top) << "the high end is above the bar";
+  EXPECT_GT(bottom, bar_top) << "the low end is inside the bar";
+  // Its length is the interval's: 10 FPS where the bar's 20 FPS is bar_height pixels.
+  EXPECT_NEAR(bottom - top, bar_height / 2.0, 4.0);
+  // No interval, no whisker: nothing black inside the bar.
+  const auto [none_top, none_bottom, none_bar_top, ignored] =
+      whisker(std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN());
+  EXPECT_LT(none_bottom, none_bar_top) << "a whisker without an interval, from " << none_top;
 }
 
 TEST(Chart, HigherFpsMeansMoreBarPixels) {
