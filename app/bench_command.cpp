@@ -47,7 +47,8 @@ constexpr const char* kBenchUsage =
     "                      (default profiles then: cpython,pypy)\n"
     "  --threads N,M,...   render threads (default: 1 and every core)\n"
     "  --scene NAME|FILE   (default spheres)     --size WxH (default 640x360)\n"
-    "  --interp-size WxH   image size of the interpreted profiles (cpython, cpython-ft; ~30x slower):\n"
+    "  --interp-size WxH   image size of the interpreted profiles (cpython, cpython-ft: an eval loop,\n"
+    "                      far slower than compiled code):\n"
     "                      default 160x90 (ci preset 80x45; reproduce: the same as --size)\n"
     "  --frames K          measured frames per run (default 10)\n"
     "  --warmup W          unmeasured frames first (default 2)\n"
@@ -186,8 +187,9 @@ int bench_command(int argc, char** argv) {
   bench::HarnessOptions o;
   std::string scene_name = "spheres";
   std::pair<int, int> size{640, 360};
-  // Interpreting costs ~30x: at 640x360 cpython needs ~15 s a frame, so by
-  // default the interpreted profiles render 1/16 of the pixels.
+  // An interpreter is one to two orders of magnitude slower than the
+  // compiled kernel (the interp rows show by how much), so by default the
+  // interpreted profiles render 1/16 of the pixels.
   std::pair<int, int> interp_size{160, 90};
   bool interp_follows_size = false;
   o.repetitions = 3;

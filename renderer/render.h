@@ -40,7 +40,7 @@ class FlushDenormals {
 /// of a span are neighbours, so a packet is coherent, and each object it
 /// tests is read once for eight rays), and so are their shadow, mirror and
 /// refracted rays (WhittedTracer::shade_packet), with AVX2 or, without it,
-/// the portable SSE packets (both faster than single rays: kernel_bench).
+/// the portable SSE packets (kernel_bench measures both against single rays).
 /// The packets' answers are bit-identical to closest_hit's and occluded's,
 /// so is the image.
 /// No allocation: everything lives on the stack.

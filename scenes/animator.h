@@ -5,7 +5,7 @@
 /// elastically, a collision writing two objects in one unit.
 ///
 /// BVH validity while objects move: the BVH is rebuilt at every frame
-/// boundary (a few hundred objects: well under a millisecond), and motion is
+/// boundary (a few hundred objects: cheap beside a frame), and motion is
 /// clamped inside it. Each free body has a cage (where it may ever go) and,
 /// for each step, walls: between frames the walls are the cage, and nothing
 /// moves while a frame renders, so the BVH is built over the objects' exact

@@ -21,7 +21,7 @@ struct HarnessOptions {
   std::vector<int> threads;
   int width = 640, height = 360;
   /// The interpreted engine's image size; 0: the same as width × height.
-  /// Interpreting is ~30× slower, so a default run renders it smaller.
+  /// An interpreter is far slower than compiled code, so a default run renders it smaller.
   int interp_width = 0, interp_height = 0;
   int frames = 10;        ///< measured frames (with duration: the most)
   int warmup = 2;         ///< frames rendered first and not measured, in every repetition

@@ -26,8 +26,9 @@ struct RigOptions {
   int threads = 1;  ///< render workers
   std::chrono::nanoseconds switch_interval = std::chrono::milliseconds(5);  ///< gil
   std::uint32_t stm_max_retries = 32;                                       ///< stm
-  /// Which kernel renders: compiled, or the Python one interpreted. Last, so
-  /// that aggregate initialisers written before it ({backend, threads}) hold.
+  /// Which kernel renders: compiled, or the Python one interpreted. After
+  /// backend and threads, so that aggregate initialisers written before it
+  /// ({backend, threads}) hold.
   Engine engine = Engine::native;
   /// Conflict attribution in the backend (concurrency/conflict_log.hpp):
   /// on by default, cheap enough to leave on; `--no-attribution` clears it.
