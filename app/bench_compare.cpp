@@ -32,6 +32,8 @@ constexpr const char* kCompareUsage =
     "  --threshold PCT          a change smaller than this is \"same\" (default 5)\n"
     "  --alpha A                significance level (default 0.05)\n"
     "  --allow-config-mismatch  compare reports of different workloads (scene, size, frames, ...)\n"
+    "  --paired                 the repetitions were taken in alternating rounds (scripts/bench-ab):\n"
+    "                           also show the per-round ratio's geometric mean and 95% interval\n"
     "  --markdown FILE          the table as Markdown (a CI job summary)\n"
     "  --json FILE              the comparison as JSON\n"
     "\n"
@@ -74,7 +76,7 @@ int bench_compare_command(int argc, char** argv) {
     const std::string a = argv[i];
     if (a.starts_with("--")) {
       rest.push_back(a);
-      const bool takes_value = a.find('=') == std::string::npos && a != "--help" && a != "--allow-config-mismatch";
+      const bool takes_value = a.find('=') == std::string::npos && a != "--help" && a != "--allow-config-mismatch" && a != "--paired";
       if (takes_value && i + 1 < argc) rest.push_back(argv[++i]);
     } else {
       files.push_back(a);
@@ -82,7 +84,7 @@ int bench_compare_command(int argc, char** argv) {
   }
   std::vector<char*> rest_ptrs;
   for (std::string& a : rest) rest_ptrs.push_back(a.data());
-  CommandLine args({rest_ptrs.data(), rest_ptrs.size()}, {"help", "allow-config-mismatch"});
+  CommandLine args({rest_ptrs.data(), rest_ptrs.size()}, {"help", "allow-config-mismatch", "paired"});
   if (args.flag("help")) {
     std::cout << kCompareUsage;
     return 0;
@@ -91,6 +93,7 @@ int bench_compare_command(int argc, char** argv) {
   options.threshold_pct = args.number("threshold", options.threshold_pct, 0.0, 1000.0);
   options.alpha = args.number("alpha", options.alpha, 1e-6, 0.5);
   options.allow_config_mismatch = args.flag("allow-config-mismatch");
+  options.paired = args.flag("paired");
   const auto markdown_path = args.value("markdown");
   const auto json_path = args.value("json");
   args.finish();

@@ -72,6 +72,15 @@ std::string fps_text(const RunRecord* run, const char* missing) {
   return run ? detail::format_fps(*run, missing) : std::string(missing);
 }
 
+/// "-3.1% [-4.0, -2.2]": the geometric mean of the per-round ratios and its interval.
+std::string paired_text(const CompareRow& row) {
+  if (!std::isfinite(row.paired_change_pct)) return "-";
+  char text[64];
+  std::snprintf(text, sizeof text, "%+.1f%% [%+.1f, %+.1f]", row.paired_change_pct, row.paired_low_pct,
+                row.paired_high_pct);
+  return text;
+}
+
 std::string verdict_text(const CompareRow& row) {
   std::string text(verdict_name(row.verdict));
   if (!row.note.empty()) text += " (" + row.note + ")";
@@ -156,6 +165,7 @@ Comparison compare_reports(const BenchReport& base, const BenchReport& next, con
   double log_sum = 0.0;
   for (CompareRow& row : c.rows) {
     row.p = kNaN;
+    row.paired_change_pct = row.paired_low_pct = row.paired_high_pct = kNaN;
     if (!row.base || !row.next) {
       row.verdict = Verdict::unmatched;
       row.note = row.base ? "only in base" : "only in new";
@@ -174,6 +184,15 @@ Comparison compare_reports(const BenchReport& base, const BenchReport& next, con
       row.note = std::to_string(fewest) + " repetition" + (fewest == 1 ? "" : "s") + ", needs " +
                  std::to_string(options.min_repetitions) + " a side";
       continue;
+    }
+    if (options.paired && a.size() == b.size()) {
+      std::vector<double> log_ratios;
+      for (std::size_t k = 0; k < a.size(); ++k)
+        if (a[k] > 0.0 && b[k] > 0.0) log_ratios.push_back(std::log(b[k] / a[k]));
+      const Interval ci = bootstrap_mean_interval(log_ratios);
+      row.paired_change_pct = 100.0 * (std::exp(mean(log_ratios)) - 1.0);
+      row.paired_low_pct = 100.0 * (std::exp(ci.low) - 1.0);
+      row.paired_high_pct = 100.0 * (std::exp(ci.high) - 1.0);
     }
     const MannWhitney test = mann_whitney_u(a, b);
     row.p = test.p;
@@ -198,10 +217,13 @@ std::string format_comparison(const Comparison& c, const std::string& base_name,
   std::string out = "txray bench compare: " + header_line(c, base_name, new_name) + "\n\n";
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"profile", "engine+backend", "threads", "base FPS", "new FPS", "change", "p", "verdict"});
-  for (const CompareRow& r : c.rows)
+  if (c.options.paired) rows[0].insert(rows[0].begin() + 6, "per round");
+  for (const CompareRow& r : c.rows) {
     rows.push_back({r.profile, r.engine + "+" + r.backend, std::to_string(r.threads), fps_text(r.base, "-"),
                     fps_text(r.next, "-"), r.base && r.next ? percent(r.change_pct) : "-", p_text(r.p),
                     verdict_text(r)});
+    if (c.options.paired) rows.back().insert(rows.back().begin() + 6, paired_text(r));
+  }
   // Column widths: the longest cell, numbers right-aligned.
   std::vector<std::size_t> width(rows[0].size(), 0);
   for (const auto& row : rows)
@@ -209,7 +231,7 @@ std::string format_comparison(const Comparison& c, const std::string& base_name,
   for (const auto& row : rows) {
     std::string line;
     for (std::size_t i = 0; i < row.size(); ++i) {
-      const bool right = i >= 2 && i <= 6;
+      const bool right = i >= 2 && i + 1 < row.size();
       const std::string pad(width[i] - row[i].size(), ' ');
       line += (i ? "  " : "") + (right ? pad + row[i] : row[i] + (i + 1 < row.size() ? pad : ""));
     }
@@ -222,14 +244,17 @@ std::string format_comparison(const Comparison& c, const std::string& base_name,
 
 std::string comparison_markdown(const Comparison& c, const std::string& base_name, const std::string& new_name) {
   std::string out = "### txray bench compare\n\n" + header_line(c, "`" + base_name + "`", "`" + new_name + "`") + "\n\n";
-  out += "| profile | engine+backend | threads | base FPS | new FPS | change | p | verdict |\n";
-  out += "|---|---|--:|--:|--:|--:|--:|---|\n";
+  const bool paired = c.options.paired;
+  out += std::string("| profile | engine+backend | threads | base FPS | new FPS | change | p |") +
+         (paired ? " per round (95% CI) |" : "") + " verdict |\n";
+  out += std::string("|---|---|--:|--:|--:|--:|--:|") + (paired ? "--:|" : "") + "---|\n";
   for (const CompareRow& r : c.rows) {
     std::string verdict = verdict_text(r);
     if (r.verdict == Verdict::slower) verdict = "**" + verdict + "**";
     out += "| " + r.profile + " | " + r.engine + "+" + r.backend + " | " + std::to_string(r.threads) + " | " +
            fps_text(r.base, "—") + " | " + fps_text(r.next, "—") + " | " +
-           (r.base && r.next ? percent(r.change_pct) : "—") + " | " + p_text(r.p) + " | " + verdict + " |\n";
+           (r.base && r.next ? percent(r.change_pct) : "—") + " | " + p_text(r.p) + " | " +
+           (paired ? paired_text(r) + " | " : "") + verdict + " |\n";
   }
   out += "\n" + summary_line(c) + ".\n";
   for (const std::string& w : c.warnings) out += "\n> warning: " + w + "\n";
@@ -247,6 +272,7 @@ std::string comparison_json(const Comparison& c, const std::string& base_name, c
   doc["alpha"] = c.options.alpha;
   doc["threshold_pct"] = c.options.threshold_pct;
   doc["min_repetitions"] = c.options.min_repetitions;
+  doc["paired"] = c.options.paired;
   json rows = json::array();
   for (const CompareRow& r : c.rows) {
     auto side = [&](const RunRecord* run) -> json {
@@ -264,6 +290,9 @@ std::string comparison_json(const Comparison& c, const std::string& base_name, c
                     {"new", side(r.next)},
                     {"change_pct", r.base && r.next ? number(r.change_pct) : json(nullptr)},
                     {"p", number(r.p)},
+                    {"paired_change_pct", number(r.paired_change_pct)},
+                    {"paired_low_pct", number(r.paired_low_pct)},
+                    {"paired_high_pct", number(r.paired_high_pct)},
                     {"exact", r.exact},
                     {"verdict", std::string(verdict_name(r.verdict))},
                     {"note", r.note}});

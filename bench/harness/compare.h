@@ -15,6 +15,11 @@ struct CompareOptions {
   double alpha = 0.05;         ///< significance level of the U test
   int min_repetitions = 5;     ///< fewer a side: no verdict (the exact test cannot reach α = 0.05 below 4)
   bool allow_config_mismatch = false;
+  /// The reports' repetitions were taken in alternating rounds (scripts/
+  /// bench-ab): repetition k of one side beside repetition k of the other.
+  /// Each row then also gets the per-round ratio's interval, which a drift
+  /// in the machine's load between rounds does not widen.
+  bool paired = false;
 };
 
 enum class Verdict { faster, slower, same, no_verdict, unmatched };
@@ -28,6 +33,9 @@ struct CompareRow {
   const RunRecord* next = nullptr;
   double change_pct = 0.0;  ///< (new FPS / base FPS − 1) × 100
   double p = 1.0;           ///< two-sided U-test p-value; NaN when not tested
+  /// With CompareOptions::paired: the geometric mean over rounds of new/base
+  /// FPS, as a change in %, and its 95 % bootstrap interval; NaN otherwise.
+  double paired_change_pct = 0.0, paired_low_pct = 0.0, paired_high_pct = 0.0;
   bool exact = false;
   Verdict verdict = Verdict::no_verdict;
   std::string note;         ///< why there is no verdict, or "within ±5%" for a significant small change

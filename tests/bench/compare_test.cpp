@@ -75,6 +75,31 @@ TEST(Compare, TwoPercentStaysWithinTheThreshold) {
   EXPECT_EQ(compare_reports(with_repetitions(5, 1.0), with_repetitions(5, 1.02), strict).exit_code(), 1);
 }
 
+TEST(Compare, PairedRoundsCancelADriftSharedByBothSides) {
+  // The machine slows down round by round (1.0, 0.9, ... 0.6 of full
+  // speed) for both sides alike; the new build is 3 % slower in each round.
+  BenchReport a = with_repetitions(5, 1.0), b = with_repetitions(5, 1.0);
+  for (std::size_t r = 0; r < a.runs.size(); ++r)
+    for (int k = 0; k < 5; ++k) {
+      const double drift = 1.0 - 0.1 * k;
+      a.runs[r].repetitions[static_cast<std::size_t>(k)].fps = 40.0 * drift;
+      b.runs[r].repetitions[static_cast<std::size_t>(k)].fps = 40.0 * drift * 0.97;
+    }
+  CompareOptions paired;
+  paired.paired = true;
+  const Comparison c = compare_reports(a, b, paired);
+  for (const CompareRow& row : c.rows) {
+    // Unpaired, the drift swamps the change: no significance.
+    EXPECT_GT(row.p, 0.05);
+    // Paired, every round says -3 %, so the interval is tight around it.
+    EXPECT_NEAR(row.paired_change_pct, -3.0, 1e-9);
+    EXPECT_NEAR(row.paired_low_pct, -3.0, 1e-9);
+    EXPECT_NEAR(row.paired_high_pct, -3.0, 1e-9);
+  }
+  EXPECT_NE(format_comparison(c, "a", "b").find("-3.0% [-3.0, -3.0]"), std::string::npos);
+  EXPECT_FALSE(std::isfinite(compare_reports(a, b, {}).rows[0].paired_change_pct));
+}
+
 TEST(Compare, TooFewRepetitionsGiveNoVerdictAndNeverFail) {
   const Comparison c = compare_reports(with_repetitions(3, 1.0), with_repetitions(3, 1.5), {});
   EXPECT_EQ(count(c, Verdict::no_verdict), 6);
