@@ -6,10 +6,16 @@
 
 namespace txray::cli {
 
+namespace {
+
+bool is_option(std::string_view arg) { return arg.size() >= 3 && arg.starts_with("--"); }
+
+}  // namespace
+
 CommandLine::CommandLine(std::span<char* const> args, std::vector<std::string_view> flags) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view arg = args[i];
-    if (arg.size() < 3 || !arg.starts_with("--")) {
+    if (!is_option(arg)) {
       positionals_.emplace_back(arg);
       continue;
     }
@@ -21,8 +27,12 @@ CommandLine::CommandLine(std::span<char* const> args, std::vector<std::string_vi
       if (is_flag) throw UsageError("option --" + option.name + " takes no value");
       option.value = std::string(arg.substr(equals + 1));
     } else if (!is_flag) {
-      if (i + 1 >= args.size()) throw UsageError("option --" + option.name + " needs a value");
-      option.value = std::string(args[++i]);
+      // A missing value is reported only when the option is asked for, so
+      // an unknown option given last reads "unknown option", not "needs a
+      // value". The next word is not taken when it is itself an option.
+      const bool has_next = i + 1 < args.size() && !is_option(args[i + 1]);
+      if (has_next) option.value = std::string(args[++i]);
+      else option.missing_value = true;
     }
     if (find(option.name)) throw UsageError("option --" + option.name + " given twice");
     options_.push_back(std::move(option));
@@ -46,7 +56,15 @@ std::optional<std::string> CommandLine::value(std::string_view name) {
   Option* o = find(name);
   if (!o) return std::nullopt;
   o->used = true;
+  if (o->missing_value) throw UsageError("option --" + o->name + " needs a value");
   return o->value;
+}
+
+std::string compact_number(double value) {
+  char buffer[64];
+  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  if (ec != std::errc()) return std::to_string(value);
+  return std::string(buffer, end);
 }
 
 int CommandLine::integer(std::string_view name, int fallback, int min, int max) {
@@ -70,8 +88,8 @@ double CommandLine::number(std::string_view name, double fallback, double min, d
   if (ec != std::errc() || end != text->data() + text->size() || !std::isfinite(v))
     throw UsageError("--" + std::string(name) + " '" + *text + "': not a number");
   if (v < min || v > max)
-    throw UsageError("--" + std::string(name) + " " + *text + ": must be between " + std::to_string(min) + " and " +
-                     std::to_string(max));
+    throw UsageError("--" + std::string(name) + " " + *text + ": must be between " + compact_number(min) + " and " +
+                     compact_number(max));
   return v;
 }
 
@@ -93,6 +111,11 @@ std::pair<int, int> CommandLine::size(std::string_view name, std::pair<int, int>
   if (w < 1 || h < 1 || w > max_side || h > max_side)
     throw bad("each side must be between 1 and " + std::to_string(max_side));
   return {w, h};
+}
+
+void CommandLine::check_unknown(const std::vector<std::string_view>& known) const {
+  for (const Option& o : options_)
+    if (std::find(known.begin(), known.end(), o.name) == known.end()) throw UsageError("unknown option --" + o.name);
 }
 
 void CommandLine::finish() const {

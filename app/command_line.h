@@ -16,6 +16,9 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// A number in its shortest exact form: 0.001, 10000, 2.5 (not 0.001000).
+[[nodiscard]] std::string compact_number(double value);
+
 class CommandLine {
  public:
   /// `flags` are options that take no value; every other option takes one.
@@ -28,6 +31,10 @@ class CommandLine {
   /// "WxH", each side in [1, max_side].
   [[nodiscard]] std::pair<int, int> size(std::string_view name, std::pair<int, int> fallback, int max_side);
 
+  /// Throws "unknown option" for any option not in `known` (value options
+  /// and flags): call it first when later checks would otherwise speak
+  /// before an unknown name is reported.
+  void check_unknown(const std::vector<std::string_view>& known) const;
   /// Throws for any option given but never asked for, and for positionals.
   void finish() const;
 
@@ -35,6 +42,7 @@ class CommandLine {
   struct Option {
     std::string name;
     std::optional<std::string> value;
+    bool missing_value = false;  ///< a value option given last, or followed by another option
     bool used = false;
   };
   Option* find(std::string_view name);

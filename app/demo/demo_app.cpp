@@ -1,6 +1,7 @@
 #include "app/demo/demo_app.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <chrono>
 #include <cmath>
@@ -41,7 +42,10 @@ constexpr SDL_Color kGrey{190, 190, 190, 255};
 constexpr SDL_Color kRed{255, 90, 90, 255};
 constexpr SDL_Color kLegend{255, 210, 120, 255};  // the heatmap PNG's legend colour
 constexpr double kHeatRebuildSeconds = 0.1;       // the T layer is redrawn 10 times a second, not at the UI rate
-constexpr double kUiHz = 60.0;  // the overlay's redraw rate without vsync: live, yet leaves the cores to the renderer
+constexpr double kUiHz = 60.0;
+// The interpreted engine's pace on spheres, for the up-front estimate of a
+// --frames run: 640x360 in about 15.5 s on the README's 2-core machine.
+constexpr double kInterpPixelsPerSecond = 15000.0;  // the overlay's redraw rate without vsync: live, yet leaves the cores to the renderer
 
 double seconds_now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -161,6 +165,11 @@ class Window {
   void draw_help(int w, int h);
   void draw_caption(int w, int h, double now);
   void panel(int x, int y, int w, int h, Uint8 alpha = 175);
+  /// `text` broken into lines no wider than `width` in `font`: overlay text
+  /// wraps, it is never clipped.
+  [[nodiscard]] static std::vector<std::string> fit(const Font& font, const std::string& text, int width);
+  [[nodiscard]] std::string ui_rate() const;
+  void write_text_bounds() const;
   std::string save_screenshot(const std::filesystem::path& path);
   std::optional<std::pair<float, float>> pane_uv(int x, int y) const;
 
@@ -316,6 +325,29 @@ void Window::handle(const SDL_Event& e) {
   }
 }
 
+std::vector<std::string> Window::fit(const Font& font, const std::string& text, int width) {
+  return wrap_words(text, std::max(1, width), [&](std::string_view s) { return font.width(s); }, "");
+}
+
+std::string Window::ui_rate() const {
+  // The first second is not measured yet: a dash, not "0 Hz".
+  return ui_windows_ == 0 ? std::string("UI \xE2\x80\x94 Hz") : "UI " + std::to_string(static_cast<int>(std::lround(ui_hz_))) + " Hz";
+}
+
+// TXRAY_DEMO_TEXT_BOUNDS=FILE: where every text of the final frame landed,
+// for the headless tests (tests/demo/headless_test.cpp): one line each,
+// "x y w h  clip_x clip_y clip_w clip_h  window_w window_h  text".
+void Window::write_text_bounds() const {
+  const char* path = std::getenv("TXRAY_DEMO_TEXT_BOUNDS");
+  if (!path || !*path) return;
+  std::FILE* f = std::fopen(path, "w");
+  if (!f) return;
+  for (const TextBounds& b : text_bounds_log())
+    std::fprintf(f, "%d %d %d %d  %d %d %d %d  %d %d  %s\n", b.text.x, b.text.y, b.text.w, b.text.h, b.limit.x, b.limit.y,
+                 b.limit.w, b.limit.h, out_w_, out_h_, b.what.c_str());
+  std::fclose(f);
+}
+
 void Window::panel(int x, int y, int w, int h, Uint8 alpha) {
   SDL_SetRenderDrawColor(renderer_, 0, 0, 0, alpha);
   const SDL_Rect r{x, y, w, h};
@@ -413,55 +445,69 @@ void Window::draw_heat_legend(const SDL_Rect& rect, int bottom, const bench::Hea
 void Window::draw_overlay_single(const PaneView& view) {
   const OverlayLines lines = overlay_lines(view.status, config_);
   const int pad = body_->pixel_height() / 2;
-  int w = std::max({big_->width(lines.title), body_->width(lines.models), body_->width(lines.setup),
-                    big_->width(lines.speed), body_->width(lines.story), body_->width(lines.knobs)});
-  const int h = 2 * big_->line_height() + 4 * body_->line_height() + (lines.story.empty() ? 0 : body_->line_height());
+  // Wrapped to the window, each line in its own font and colour.
+  const int most = out_w_ - 2 * pad - pad;
+  struct Row {
+    std::string text;
+    const Font* font;
+    SDL_Color color;
+  };
+  std::vector<Row> rows;
+  const auto add = [&](const std::string& text, const Font& font, SDL_Color color) {
+    for (std::string& line : fit(font, text, most)) rows.push_back(Row{std::move(line), &font, color});
+  };
+  add(lines.title, *big_, kYellow);
+  add(lines.models, *body_, kWhite);
+  add(lines.setup, *body_, kWhite);
+  add(lines.speed, *big_, kWhite);
+  if (!lines.story.empty()) add(lines.story, *body_, kCyan);
+  add(lines.knobs, *body_, kGrey);
+  add("H: keys", *body_, kGrey);
+  int w = 0, h = 0;
+  for (const Row& r : rows) {
+    w = std::max(w, r.font->width(r.text));
+    h += r.font->line_height();
+  }
   panel(0, 0, w + 2 * pad, h + 2 * pad);
   int y = pad;
-  big_->draw(renderer_, pad, y, lines.title, kYellow);
-  y += big_->line_height();
-  body_->draw(renderer_, pad, y, lines.models, kWhite);
-  y += body_->line_height();
-  body_->draw(renderer_, pad, y, lines.setup, kWhite);
-  y += body_->line_height();
-  big_->draw(renderer_, pad, y, lines.speed, kWhite);
-  y += big_->line_height();
-  if (!lines.story.empty()) {
-    body_->draw(renderer_, pad, y, lines.story, kCyan);
-    y += body_->line_height();
+  for (const Row& r : rows) {
+    r.font->draw(renderer_, pad, y, r.text, r.color);
+    y += r.font->line_height();
   }
-  body_->draw(renderer_, pad, y, lines.knobs, kGrey);
-  y += body_->line_height();
-  body_->draw(renderer_, pad, y, "H: keys", kGrey);
 }
 
 void Window::draw_overlay_pane(const SDL_Rect& rect, const PaneView& view) {
-  // Narrow panes: three short lines, clipped to the pane.
+  // Narrow panes: short lines, wrapped to the pane (never into the next).
   const OverlayLines lines = overlay_lines(view.status, config_);
   const PaneStatus& s = view.status;
   const int pad = body_->pixel_height() / 3;
-  const std::string head = s.profile.name + "  " + (s.frames ? short_number(s.fps) + " FPS" : std::string("..."));
+  const std::string head = s.profile.name + "  " + (s.frames ? short_number(s.fps) + " FPS" : std::string("\xE2\x80\x94 FPS"));
   const std::string detail = s.frames ? short_number(s.frame_ms) + " ms \xC2\xB7 " + short_number(s.mrays) + " Mrays/s" : lines.speed;
-  const int rows = lines.story.empty() ? 2 : 3;
-  SDL_RenderSetClipRect(renderer_, &rect);
-  panel(rect.x, rect.y, rect.w, body_->line_height() * rows + 2 * pad);
+  std::vector<std::pair<std::string, SDL_Color>> rows;
+  const int most = rect.w - 2 * pad;
+  for (std::string& l : fit(*body_, head, most)) rows.emplace_back(std::move(l), s.has_machine ? kYellow : kWhite);
+  for (std::string& l : fit(*body_, detail, most)) rows.emplace_back(std::move(l), kWhite);
+  if (!lines.story.empty())
+    for (std::string& l : fit(*body_, lines.story, most)) rows.emplace_back(std::move(l), kCyan);
+  panel(rect.x, rect.y, rect.w, body_->line_height() * static_cast<int>(rows.size()) + 2 * pad);
   int y = rect.y + pad;
-  body_->draw(renderer_, rect.x + pad, y, head, s.has_machine ? kYellow : kWhite);
-  y += body_->line_height();
-  body_->draw(renderer_, rect.x + pad, y, detail, kWhite);
-  y += body_->line_height();
-  if (!lines.story.empty()) body_->draw(renderer_, rect.x + pad, y, lines.story, kCyan);
-  SDL_RenderSetClipRect(renderer_, nullptr);
+  for (const auto& [line, color] : rows) {
+    body_->draw(renderer_, rect.x + pad, y, line, color);
+    y += body_->line_height();
+  }
 }
 
 void Window::draw_bar_chart(const SDL_Rect& rect, const std::vector<PaneView>& views) {
   panel(rect.x, rect.y, rect.w, rect.h, 200);
   const int pad = body_->pixel_height() / 2;
-  body_->draw(renderer_, rect.x + pad, rect.y + pad / 2,
-              "FPS per profile, each over its own turns with the whole machine  \xC2\xB7  " +
-                  std::to_string(config_.threads) + " threads  \xC2\xB7  UI " +
-                  std::to_string(static_cast<int>(std::lround(ui_hz_))) + " Hz  \xC2\xB7  H: keys",
-              kGrey);
+  // The subtitle wraps to the chart; the bars share what is left.
+  const std::vector<std::string> subtitle =
+      fit(*body_,
+          "FPS per profile, each over its own turns with the whole machine  \xC2\xB7  " + std::to_string(config_.threads) +
+              " threads  \xC2\xB7  " + ui_rate() + "  \xC2\xB7  H: keys",
+          rect.w - 2 * pad);
+  for (std::size_t i = 0; i < subtitle.size(); ++i)
+    body_->draw(renderer_, rect.x + pad, rect.y + pad / 2 + static_cast<int>(i) * body_->line_height(), subtitle[i], kGrey);
   double top = 0.0;
   int label_w = 0;
   for (const PaneView& v : views) {
@@ -469,10 +515,10 @@ void Window::draw_bar_chart(const SDL_Rect& rect, const std::vector<PaneView>& v
     label_w = std::max(label_w, body_->width(v.status.profile.name));
   }
   const int rows = static_cast<int>(views.size());
-  const int y0 = rect.y + pad / 2 + body_->line_height();
+  const int y0 = rect.y + pad / 2 + body_->line_height() * static_cast<int>(subtitle.size());
   const int row_h = std::max(4, (rect.y + rect.h - y0 - pad / 2) / std::max(1, rows));
   const int bar_x = rect.x + pad + label_w + pad;
-  const int value_w = body_->width("000.0 FPS");
+  const int value_w = std::max(body_->width("00.0k FPS"), body_->width("\xE2\x80\x94 FPS"));
   const int bar_max = std::max(10, rect.x + rect.w - bar_x - value_w - 2 * pad);
   static constexpr SDL_Color kBars[] = {{255, 140, 0, 255}, {0, 170, 255, 255}, {120, 220, 80, 255}};
   for (int i = 0; i < rows; ++i) {
@@ -485,7 +531,7 @@ void Window::draw_bar_chart(const SDL_Rect& rect, const std::vector<PaneView>& v
     const SDL_Rect bar{bar_x, y + row_h / 6, std::max(2, len), std::max(2, row_h * 2 / 3)};
     SDL_RenderFillRect(renderer_, &bar);
     body_->draw(renderer_, bar_x + bar.w + pad, y + (row_h - body_->line_height()) / 2,
-                s.frames ? short_number(s.fps) + " FPS" : "...", kWhite);
+                s.frames ? short_number(s.fps) + " FPS" : "\xE2\x80\x94 FPS", kWhite);
   }
 }
 
@@ -499,8 +545,10 @@ void Window::draw_results(int w, int h) {
   report.config.width = config_.width;
   report.config.height = config_.height;
   const int pad = body_->pixel_height();
-  big_->draw(renderer_, pad, pad / 2, "Results: measured here, beside the 2015 talk", kYellow);
-  const int top = pad / 2 + big_->line_height() + pad / 2;
+  const std::vector<std::string> title = fit(*big_, "Results: measured here, beside the 2015 talk", w - 2 * pad);
+  for (std::size_t i = 0; i < title.size(); ++i)
+    big_->draw(renderer_, pad, pad / 2 + static_cast<int>(i) * big_->line_height(), title[i], kYellow);
+  const int top = pad / 2 + big_->line_height() * static_cast<int>(title.size()) + pad / 2;
   // Left: the harness's own FPS chart of everything shown; built once.
   if (!results_ready_) {
     chart_w_ = std::max(64, w / 2 - pad);
@@ -518,36 +566,51 @@ void Window::draw_results(int w, int h) {
   // Right: the seed comparison, ratios to the slowest profile of the talk.
   const bench::SeedComparison cmp = bench::compare_with_seed(report);
   const int x0 = w / 2 + pad / 2;
-  const int col = (w - x0 - pad) / 5;
+  const int right = w - pad / 2;
+  // Columns as wide as their widest cell, so a long profile name never
+  // runs into the next column.
+  std::vector<std::array<std::string, 5>> cells = {{"profile", "2015 FPS", "ratio", "here FPS", "ratio"}};
+  for (const bench::SeedComparisonRow& row : cmp.rows)
+    cells.push_back({row.profile, short_number(row.seed_fps), short_number(row.seed_ratio) + "\xC3\x97",
+                     row.measured ? short_number(row.measured_fps) : "-",
+                     row.measured && std::isfinite(row.measured_ratio) ? short_number(row.measured_ratio) + "\xC3\x97" : "-"});
+  std::array<int, 5> col_x{};
+  int x = x0;
+  for (int c = 0; c < 5; ++c) {
+    col_x[static_cast<std::size_t>(c)] = x;
+    int widest = 0;
+    for (const auto& r : cells) widest = std::max(widest, body_->width(r[static_cast<std::size_t>(c)]));
+    x += widest + pad / 2;
+  }
   int y = top;
-  const char* heads[] = {"profile", "2015 FPS", "ratio", "here FPS", "ratio"};
-  for (int c = 0; c < 5; ++c) body_->draw(renderer_, x0 + c * col, y, heads[c], kGrey);
-  y += body_->line_height() + pad / 3;
-  for (const bench::SeedComparisonRow& row : cmp.rows) {
-    body_->draw(renderer_, x0, y, row.profile, kWhite);
-    body_->draw(renderer_, x0 + col, y, short_number(row.seed_fps), kWhite);
-    body_->draw(renderer_, x0 + 2 * col, y, short_number(row.seed_ratio) + "\xC3\x97", kWhite);
-    body_->draw(renderer_, x0 + 3 * col, y, row.measured ? short_number(row.measured_fps) : "-", row.measured ? kYellow : kGrey);
-    body_->draw(renderer_, x0 + 4 * col, y,
-                row.measured && std::isfinite(row.measured_ratio) ? short_number(row.measured_ratio) + "\xC3\x97" : "-",
-                row.measured ? kYellow : kGrey);
-    y += body_->line_height();
+  for (std::size_t r = 0; r < cells.size(); ++r) {
+    const bool measured = r > 0 && cmp.rows[r - 1].measured;
+    for (std::size_t c = 0; c < 5; ++c) {
+      const SDL_Color color = r == 0 ? kGrey : c < 3 ? kWhite : measured ? kYellow : kGrey;
+      body_->draw(renderer_, col_x[c], y, cells[r][c], color);
+    }
+    y += body_->line_height() + (r == 0 ? pad / 3 : 0);
   }
   y += pad;
-  body_->draw(renderer_, x0, y, "ratios: to " + cmp.baseline + "; 'here' at the most threads shown", kGrey);
-  y += body_->line_height();
-  for (const bench::RunRecord& r : report.runs) {
+  std::vector<std::string> notes = fit(*body_, "ratios: to " + cmp.baseline + "; 'here' at the most threads shown", right - x0);
+  for (const bench::RunRecord& r : report.runs)
+    for (std::string& line : fit(*body_,
+                                 r.profile + "  " + std::to_string(r.threads) + " thr  " + short_number(r.fps) + " FPS  " +
+                                     short_number(r.mrays_per_second) + " Mrays/s",
+                                 right - x0))
+      notes.push_back(std::move(line));
+  for (std::size_t i = 0; i < notes.size(); ++i) {
     if (y > h - body_->line_height()) break;
-    body_->draw(renderer_, x0, y,
-                r.profile + "  " + std::to_string(r.threads) + " thr  " + short_number(r.fps) + " FPS  " +
-                    short_number(r.mrays_per_second) + " Mrays/s",
-                kWhite);
+    body_->draw(renderer_, x0, y, notes[i], i == 0 ? kGrey : kWhite);
     y += body_->line_height();
   }
 }
 
 void Window::draw_help(int w, int h) {
-  const std::vector<std::string> lines = help_lines();
+  std::vector<std::string> lines;
+  for (const std::string& l : help_lines())
+    for (std::string& piece : wrap_words(l, w - 2 * body_->pixel_height(), [&](std::string_view t) { return body_->width(t); }))
+      lines.push_back(std::move(piece));
   int width = 0;
   for (const auto& l : lines) width = std::max(width, body_->width(l));
   const int pad = body_->pixel_height();
@@ -563,7 +626,8 @@ int Window::caption_top(int h) const {
   if (!player_ || player_->step().caption.empty() || player_->step().results) return h;
   const int pad = body_->pixel_height() / 2;
   const int bottom = config_.profiles.size() > 1 ? layout_.chart.y : h;
-  return bottom - big_->line_height() - 3 * pad - (config_.profiles.size() > 1 ? 0 : body_->line_height()) - pad;
+  const int rows = static_cast<int>(fit(*big_, player_->step().caption, out_w_ - 4 * pad).size());
+  return bottom - rows * big_->line_height() - 3 * pad - (config_.profiles.size() > 1 ? 0 : body_->line_height()) - pad;
 }
 
 void Window::draw_caption(int w, int h, double now) {
@@ -576,13 +640,21 @@ void Window::draw_caption(int w, int h, double now) {
   panel(w - ww - 2 * pad, h - body_->line_height() - 2 * pad, ww + 2 * pad, body_->line_height() + 2 * pad);
   body_->draw(renderer_, w - ww - pad, h - body_->line_height() - pad, where, kGrey);
   if (step.caption.empty() || step.results) return;
-  const int cw = big_->width(step.caption);
-  const int y = caption_top(h) + pad;
-  panel((w - cw) / 2 - pad, y - pad, cw + 2 * pad, big_->line_height() + 2 * pad, 200);
-  big_->draw(renderer_, (w - cw) / 2, y, step.caption, kWhite);
+  // Large, centred, wrapped to the window: a long caption takes two lines
+  // rather than losing its ends.
+  const std::vector<std::string> rows = fit(*big_, step.caption, w - 4 * pad);
+  int cw = 0;
+  for (const std::string& r : rows) cw = std::max(cw, big_->width(r));
+  int y = caption_top(h) + pad;
+  panel((w - cw) / 2 - pad, y - pad, cw + 2 * pad, big_->line_height() * static_cast<int>(rows.size()) + 2 * pad, 200);
+  for (const std::string& r : rows) {
+    big_->draw(renderer_, (w - big_->width(r)) / 2, y, r, kWhite);
+    y += big_->line_height();
+  }
 }
 
 void Window::draw(const Layout& l, const std::vector<PaneView>& views, double now) {
+  text_bounds_log().clear();
   const bool results = player_ && player_->step().results;
   if (results) {
     draw_results(out_w_, out_h_);
@@ -609,12 +681,19 @@ void Window::draw(const Layout& l, const std::vector<PaneView>& views, double no
   const std::string note = !error.empty() ? error : now < message_until_ ? message_ : std::string();
   if (!note.empty()) {
     const int pad = body_->pixel_height() / 2;
-    const int y = out_h_ - body_->line_height() - 2 * pad;
-    panel(0, y, body_->width(note) + 2 * pad, body_->line_height() + 2 * pad, 200);
-    body_->draw(renderer_, pad, y + pad, note, error.empty() ? kWhite : kRed);
+    const std::vector<std::string> rows = fit(*body_, note, out_w_ - 2 * pad);
+    int nw = 0;
+    for (const std::string& r : rows) nw = std::max(nw, body_->width(r));
+    const int nh = body_->line_height() * static_cast<int>(rows.size());
+    int y = out_h_ - nh - 2 * pad;
+    panel(0, y, nw + 2 * pad, nh + 2 * pad, 200);
+    for (const std::string& r : rows) {
+      body_->draw(renderer_, pad, y + pad, r, error.empty() ? kWhite : kRed);
+      y += body_->line_height();
+    }
   }
   if (!results && !player_ && config_.profiles.size() == 1) {
-    const std::string ui = "UI " + std::to_string(static_cast<int>(std::lround(ui_hz_))) + " Hz";
+    const std::string ui = ui_rate();
     const int pad = body_->pixel_height() / 3;
     body_->draw(renderer_, out_w_ - body_->width(ui) - pad, out_h_ - body_->line_height() - pad, ui, kGrey);
   }
@@ -646,7 +725,8 @@ int Window::run() {
         try {
           (void)resolve_scene(step.scene);
         } catch (const SceneError& e) {
-          throw StageScriptError(*options_.script, step.line, e.what());
+          // The line that named the scene (settings carry over), else the step's.
+          throw StageScriptError(*options_.script, step.scene_line > 0 ? step.scene_line : step.line, e.what());
         }
       }
       player_.emplace(std::move(script), seconds_now());
@@ -671,6 +751,25 @@ int Window::run() {
     std::cerr << "txray-demo: " << e << " (give one with --font FILE.ttf)\n";
     return 1;
   }
+  // --frames under the interpreted engine takes minutes at window sizes:
+  // say so, and how to make it quick, before starting.
+  if (options_.frames > 0) {
+    const Layout planned = layout(options_.width, options_.height, static_cast<int>(options_.profiles.size()));
+    const double pixels = static_cast<double>(planned.render_w) * planned.render_h * options_.frames;
+    for (const std::string& name : options_.profiles) {
+      const auto profile = bench::find_profile(name);
+      if (!profile || profile->engine != bench::Engine::interp) continue;
+      const double seconds = pixels / kInterpPixelsPerSecond;
+      if (seconds < 20.0) continue;
+      const int minutes = static_cast<int>(std::lround(seconds / 60.0));
+      std::cerr << "txray-demo: " << name << " runs the interpreted engine, about "
+                << static_cast<int>(kInterpPixelsPerSecond / 1000.0) << " thousand pixels a second on 2 cores: "
+                << options_.frames << " frames at " << planned.render_w << "x" << planned.render_h << " take about "
+                << (minutes >= 1 ? std::to_string(minutes) + " min" : std::to_string(static_cast<int>(seconds)) + " s")
+                << ". Quicker: --size 320x180 or fewer --frames.\n";
+    }
+  }
+  text_bounds_enabled() = std::getenv("TXRAY_DEMO_TEXT_BOUNDS") != nullptr;
   if (!open()) return 1;
 
   RenderDriver::Options driver_options;
@@ -743,6 +842,7 @@ int Window::run() {
       message_until_ = frame_start + 3.0;
     }
     if (finishing) {
+      write_text_bounds();
       int status = 0;
       if (options_.screenshot) {
         if (const std::string e = save_screenshot(*options_.screenshot); !e.empty()) {
@@ -783,9 +883,22 @@ int Window::run() {
   }
   // Closing mid-frame: the driver's workers stop at their next tile.
   driver_->stop();
-  for (const PaneView& v : driver_->panes())
-    std::cout << v.status.profile.name << ": " << short_number(v.status.fps) << " FPS, " << v.status.threads << " threads, "
-              << v.status.width << "x" << v.status.height << "\n";
+  // Every pane on screen, then everything measured over the run (a stage
+  // script shows many profiles; a pane not yet rendered says so).
+  for (const PaneView& v : driver_->panes()) {
+    std::cout << v.status.profile.name << ": ";
+    if (v.status.frames == 0) std::cout << "no frame finished, ";
+    else std::cout << short_number(v.status.fps) << " FPS, " << short_number(v.status.mrays) << " Mrays/s, ";
+    std::cout << v.status.threads << " threads, " << v.status.width << "x" << v.status.height << ", " << v.status.frames
+              << (v.status.frames == 1 ? " frame" : " frames") << "\n";
+  }
+  const std::vector<bench::RunRecord> runs = driver_->measurements();
+  if (!runs.empty()) {
+    std::cout << "measured over the run (frames over each pane's own machine time, first frame left out):\n";
+    for (const bench::RunRecord& r : runs)
+      std::cout << "  " << r.profile << ", " << r.threads << " threads: " << short_number(r.fps) << " FPS over " << r.frames
+                << (r.frames == 1 ? " frame" : " frames") << "\n";
+  }
   if (ui_min_hz_ < 1e9) std::cout << "UI loop: slowest second " << short_number(ui_min_hz_) << " Hz\n";
   return 0;
 }

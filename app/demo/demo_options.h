@@ -28,6 +28,9 @@ struct DemoOptions {
 
 /// `args` excludes the program name. `known_profiles`: named_profiles().
 [[nodiscard]] DemoOptions parse_demo_options(int argc, char** argv, const std::vector<std::string>& known_profiles);
+/// The profile shown when none is asked for: pypy-stm (compiled, every
+/// core, a story to tell), not the interpreter.
+[[nodiscard]] std::string default_profile(const std::vector<std::string>& known_profiles);
 [[nodiscard]] std::string demo_usage(const std::vector<std::string>& known_profiles);
 
 }  // namespace txray::demo

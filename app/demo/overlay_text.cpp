@@ -53,7 +53,17 @@ std::string percent(double value) { return short_number(value) + "%"; }
 }  // namespace
 
 std::string backend_story(bench::BackendKind backend, const std::vector<bench::StatFigure>& figures) {
-  if (figures.empty()) return "";
+  if (figures.empty()) {
+    // Before the first frame ends: the story's shape, "—" for each figure
+    // not measured yet.
+    switch (backend) {
+      case bench::BackendKind::stm: return "aborts \xE2\x80\x94/s \xC2\xB7 time lost \xE2\x80\x94";
+      case bench::BackendKind::fine: return "lock waits \xE2\x80\x94/s \xC2\xB7 waiting \xE2\x80\x94";
+      case bench::BackendKind::gil: return "GIL switches \xE2\x80\x94/s \xC2\xB7 waiting \xE2\x80\x94";
+      case bench::BackendKind::snapshot: return "no read barrier \xC2\xB7 publishes \xE2\x80\x94/s";
+    }
+    return "";
+  }
   switch (backend) {
     case bench::BackendKind::stm: {
       const auto by_cause = causes(figures, "aborts/s");
@@ -114,6 +124,28 @@ std::vector<std::string> wrap_words(const std::string& text, int width,
                                     const std::function<int(std::string_view)>& measure, const std::string& indent) {
   std::vector<std::string> lines;
   std::string line;
+  // A word wider than a line of its own is cut between characters (never
+  // inside a UTF-8 sequence), so nothing is ever clipped.
+  const auto place_long = [&](std::string word) {
+    while (!word.empty()) {
+      std::string piece = lines.empty() && line.empty() ? "" : indent;
+      const std::size_t base = piece.size();
+      std::size_t i = 0;
+      while (i < word.size()) {
+        std::size_t next = i + 1;
+        while (next < word.size() && (static_cast<unsigned char>(word[next]) & 0xC0) == 0x80) ++next;
+        if (piece.size() > base && measure(piece + word.substr(i, next - i)) > width) break;
+        piece += word.substr(i, next - i);
+        i = next;
+      }
+      word.erase(0, i);
+      if (word.empty()) {
+        line = piece;
+      } else {
+        lines.push_back(piece);
+      }
+    }
+  };
   std::size_t i = 0;
   while (i < text.size()) {
     const std::size_t space = text.find(' ', i);
@@ -121,12 +153,15 @@ std::vector<std::string> wrap_words(const std::string& text, int width,
     i = space == std::string::npos ? text.size() : space + 1;
     if (word.empty()) continue;
     const std::string longer = line.empty() ? (lines.empty() ? word : indent + word) : line + " " + word;
-    if (!line.empty() && measure(longer) > width) {
-      lines.push_back(line);
-      line = indent + word;
-    } else {
+    if (measure(longer) <= width) {
       line = longer;
+      continue;
     }
+    if (!line.empty()) lines.push_back(line);
+    line.clear();
+    const std::string alone = lines.empty() ? word : indent + word;
+    if (measure(alone) <= width) line = alone;
+    else place_long(word);
   }
   if (!line.empty()) lines.push_back(line);
   return lines;

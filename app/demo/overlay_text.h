@@ -15,7 +15,8 @@ namespace txray::demo {
 [[nodiscard]] std::string short_number(double value);
 
 /// The backend's own story from its figures: aborts/s by cause (stm), lock
-/// waits (fine), GIL switches (gil), publishes (snapshot). "" while none.
+/// waits (fine), GIL switches (gil), publishes (snapshot); before the first
+/// figures, the same shape with "—" for what is not measured yet.
 [[nodiscard]] std::string backend_story(bench::BackendKind backend, const std::vector<bench::StatFigure>& figures);
 
 struct OverlayLines {
@@ -32,7 +33,8 @@ struct OverlayLines {
 
 /// Breaks `text` at spaces into lines no wider than `width` by `measure`
 /// (a font's width in pixels); continuation lines start with `indent`. A
-/// word wider than the line gets a line of its own (and is clipped there).
+/// word wider than a whole line is cut between characters: no line is wider
+/// than `width` unless a single character is.
 [[nodiscard]] std::vector<std::string> wrap_words(const std::string& text, int width,
                                                   const std::function<int(std::string_view)>& measure,
                                                   const std::string& indent = "   ");

@@ -463,9 +463,11 @@ void RenderDriver::render_one(std::size_t index) {
   pane.smoothed_mrays = smooth(pane.smoothed_mrays, mrays, seconds, 0.5);
   pane.stats_seconds += seconds;
   // A --frames run's last frame closes its window too: its screenshot
-  // then shows that run's conflicts under T.
-  const bool last_frame = applied_.heatmap && options_.max_frames > 0 && pane.frames >= options_.max_frames;
-  if (pane.stats_seconds >= 0.5 || last_frame) {
+  // then shows that run's figures, and its conflicts under T.
+  // The first frame closes one too, so a pane's figures show from frame
+  // one (a fast profile in --compare would otherwise need hundreds).
+  const bool last_frame = options_.max_frames > 0 && pane.frames >= options_.max_frames;
+  if (pane.stats_seconds >= 0.5 || last_frame || pane.figures.empty()) {
     // The conflict tables count from the last reset, like the figures.
     if (applied_.heatmap) pane.heat->report(steady_seconds(), pane.stats_seconds, pane.rig->conflicts());
     pane.figures = pane.rig->stat_figures(pane.stats_seconds);

@@ -141,6 +141,7 @@ class Parser {
     } else if (word == "scene") {
       need_value(word, value);
       current_.scene = std::string(value);
+      current_.scene_line = line_;
     } else if (word == "animator") {
       current_.animator = on_off(word, value);
     } else if (word == "counters") {

@@ -11,11 +11,13 @@
 
 namespace txray::demo {
 
-/// what() reads "<source>:<line>: <problem>".
+/// what() reads "<source>:<line>: <problem>", or "<source>: <problem>" for
+/// the file as a whole (line 0: it cannot be read, it is too large).
 class StageScriptError : public std::runtime_error {
  public:
   StageScriptError(const std::string& source, int line, const std::string& problem)
-      : std::runtime_error(source + ":" + std::to_string(line) + ": " + problem), line_(line) {}
+      : std::runtime_error(source + (line > 0 ? ":" + std::to_string(line) : std::string()) + ": " + problem),
+        line_(line) {}
   [[nodiscard]] int line() const { return line_; }
 
  private:
@@ -27,6 +29,7 @@ struct StageStep {
   bool results = false;               ///< the closing results chart
   std::vector<std::string> profiles;  ///< one pane, or two or three compared
   std::string scene = "spheres";
+  int scene_line = 0;                 ///< the line that named `scene` (0: the default)
   int threads = 0;                    ///< 0: one per core
   bool animator = false;
   bool shared_counters = false;
@@ -44,7 +47,8 @@ struct StageScript {
 /// `known_profiles`: the names a step may use (named_profiles()).
 [[nodiscard]] StageScript parse_stage_script(std::string_view text, const std::string& source,
                                              const std::vector<std::string>& known_profiles, int max_threads);
-/// Reads and parses a file; a file that cannot be read is line 0.
+/// Reads and parses a file; a file that cannot be read is line 0 (the
+/// message then names the file alone).
 [[nodiscard]] StageScript load_stage_script(const std::filesystem::path& path,
                                             const std::vector<std::string>& known_profiles, int max_threads);
 

@@ -32,7 +32,9 @@ TEST(OverlayText, LockAndGilStories) {
             "lock waits 42.0/s (read 40.0, write 2.00) \xC2\xB7 waiting 0.50%");
   EXPECT_EQ(backend_story(bench::BackendKind::gil, {{"GIL switches/s", 190.0, "/s"}, {"GIL wait (%)", 48.0, "%"}}),
             "GIL switches 190/s \xC2\xB7 drop requests 0/s \xC2\xB7 waiting 48.0%");
-  EXPECT_EQ(backend_story(bench::BackendKind::gil, {}), "");
+  // Not measured yet: the story's shape, with a dash for each figure.
+  EXPECT_EQ(backend_story(bench::BackendKind::gil, {}), "GIL switches \xE2\x80\x94/s \xC2\xB7 waiting \xE2\x80\x94");
+  EXPECT_EQ(backend_story(bench::BackendKind::stm, {}), "aborts \xE2\x80\x94/s \xC2\xB7 time lost \xE2\x80\x94");
 }
 
 TEST(OverlayText, LinesSayWhatThePaneIs) {
@@ -67,8 +69,12 @@ TEST(OverlayText, WrapWordsFitsTheWidth) {
             (std::vector<std::string>{"1. counter rays_traced:", "   write-write, render tile vs", "   render tile, 1.3 ms/s"}));
   EXPECT_EQ(wrap_words("short", 30, chars), std::vector<std::string>{"short"});
   EXPECT_EQ(wrap_words("", 30, chars), std::vector<std::string>{});
-  // A word longer than the line has a line of its own.
-  EXPECT_EQ(wrap_words("a verylongword b", 5, chars, ""), (std::vector<std::string>{"a", "verylongword", "b"}));
+  // A word longer than the line is cut: no line is wider than the width.
+  EXPECT_EQ(wrap_words("a verylongword b", 5, chars, ""), (std::vector<std::string>{"a", "veryl", "ongwo", "rd b"}));
+  for (const std::string& line : wrap_words("ransactions: threads run together, conflicts retry", 8, chars))
+    EXPECT_LE(chars(line), 8) << line;
+  // Never inside a UTF-8 sequence.
+  EXPECT_EQ(wrap_words("\xC3\x97\xC3\x97\xC3\x97", 4, chars, ""), (std::vector<std::string>{"\xC3\x97\xC3\x97", "\xC3\x97"}));
 }
 
 }  // namespace
