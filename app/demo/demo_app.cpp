@@ -10,6 +10,7 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -195,6 +196,7 @@ class Window {
   SDL_Texture* chart_texture_ = nullptr;
   int chart_w_ = 0, chart_h_ = 0;
   bool results_ready_ = false;
+  bench::MachineInfo machine_;  // the chart's subtitle: this CPU and its cores
   std::string message_;
   double message_until_ = 0.0;
   // UI rate, for the overlay and the exit summary.
@@ -489,12 +491,16 @@ void Window::draw_overlay_pane(const SDL_Rect& rect, const PaneView& view) {
   for (std::string& l : fit(*body_, detail, most)) rows.emplace_back(std::move(l), kWhite);
   if (!lines.story.empty())
     for (std::string& l : fit(*body_, lines.story, most)) rows.emplace_back(std::move(l), kCyan);
+  // The clip rectangle only keeps the panel's fill in the pane: the text
+  // already fits (and the headless tests check it against this rectangle).
+  SDL_RenderSetClipRect(renderer_, &rect);
   panel(rect.x, rect.y, rect.w, body_->line_height() * static_cast<int>(rows.size()) + 2 * pad);
   int y = rect.y + pad;
   for (const auto& [line, color] : rows) {
     body_->draw(renderer_, rect.x + pad, y, line, color);
     y += body_->line_height();
   }
+  SDL_RenderSetClipRect(renderer_, nullptr);
 }
 
 void Window::draw_bar_chart(const SDL_Rect& rect, const std::vector<PaneView>& views) {
@@ -544,23 +550,33 @@ void Window::draw_results(int w, int h) {
   report.config.scene = config_.scene;
   report.config.width = config_.width;
   report.config.height = config_.height;
+  report.machine = machine_;
   const int pad = body_->pixel_height();
   const std::vector<std::string> title = fit(*big_, "Results: measured here, beside the 2015 talk", w - 2 * pad);
   for (std::size_t i = 0; i < title.size(); ++i)
     big_->draw(renderer_, pad, pad / 2 + static_cast<int>(i) * big_->line_height(), title[i], kYellow);
   const int top = pad / 2 + big_->line_height() * static_cast<int>(title.size()) + pad / 2;
   // Left: the harness's own FPS chart of everything shown; built once.
+  const int box_w = std::max(64, w / 2 - pad), box_h = std::max(64, h - top - pad);
   if (!results_ready_) {
-    chart_w_ = std::max(64, w / 2 - pad);
-    chart_h_ = std::max(64, h - top - pad);
+    // The chart's text has a fixed pixel size and is shortened ("...") on
+    // a narrow canvas: draw it at least kChartMinWidth wide, whole, and
+    // let the GPU scale it into its half of the window.
+    constexpr int kChartMinWidth = 1000;
+    const double up = std::max(1.0, static_cast<double>(kChartMinWidth) / box_w);
+    chart_w_ = static_cast<int>(std::lround(box_w * up));
+    chart_h_ = static_cast<int>(std::lround(box_h * up));
     const std::vector<unsigned char> rgba = bench::render_chart(report, bench::ChartKind::fps, chart_w_, chart_h_);
     if (chart_texture_) SDL_DestroyTexture(chart_texture_);
     chart_texture_ = SDL_CreateTexture(renderer_, SDL_PIXELFORMAT_RGBA32, SDL_TEXTUREACCESS_STATIC, chart_w_, chart_h_);
-    if (chart_texture_ && !rgba.empty()) SDL_UpdateTexture(chart_texture_, nullptr, rgba.data(), chart_w_ * 4);
+    if (chart_texture_ && !rgba.empty()) {
+      SDL_UpdateTexture(chart_texture_, nullptr, rgba.data(), chart_w_ * 4);
+      SDL_SetTextureScaleMode(chart_texture_, SDL_ScaleModeLinear);
+    }
     results_ready_ = true;
   }
   if (chart_texture_) {
-    const SDL_Rect dst{pad / 2, top, chart_w_, chart_h_};
+    const SDL_Rect dst{pad / 2, top, box_w, box_h};
     SDL_RenderCopy(renderer_, chart_texture_, nullptr, &dst);
   }
   // Right: the seed comparison, ratios to the slowest profile of the talk.
@@ -713,6 +729,16 @@ int Window::run() {
   for (const std::string& p : options_.profiles)
     panes.push_back(static_cast<int>(std::find(known_.begin(), known_.end(), p) - known_.begin()));
   const int cores = hardware_threads();
+  machine_.cores = cores;
+  {
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    for (std::string line; std::getline(cpuinfo, line);)
+      if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos) {
+        machine_.cpu = line.substr(line.find(':') + 1);
+        machine_.cpu.erase(0, machine_.cpu.find_first_not_of(' '));
+        break;
+      }
+  }
   state_ = std::make_unique<DemoState>(known_, panes, options_.threads > 0 ? options_.threads : cores, std::max(64, 2 * cores));
   state_->animator = options_.animator;
   state_->shared_counters = options_.shared_counters;

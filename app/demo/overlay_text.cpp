@@ -123,6 +123,8 @@ OverlayLines overlay_lines(const PaneStatus& status, const RenderConfig& config)
 std::vector<std::string> wrap_words(const std::string& text, int width,
                                     const std::function<int(std::string_view)>& measure, const std::string& indent) {
   std::vector<std::string> lines;
+  if (text.empty()) return lines;
+  if (measure(text) <= width) return {text};  // as written, spacing kept
   std::string line;
   // A word wider than a line of its own is cut between characters (never
   // inside a UTF-8 sequence), so nothing is ever clipped.
