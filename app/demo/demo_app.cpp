@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -108,6 +109,37 @@ std::string timestamp_name() {
   return buffer;
 }
 
+// "sphere 17 (42)" → "sphere 17".
+std::string outline_subject(const std::string& label) { return label.substr(0, label.rfind(" (")); }
+
+// The legend line (0-based) that names `subject`, or -1.
+int legend_index(const std::vector<std::string>& legend, const std::string& subject) {
+  for (std::size_t i = 0; i < legend.size(); ++i) {
+    const std::string& line = legend[i];
+    for (std::size_t at = line.find(subject); at != std::string::npos; at = line.find(subject, at + 1)) {
+      const std::size_t end = at + subject.size();
+      if (end == line.size() || !std::isdigit(static_cast<unsigned char>(line[end]))) return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+// The circles the legend names, in its order ("1. sphere 319" first); when
+// it names no object (counters, a lock), the objects in the most conflicts.
+std::vector<bench::HeatOutline> legend_outlines(const bench::HeatmapLayers& layers, std::size_t most) {
+  std::vector<std::pair<int, bench::HeatOutline>> named;
+  for (const bench::HeatOutline& o : layers.outlines)
+    if (const int i = legend_index(layers.legend, outline_subject(o.label)); i >= 0) named.emplace_back(i, o);
+  std::stable_sort(named.begin(), named.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<bench::HeatOutline> out;
+  for (const auto& [i, o] : named)
+    if (out.size() < most) out.push_back(o);
+  if (out.empty())
+    for (const bench::HeatOutline& o : layers.outlines)
+      if (out.size() < most) out.push_back(o);
+  return out;
+}
+
 struct PaneTexture {
   SDL_Texture* texture = nullptr;
   const DisplayBuffer* source = nullptr;
@@ -158,6 +190,7 @@ class Window {
   void draw_pane(const SDL_Rect& rect, const PaneView& view, std::size_t index);
   void draw_heat(const SDL_Rect& rect, const PaneView& view, std::size_t index, double now);
   void draw_heat_legend(const SDL_Rect& rect, int bottom, const bench::HeatmapLayers& layers);
+  void draw_heat_labels(const SDL_Rect& rect, int render_w, int render_h, const bench::HeatmapLayers& layers);
   int caption_top(int h) const;
   void draw_overlay_single(const PaneView& view);
   void draw_overlay_pane(const SDL_Rect& rect, const PaneView& view);
@@ -398,8 +431,9 @@ void Window::draw_heat(const SDL_Rect& rect, const PaneView& view, std::size_t i
     const TileHeat::View heat = view.heat->take(now);
     char window[32];
     std::snprintf(window, sizeof window, "last %.1f s", view.heat->window_seconds());
-    t.layers = bench::conflict_layers(heat.sources, heat.scene, view.heat->grid(), heat.tile_ms, w, h, window, 3, 3,
+    t.layers = bench::conflict_layers(heat.sources, heat.scene, view.heat->grid(), heat.tile_ms, w, h, window, 3, 16,
                                       heat.source_seconds);
+    t.layers.outlines = legend_outlines(t.layers, 3);
     if (!t.heat || t.heat_w != w || t.heat_h != h) {
       if (t.heat) SDL_DestroyTexture(t.heat);
       t.heat = SDL_CreateTexture(renderer_, SDL_PIXELFORMAT_RGBA32, SDL_TEXTUREACCESS_STREAMING, w, h);
@@ -409,17 +443,47 @@ void Window::draw_heat(const SDL_Rect& rect, const PaneView& view, std::size_t i
       t.heat_h = h;
     }
     t.heat_rgba.assign(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 4, 0);
-    bench::draw_heatmap_layers(t.heat_rgba, w, h, t.layers, std::max(1, h / 240));
+    // Rings only: the labels are drawn below in the overlay's font, kept
+    // inside the pane and numbered as in the legend.
+    bench::HeatmapLayers rings = t.layers;
+    for (bench::HeatOutline& o : rings.outlines) o.label.clear();
+    bench::draw_heatmap_layers(t.heat_rgba, w, h, rings, std::max(1, h / 240));
     SDL_UpdateTexture(t.heat, nullptr, t.heat_rgba.data(), w * 4);
     t.heat_source = view.heat.get();
     t.heat_time = now;
   }
   if (t.heat) SDL_RenderCopy(renderer_, t.heat, nullptr, &rect);
+  draw_heat_labels(rect, w, h, t.layers);
   // The legend sits above what the bottom of the window already shows: the
   // UI rate or a message (one pane), the chart (compare), a stage caption.
   int bottom = rect.y + rect.h;
   if (views_single_) bottom = std::min(bottom, out_h_ - body_->line_height() - body_->pixel_height());
   draw_heat_legend(rect, std::min(bottom, caption_top(out_h_)), t.layers);
+}
+
+void Window::draw_heat_labels(const SDL_Rect& rect, int render_w, int render_h, const bench::HeatmapLayers& layers) {
+  const int pad = body_->pixel_height() / 4;
+  const float sx = static_cast<float>(rect.w) / static_cast<float>(std::max(1, render_w));
+  const float sy = static_cast<float>(rect.h) / static_cast<float>(std::max(1, render_h));
+  for (const bench::HeatOutline& o : layers.outlines) {
+    if (o.label.empty()) continue;
+    // "2. sphere 17": numbered as the legend line that names it.
+    const std::string subject = outline_subject(o.label);
+    const int i = legend_index(layers.legend, subject);
+    const std::string text = i >= 0 ? std::to_string(i + 1) + ". " + subject : subject;
+    const int tw = body_->width(text), th = body_->line_height();
+    const float cx = static_cast<float>(rect.x) + o.x * sx, cy = static_cast<float>(rect.y) + o.y * sy;
+    const float r = o.radius * sy;
+    // Up and to the right of the ring, moved inside the pane when the ring
+    // is near an edge.
+    int x = static_cast<int>(cx + r * 0.7f) + pad, y = static_cast<int>(cy - r * 0.7f) - th;
+    x = std::clamp(x, rect.x + pad, std::max(rect.x + pad, rect.x + rect.w - tw - pad));
+    y = std::clamp(y, rect.y + pad, std::max(rect.y + pad, rect.y + rect.h - th - pad));
+    SDL_RenderSetClipRect(renderer_, &rect);
+    panel(x - pad, y, tw + 2 * pad, th, 160);
+    body_->draw(renderer_, x, y, text, SDL_Color{0, 230, 255, 255});
+    SDL_RenderSetClipRect(renderer_, nullptr);
+  }
 }
 
 void Window::draw_heat_legend(const SDL_Rect& rect, int bottom, const bench::HeatmapLayers& layers) {
