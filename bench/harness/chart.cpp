@@ -368,7 +368,7 @@ void draw_speedup_chart(Canvas& canvas, const BenchReport& report) {
   const std::vector<int> threads = detail::thread_counts(report);
   std::vector<LegendItem> legend;
   for (std::size_t i = 0; i < profiles.size(); ++i) legend.push_back({profiles[i], series_color(i)});
-  legend.push_back({"ideal (linear)", kBlack, true});
+  legend.push_back({"linear scaling", kBlack, true});
   const int top = draw_header(canvas, "txray bench: speedup over 1 thread, by profile",
                               chart_subtitle(report), "", legend);
   if (report.runs.empty()) return draw_nothing_to_chart(canvas, top);
