@@ -85,12 +85,14 @@ TEST(StageScript, ErrorsNameTheLine) {
   EXPECT_EQ(error_of("step\n  profile\n"), "t.stage:2: 'profile' needs a value");
 }
 
-TEST(StageScript, MissingFileIsLineZero) {
+TEST(StageScript, MissingFileIsLineZeroAndNamedWithoutALine) {
   try {
     (void)load_stage_script("/nonexistent/talk.stage", kProfiles, 16);
     FAIL();
   } catch (const StageScriptError& e) {
-    EXPECT_EQ(std::string(e.what()), "/nonexistent/talk.stage:0: cannot read the stage script");
+    EXPECT_EQ(e.line(), 0);
+    // Not "talk.stage:0: ...": there is no line 0 to look at.
+    EXPECT_EQ(std::string(e.what()), "/nonexistent/talk.stage: cannot read the stage script");
   }
 }
 
@@ -124,6 +126,13 @@ TEST(StagePlayer, TimedStepsAdvanceAndTheClickerMovesBothWays) {
   EXPECT_FALSE(p.click(-5, 501.0) && p.index() != 0);
   EXPECT_EQ(p.index(), 0);
   EXPECT_FALSE(p.finished());
+}
+
+TEST(StageScript, SceneErrorsPointAtTheSceneLine) {
+  const StageScript s = parse("scene spheres\nstep\n  profile pypy\nstep\n  scene cornell\n  profile ideal\n");
+  ASSERT_EQ(s.steps.size(), 3u);
+  EXPECT_EQ(s.steps[0].scene_line, 1);  // carried over from before the step
+  EXPECT_EQ(s.steps[1].scene_line, 5);
 }
 
 }  // namespace
