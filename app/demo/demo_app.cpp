@@ -58,7 +58,7 @@ void no_window(const std::string& what) {
   std::cerr << "txray-demo: " << what << ": " << SDL_GetError() << "\n"
             << "  No usable display" << (driver ? std::string(" (SDL_VIDEODRIVER=") + driver + ")" : std::string()) << ". Try:\n"
             << "    xvfb-run -a txray-demo ...          a virtual X display (Debian: apt-get install xvfb xauth)\n"
-            << "    SDL_VIDEODRIVER=dummy txray-demo --frames 30 --screenshot out.png   no window, for CI\n"
+            << "    SDL_VIDEODRIVER=dummy txray-demo --frames 30 --screenshot out/demo.png   no window, for CI\n"
             << "    DISPLAY=:0 (X11) or WAYLAND_DISPLAY when a desktop is running\n";
 }
 
