@@ -189,8 +189,9 @@ class Window {
   void draw(const Layout& l, const std::vector<PaneView>& views, double now);
   void draw_pane(const SDL_Rect& rect, const PaneView& view, std::size_t index);
   void draw_heat(const SDL_Rect& rect, const PaneView& view, std::size_t index, double now);
-  void draw_heat_legend(const SDL_Rect& rect, int bottom, const bench::HeatmapLayers& layers);
-  void draw_heat_labels(const SDL_Rect& rect, int render_w, int render_h, const bench::HeatmapLayers& layers);
+  int draw_heat_legend(const SDL_Rect& rect, int bottom, const bench::HeatmapLayers& layers);
+  void place_heat_labels(const SDL_Rect& rect, int render_w, int render_h, int floor, const bench::HeatmapLayers& layers);
+  void draw_heat_labels();
   int caption_top(int h) const;
   void draw_overlay_single(const PaneView& view);
   void draw_overlay_pane(const SDL_Rect& rect, const PaneView& view);
@@ -230,6 +231,14 @@ class Window {
   int chart_w_ = 0, chart_h_ = 0;
   bool results_ready_ = false;
   bench::MachineInfo machine_;  // the chart's subtitle: this CPU and its cores
+  // T's circle labels, drawn after the overlay so they can keep off its panels.
+  struct PendingLabel {
+    SDL_Rect pane;
+    int x, y, floor;
+    std::string text;
+  };
+  std::vector<PendingLabel> pending_labels_;
+  std::vector<SDL_Rect> overlay_panels_;
   std::string message_;
   double message_until_ = 0.0;
   // UI rate, for the overlay and the exit summary.
@@ -453,15 +462,16 @@ void Window::draw_heat(const SDL_Rect& rect, const PaneView& view, std::size_t i
     t.heat_time = now;
   }
   if (t.heat) SDL_RenderCopy(renderer_, t.heat, nullptr, &rect);
-  draw_heat_labels(rect, w, h, t.layers);
   // The legend sits above what the bottom of the window already shows: the
   // UI rate or a message (one pane), the chart (compare), a stage caption.
   int bottom = rect.y + rect.h;
   if (views_single_) bottom = std::min(bottom, out_h_ - body_->line_height() - body_->pixel_height());
-  draw_heat_legend(rect, std::min(bottom, caption_top(out_h_)), t.layers);
+  const int legend_top = draw_heat_legend(rect, std::min(bottom, caption_top(out_h_)), t.layers);
+  place_heat_labels(rect, w, h, legend_top, t.layers);
 }
 
-void Window::draw_heat_labels(const SDL_Rect& rect, int render_w, int render_h, const bench::HeatmapLayers& layers) {
+void Window::place_heat_labels(const SDL_Rect& rect, int render_w, int render_h, int floor,
+                               const bench::HeatmapLayers& layers) {
   const int pad = body_->pixel_height() / 4;
   const float sx = static_cast<float>(rect.w) / static_cast<float>(std::max(1, render_w));
   const float sy = static_cast<float>(rect.h) / static_cast<float>(std::max(1, render_h));
@@ -471,22 +481,35 @@ void Window::draw_heat_labels(const SDL_Rect& rect, int render_w, int render_h, 
     const std::string subject = outline_subject(o.label);
     const int i = legend_index(layers.legend, subject);
     const std::string text = i >= 0 ? std::to_string(i + 1) + ". " + subject : subject;
-    const int tw = body_->width(text), th = body_->line_height();
     const float cx = static_cast<float>(rect.x) + o.x * sx, cy = static_cast<float>(rect.y) + o.y * sy;
     const float r = o.radius * sy;
-    // Up and to the right of the ring, moved inside the pane when the ring
-    // is near an edge.
-    int x = static_cast<int>(cx + r * 0.7f) + pad, y = static_cast<int>(cy - r * 0.7f) - th;
-    x = std::clamp(x, rect.x + pad, std::max(rect.x + pad, rect.x + rect.w - tw - pad));
-    y = std::clamp(y, rect.y + pad, std::max(rect.y + pad, rect.y + rect.h - th - pad));
+    // Up and to the right of the ring; moved inside the pane (and off the
+    // overlay's panels) when drawn, after the overlay.
+    pending_labels_.push_back(PendingLabel{rect, static_cast<int>(cx + r * 0.7f) + pad,
+                                           static_cast<int>(cy - r * 0.7f) - body_->line_height(), floor, text});
+  }
+}
+
+void Window::draw_heat_labels() {
+  const int pad = body_->pixel_height() / 4;
+  for (const PendingLabel& l : pending_labels_) {
+    const SDL_Rect& rect = l.pane;
+    const int tw = body_->width(l.text), th = body_->line_height();
+    const int lowest = std::max(rect.y + pad, std::min(l.floor, rect.y + rect.h) - th - pad);
+    int x = std::clamp(l.x, rect.x + pad, std::max(rect.x + pad, rect.x + rect.w - tw - pad));
+    int y = std::clamp(l.y, rect.y + pad, lowest);
+    for (const SDL_Rect& p : overlay_panels_) {
+      const SDL_Rect label{x - pad, y, tw + 2 * pad, th};
+      if (SDL_HasIntersection(&label, &p)) y = std::min(lowest, p.y + p.h + pad);
+    }
     SDL_RenderSetClipRect(renderer_, &rect);
     panel(x - pad, y, tw + 2 * pad, th, 160);
-    body_->draw(renderer_, x, y, text, SDL_Color{0, 230, 255, 255});
+    body_->draw(renderer_, x, y, l.text, SDL_Color{0, 230, 255, 255});
     SDL_RenderSetClipRect(renderer_, nullptr);
   }
 }
 
-void Window::draw_heat_legend(const SDL_Rect& rect, int bottom, const bench::HeatmapLayers& layers) {
+int Window::draw_heat_legend(const SDL_Rect& rect, int bottom, const bench::HeatmapLayers& layers) {
   // In the overlay's font, large and high-contrast, wrapped to the pane;
   // at most half the pane, the top sources first.
   const int pad = body_->pixel_height() / 3;
@@ -506,6 +529,7 @@ void Window::draw_heat_legend(const SDL_Rect& rect, int bottom, const bench::Hea
     y += body_->line_height();
   }
   SDL_RenderSetClipRect(renderer_, nullptr);
+  return bottom - h;
 }
 
 void Window::draw_overlay_single(const PaneView& view) {
@@ -535,6 +559,7 @@ void Window::draw_overlay_single(const PaneView& view) {
     h += r.font->line_height();
   }
   panel(0, 0, w + 2 * pad, h + 2 * pad);
+  overlay_panels_.push_back(SDL_Rect{0, 0, w + 2 * pad, h + 2 * pad});
   int y = pad;
   for (const Row& r : rows) {
     r.font->draw(renderer_, pad, y, r.text, r.color);
@@ -559,6 +584,7 @@ void Window::draw_overlay_pane(const SDL_Rect& rect, const PaneView& view) {
   // already fits (and the headless tests check it against this rectangle).
   SDL_RenderSetClipRect(renderer_, &rect);
   panel(rect.x, rect.y, rect.w, body_->line_height() * static_cast<int>(rows.size()) + 2 * pad);
+  overlay_panels_.push_back(SDL_Rect{rect.x, rect.y, rect.w, body_->line_height() * static_cast<int>(rows.size()) + 2 * pad});
   int y = rect.y + pad;
   for (const auto& [line, color] : rows) {
     body_->draw(renderer_, rect.x + pad, y, line, color);
@@ -735,6 +761,8 @@ void Window::draw_caption(int w, int h, double now) {
 
 void Window::draw(const Layout& l, const std::vector<PaneView>& views, double now) {
   text_bounds_log().clear();
+  pending_labels_.clear();
+  overlay_panels_.clear();
   const bool results = player_ && player_->step().results;
   if (results) {
     draw_results(out_w_, out_h_);
@@ -754,6 +782,7 @@ void Window::draw(const Layout& l, const std::vector<PaneView>& views, double no
         draw_bar_chart(l.chart, views);
       }
     }
+    draw_heat_labels();  // over the overlay's panels, never under them
   }
   if (!options_.overlay) return;
   if (player_) draw_caption(out_w_, out_h_, now);
