@@ -2,7 +2,8 @@
 # flags_documented.sh SOURCE_DIR TXRAY TXRAY_DEMO
 # The documentation and the --help texts name the same options:
 #  1. every --flag named in README.md and docs/*.md exists in a --help, and
-#     on a line (or `code span`) naming `txray render`, `txray bench`,
+#     on a line (or `code span`) naming `txray render`, `txray bench`
+#     (`bench compare`, `bench merge`),
 #     `txray info` or `txray-demo`, in that command's own --help;
 #  2. every flag of every --help is documented in some *.md of the
 #     repository (README.md, docs/, the folder READMEs).
@@ -15,6 +16,9 @@ help[render]=$("$txray" render --help)
 help[bench]=$("$txray" bench --help)
 help[info]=$("$txray" info --help)
 help[demo]=$("$demo" --help)
+help[compare]=$("$txray" bench compare --help 2>&1)
+help[merge]=$("$txray" bench merge --help 2>&1)
+label() { case "$1" in demo) echo txray-demo ;; compare | merge) echo "txray bench $1" ;; *) echo "txray $1" ;; esac; }
 flags_of() { grep -o -- '--[a-z][a-z0-9-]*' | sed 's/-*$//' | sort -u; }
 all_help=$(printf '%s\n' "${help[@]}" | flags_of)
 # Not txray's: cmake (--preset --build --target), ctest (--output-on-failure),
@@ -40,11 +44,15 @@ for doc in "${docs[@]}"; do
       cmd=""
       n=0
       case "$line" in *"txray render"*) cmd=render; n=$((n + 1)) ;; esac
-      case "$line" in *"txray bench"*) cmd=bench; n=$((n + 1)) ;; esac
+      case "$line" in
+        *"txray bench compare"*) cmd=compare; n=$((n + 1)) ;;
+        *"txray bench merge"*) cmd=merge; n=$((n + 1)) ;;
+        *"txray bench"*) cmd=bench; n=$((n + 1)) ;;
+      esac
       case "$line" in *"txray info"*) cmd=info; n=$((n + 1)) ;; esac
       case "$line" in *"txray-demo"*) cmd=demo; n=$((n + 1)) ;; esac
       if [ "$n" -eq 1 ] && ! printf '%s\n' "${help[$cmd]}" | flags_of | grep -qx -- "$flag"; then
-        echo "$name:$lineno: $flag is not in the --help of ${cmd/demo/txray-demo}: $line"
+        echo "$name:$lineno: $flag is not in the --help of $(label "$cmd"): $line"
         fail=1
       fi
     done
@@ -53,11 +61,11 @@ done
 
 # 2. Every --help flag is documented somewhere.
 mapfile -t every_md < <(find "$src" -name '*.md' -not -path "$src/build/*" -not -path '*/.git/*')
-for cmd in render bench info demo; do
+for cmd in render bench compare merge info demo; do
   for flag in $(printf '%s\n' "${help[$cmd]}" | flags_of); do
     [ "$flag" = --help ] && continue
     if ! grep -q -- "$flag\b" "${every_md[@]}"; then
-      echo "${cmd/demo/txray-demo} --help: $flag is documented in no *.md"
+      echo "$(label "$cmd") --help: $flag is documented in no *.md"
       fail=1
     fi
   done

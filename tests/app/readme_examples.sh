@@ -9,7 +9,8 @@
 #    SDL_VIDEODRIVER=dummy, --frames 1 and --size 320x180 unless given,
 #    no --fullscreen (it would take the whole screen's size);
 #  - `txray bench` examples get a smaller variant: --frames 1 --warmup 0,
-#    a small --size, no progress line, unless given;
+#    one repetition, a small --size, no progress line, unless given;
+#    `bench compare`/`merge` get two tiny reports under the names they use;
 #  - outputs land in WORKDIR (out/ and report files), never the source tree.
 # Lines that build (cmake, scripts/run, scripts/test) are skipped: the test
 # runs on a build.
@@ -45,11 +46,20 @@ for readme in README.md app/demo/README.md assets/stage/README.md; do
       cmd=${cmd// --fullscreen/}  # fullscreen would override --size
       [[ "$cmd" == *--frames* ]] || cmd="$cmd --frames 1"
       [[ "$cmd" == *--size* ]] || cmd="$cmd --size 320x180"
+    elif [[ "$cmd" == *" bench compare "* || "$cmd" == *" bench merge "* ]]; then
+      # Reports to compare or merge: two tiny runs under the names the
+      # example uses. compare exits 1 for "slower": an answer, not a failure.
+      for f in base.json new.json a.json b.json; do
+        [[ "$cmd" == *" $f"* ]] || continue
+        "$txray" bench --profiles ideal --threads 1 --frames 1 --warmup 0 --size 32x18 --no-progress --json "$f" >/dev/null 2>&1
+      done
+      [[ "$cmd" == *" bench compare "* ]] && cmd="$cmd; s=\$?; [ \$s -le 1 ]"
     elif [[ "$cmd" == *" bench"* ]]; then
       [[ "$cmd" == *--frames* ]] || cmd="$cmd --frames 1"
       [[ "$cmd" == *--warmup* ]] || cmd="$cmd --warmup 0"
       [[ "$cmd" == *--size* ]] || cmd="$cmd --size 32x18"
       [[ "$cmd" == *--no-progress* ]] || cmd="$cmd --no-progress"
+      [[ "$cmd" == *--repetitions* ]] || cmd="$cmd --repetitions 1"
     fi
     count=$((count + 1))
     echo "== $readme: $line"
