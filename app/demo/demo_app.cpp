@@ -873,9 +873,11 @@ int Window::run() {
   // --frames under the interpreted engine takes minutes at window sizes:
   // say so, and how to make it quick, before starting.
   if (options_.frames > 0) {
-    const Layout planned = layout(options_.width, options_.height, static_cast<int>(options_.profiles.size()));
+    // A stage script starts on its first step's profiles.
+    const std::vector<std::string>& shown = player_ && !player_->step().results ? player_->step().profiles : options_.profiles;
+    const Layout planned = layout(options_.width, options_.height, static_cast<int>(shown.size()));
     const double pixels = static_cast<double>(planned.render_w) * planned.render_h * options_.frames;
-    for (const std::string& name : options_.profiles) {
+    for (const std::string& name : shown) {
       const auto profile = bench::find_profile(name);
       if (!profile || profile->engine != bench::Engine::interp) continue;
       const double seconds = pixels / kInterpPixelsPerSecond;
