@@ -10,6 +10,7 @@
 #include <cstring>
 #include <functional>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -62,6 +63,27 @@ inline void cpu_relax() noexcept {
   std::atomic_signal_fence(std::memory_order_seq_cst);
 #endif
 }
+
+// A wait for another thread: spin briefly (it is usually about to finish),
+// then yield. With more threads than cores the thread waited for may be
+// preempted; spinning cannot make it run, yielding can.
+class SpinWait {
+ public:
+  static constexpr std::uint32_t kSpins = 64;
+  void wait() noexcept {
+    if (n_ < kSpins) {
+      cpu_relax();
+    } else {
+      std::this_thread::yield();
+    }
+    ++n_;
+  }
+  // Rounds waited so far: the first kSpins were pauses, the rest yields.
+  std::uint32_t rounds() const noexcept { return n_; }
+
+ private:
+  std::uint32_t n_ = 0;
+};
 
 inline std::uint64_t now_ns() noexcept {
   return static_cast<std::uint64_t>(
@@ -170,8 +192,8 @@ class UnitHooks {
     abort_.emplace_back(std::forward<F>(f));
   }
   // Runs one list, then clears both: a unit's hooks fire at most once.
-  void fire_commit() { fire(commit_); }
-  void fire_abort() { fire(abort_); }
+  void fire_commit() { fire(commit_, abort_); }
+  void fire_abort() { fire(abort_, commit_); }
   void clear() noexcept {
     commit_.clear();
     abort_.clear();
@@ -179,14 +201,37 @@ class UnitHooks {
   bool empty() const noexcept { return commit_.empty() && abort_.empty(); }
 
  private:
-  void fire(std::vector<std::function<void()>>& list) {
-    // Cleared even if a hook throws, so the next unit starts clean. Hooks
-    // must not register further hooks.
-    struct Clear {
-      UnitHooks* h;
-      ~Clear() { h->clear(); }
-    } guard{this};
-    for (auto& f : list) f();
+  // The list is moved out before its hooks run (issue 18, bug 3): a hook
+  // may run a unit, and that unit's own run() fires hooks again. Iterating
+  // the member itself would then fire this unit's hooks twice (or forever)
+  // and destroy a std::function while it runs. Hooks registered while
+  // firing (a unit run by a hook that was flattened into this one, on
+  // gil/fine) land in the emptied member and are fired by the loop below,
+  // once each. The moved-out buffer is handed back afterwards, so steady
+  // state still does not allocate.
+  static void fire(std::vector<std::function<void()>>& list, std::vector<std::function<void()>>& other) {
+    other.clear();
+    try {
+      fire_all(list);
+    } catch (...) {
+      list.clear();  // a throwing hook ends the firing; the next unit starts clean
+      throw;
+    }
+  }
+  static void fire_all(std::vector<std::function<void()>>& list) {
+    while (!list.empty()) {
+      std::vector<std::function<void()>> running;
+      running.swap(list);
+      struct GiveBack {
+        std::vector<std::function<void()>>& running;
+        std::vector<std::function<void()>>& list;
+        ~GiveBack() {
+          running.clear();
+          if (list.empty() && list.capacity() < running.capacity()) list.swap(running);
+        }
+      } give_back{running, list};
+      for (auto& f : running) f();
+    }
   }
   std::vector<std::function<void()>> commit_;
   std::vector<std::function<void()>> abort_;

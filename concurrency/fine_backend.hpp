@@ -138,25 +138,23 @@ class FineUnit {
 
   template <class T>
   void write(FineCell<T>& c, const T& v) {
-    const std::uint64_t s = lock(c.seq_);
+    Held held(*this, c.seq_);
     c.data_.store_relaxed(v);
-    unlock(c.seq_, s);
   }
   template <class T>
     requires std::is_arithmetic_v<T>
   void commute_add(FineCell<T>& c, T delta) {
-    const std::uint64_t s = lock(c.seq_);
+    Held held(*this, c.seq_);
     c.data_.store_relaxed(static_cast<T>(c.data_.load_relaxed() + delta));
-    unlock(c.seq_, s);
   }
   // Read-modify-write of one cell under its lock. f must not touch cells.
+  // If f throws, the cell keeps its old value and is unlocked (Held).
   template <class T, class F>
   void update(FineCell<T>& c, F&& f) {
-    const std::uint64_t s = lock(c.seq_);
+    Held held(*this, c.seq_);
     T v = c.data_.load_relaxed();
     f(v);
     c.data_.store_relaxed(v);
-    unlock(c.seq_, s);
   }
   // Two cells changed together: both locks, taken in address order so that
   // concurrent update(a, b) and update(b, a) cannot deadlock.
@@ -171,15 +169,13 @@ class FineUnit {
     const bool a_first = std::less<const void*>{}(&a, &b);
     std::atomic<std::uint64_t>& first = a_first ? a.seq_ : b.seq_;
     std::atomic<std::uint64_t>& second = a_first ? b.seq_ : a.seq_;
-    const std::uint64_t s1 = lock(first);
-    const std::uint64_t s2 = lock(second);
+    Held h1(*this, first);
+    Held h2(*this, second);
     A va = a.data_.load_relaxed();
     B vb = b.data_.load_relaxed();
     f(va, vb);
     a.data_.store_relaxed(va);
     b.data_.store_relaxed(vb);
-    unlock(second, s2);
-    unlock(first, s1);
   }
 
   // Nothing to declare: no other unit is ever blocked by this one for long.
@@ -205,6 +201,23 @@ class FineUnit {
   friend class FineBackend;
   FineUnit(FineBackend& b, std::size_t w) noexcept : b_(b), w_(w) {}
   FineStatsBlock& stats() noexcept { return b_.workers_[w_].stats; }
+
+  // A cell's write lock, released on every exit path: update()'s f may
+  // throw (issue 18, bug 1: the cell stayed locked and every later access
+  // spun forever). The payload is stored only after f returns, so on a
+  // throw the cell keeps its old value; the sequence still moves on by 2,
+  // which readers take as "changed" and simply re-read.
+  class Held {
+   public:
+    Held(FineUnit& u, std::atomic<std::uint64_t>& seq) : seq_(seq), s_(u.lock(seq)) {}
+    ~Held() { unlock(seq_, s_); }
+    Held(const Held&) = delete;
+    Held& operator=(const Held&) = delete;
+
+   private:
+    std::atomic<std::uint64_t>& seq_;
+    std::uint64_t s_;
+  };
 
   template <class T>
   [[gnu::noinline]] T read_slow(const FineCell<T>& c) {

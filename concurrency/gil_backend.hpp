@@ -157,6 +157,7 @@ class GilBackend {
     UnitHooks hooks;
     std::uint64_t acquired_at = 0;
     int depth = 0;
+    int io_depth = 0;  // io() bodies running on this worker (the GIL is not held)
     WorkerAttribution attr;
   };
 
@@ -295,14 +296,23 @@ class GilUnit {
   void inevitable() noexcept {}
   // Blocking I/O: released around the call, as Py_BEGIN_ALLOW_THREADS does.
   // Cells must not be touched inside f.
+  // Nested io() (an io body that calls io again) just runs f: the GIL is
+  // already released, and only the outermost io retakes it (issue 18, bug
+  // 4: the inner one retook it, then the outer waited for its own thread).
   template <class F>
   decltype(auto) io(F&& f) {
-    b_.workers_[w_].stats.io_releases.add();
+    GilBackend::Worker& me = b_.workers_[w_];
+    if (me.io_depth > 0) return std::forward<F>(f)();
+    me.stats.io_releases.add();
     b_.drop(w_);
+    ++me.io_depth;
     struct Retake {
       GilBackend& b;
       std::size_t w;
-      ~Retake() { b.take(w); }
+      ~Retake() {
+        --b.workers_[w].io_depth;
+        b.take(w);
+      }
     } retake{b_, w_};
     return std::forward<F>(f)();
   }
@@ -310,6 +320,8 @@ class GilUnit {
   // hands the GIL over mid-unit if asked. This splits the unit's atomicity
   // at that point, exactly as CPython's bytecode boundaries do.
   void check_eval_breaker() {
+    // Inside io() the GIL is not held: nothing to hand over.
+    if (b_.workers_[w_].io_depth > 0) return;
     if (b_.drop_request_.load(std::memory_order_relaxed)) {
       b_.drop(w_);
       b_.take(w_);

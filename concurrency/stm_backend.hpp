@@ -95,10 +95,16 @@ class StmCell {
   StmCell(const StmCell&) = delete;
   StmCell& operator=(const StmCell&) = delete;
 
-  // Quiescent-only: no unit may be running on any worker. unsafe_store does
-  // not bump the version: a quiescent store cannot invalidate anyone.
+  // Quiescent-only: no unit may be running on any worker. unsafe_store
+  // resets the version to 0, below any backend's clock: a quiescent store
+  // cannot invalidate anyone, and a cell that outlived its backend (its
+  // version from an older clock) is thereby fit for a new one (issue 18,
+  // bug 2; a read also copes without it, see StmUnit::read_shared).
   T unsafe_load() const { return data_.load_relaxed(); }
-  void unsafe_store(const T& v) { data_.store_relaxed(v); }
+  void unsafe_store(const T& v) {
+    data_.store_relaxed(v);
+    lock_.store(0, std::memory_order_relaxed);
+  }
 
  private:
   friend class StmUnit;
@@ -137,6 +143,83 @@ struct WriteEntry {
   std::uint64_t saved_version;  // the version replaced by our lock at commit
 };
 
+// An open-addressing set of cell addresses with a value each, cleared in
+// O(1) per unit by a generation stamp. The write set uses it to find a
+// cell's entry (W writes cost O(W), not O(W^2)); the read set uses it to
+// log each cell once (issue 18: 4,096 reads of 64 cells made 4,096
+// entries, and validation walked all of them). Grows by doubling, keeps
+// its capacity across units: steady state does not allocate.
+class PtrIndex {
+ public:
+  explicit PtrIndex(std::size_t capacity = 64) { resize(std::bit_ceil(capacity)); }
+  void clear() noexcept {
+    size_ = 0;
+    if (++gen_ == 0) {  // once every 2^32 units: stale stamps could match
+      for (auto& s : slots_) s.gen = 0;
+      gen_ = 1;
+    }
+  }
+  // The value stored for key, or null.
+  std::uint32_t* find(const void* key) noexcept {
+    for (std::size_t i = hash(key);; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (s.gen != gen_) return nullptr;
+      if (s.key == key) return &s.value;
+    }
+  }
+  // Adds key -> value unless key is present; true if added.
+  bool insert(const void* key, std::uint32_t value) {
+    if ((size_ + 1) * 2 > slots_.size()) grow();
+    for (std::size_t i = hash(key);; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (s.gen != gen_) {
+        s = Slot{key, value, gen_};
+        ++size_;
+        return true;
+      }
+      if (s.key == key) return false;
+    }
+  }
+
+ private:
+  struct Slot {
+    const void* key = nullptr;
+    std::uint32_t value = 0;
+    std::uint32_t gen = 0;  // live iff == gen_ (gen_ is never 0)
+  };
+  std::size_t hash(const void* key) const noexcept {
+    // Cells are at least 16 bytes apart; Fibonacci hashing spreads them.
+    return static_cast<std::size_t>(((reinterpret_cast<std::uintptr_t>(key) >> 4) * 0x9E3779B97F4A7C15ull) >>
+                                    shift_);
+  }
+  void resize(std::size_t n) {
+    slots_.assign(n, Slot{});
+    mask_ = n - 1;
+    shift_ = 64 - static_cast<unsigned>(std::countr_zero(n));
+  }
+  void grow() {
+    std::vector<Slot> old;
+    old.swap(slots_);
+    const std::uint32_t live = gen_;
+    resize(old.size() * 2);
+    gen_ = 1;
+    size_ = 0;
+    for (const Slot& s : old)
+      if (s.gen == live) insert(s.key, s.value);
+  }
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0;
+  unsigned shift_ = 64;
+  std::size_t size_ = 0;
+  std::uint32_t gen_ = 1;
+};
+
+// One bit of a 64-bit filter per cell: a read tests it inline and goes to
+// the write set only on a hit, so reads after a write stay on the fast path.
+inline std::uint64_t filter_bit(const void* lock) noexcept {
+  return std::uint64_t{1} << (((reinterpret_cast<std::uintptr_t>(lock) >> 4) * 0x9E3779B97F4A7C15ull) >> 58);
+}
+
 template <class T>
 void add_words(std::uint64_t* value, const std::uint64_t* delta) {
   const T v = AtomicWords<T>::from_words(value);
@@ -149,6 +232,9 @@ struct alignas(kCacheLine) Descriptor {
   std::vector<ReadEntry> reads;
   std::vector<WriteEntry> writes;
   std::vector<std::uint64_t> redo;
+  PtrIndex read_index{512};   // cells in `reads` (update mode only)
+  PtrIndex write_index{64};   // cell -> its index in `writes`
+  std::uint64_t write_filter = 0;  // filter_bit() of every cell in `writes`
   UnitHooks hooks;
   std::uint64_t rv = 0;          // snapshot: every value read has version <= rv
   std::uint64_t lock_word = 0;   // this descriptor's address | 1
@@ -158,6 +244,10 @@ struct alignas(kCacheLine) Descriptor {
   bool ro_mode = true;           // no read set is being kept
   bool ro_has_read = false;      // read something while in ro_mode
   bool inevitable = false;
+  // inevitable() / io() was called: the unit may have done what cannot be
+  // undone, so restart() is refused. A unit inevitable only because of the
+  // serial fallback may still restart.
+  bool declared_inevitable = false;
   // Units left to start with a read set: a unit that writes sets it, each
   // unit that does not counts it down. Mixed streams (a few read-only
   // units among writers) then pay a logged read, not an upgrade restart.
@@ -317,54 +407,80 @@ class StmBackend {
 
   void begin(Desc& d, std::uint32_t retries) {
     d.depth = 1;
-    d.reads.clear();
-    d.writes.clear();
-    d.redo.clear();
+    clear_logs(d);
     d.ro_has_read = false;
     d.inevitable = false;
+    d.declared_inevitable = false;
     d.attr.end_unit();  // an attempt after one that logged starts as what the worker is
     d.ro_mode = !(d.predict_update > 0 || d.next_update);
     if (retries >= options_.max_retries || d.next_inevitable) {
-      if (retries >= options_.max_retries) d.stats.serial_fallbacks.add();
+      // Counted once per unit: a serial unit that restart()s runs serial again.
+      if (retries == options_.max_retries) d.stats.serial_fallbacks.add();
       become_inevitable(d);
     } else {
       d.rv = clock_.load(std::memory_order_acquire);
     }
   }
 
+  static void clear_logs(Desc& d) noexcept {
+    d.reads.clear();
+    d.writes.clear();
+    d.redo.clear();
+    d.read_index.clear();
+    d.write_index.clear();
+    d.write_filter = 0;
+  }
+  // The write-set entry of the cell whose lock word is `lock`, or null.
+  static stm_detail::WriteEntry* find_write(Desc& d, const std::atomic<std::uint64_t>* lock) noexcept {
+    if (!(d.write_filter & stm_detail::filter_bit(lock))) return nullptr;
+    const std::uint32_t* i = d.write_index.find(lock);
+    return i ? &d.writes[*i] : nullptr;
+  }
+
   // Every logged read still has the version it had. Our own locks (during
   // commit) count as unchanged if they replaced that version. Returns the
   // first read that changed (for attribution), or null.
-  const stm_detail::ReadEntry* first_invalid(const Desc& d) const noexcept {
+  const stm_detail::ReadEntry* first_invalid(Desc& d) const noexcept {
     for (const auto& r : d.reads) {
       const std::uint64_t w = r.lock->load(std::memory_order_acquire);
       if (w == r.version) continue;
       if (w == d.lock_word) {
-        bool ok = false;
-        for (const auto& e : d.writes)
-          if (e.lock == r.lock) ok = e.saved_version == r.version;
-        if (ok) continue;
+        const stm_detail::WriteEntry* e = find_write(d, r.lock);
+        if (e && e->saved_version == r.version) continue;
       }
       return &r;
     }
     return nullptr;
   }
-  bool validate(const Desc& d) const noexcept { return first_invalid(d) == nullptr; }
+  bool validate(Desc& d) const noexcept { return first_invalid(d) == nullptr; }
+
+  // A cell's version `v` is ahead of the clock: it was committed under
+  // another clock (a cell that outlived its backend, or clock_start below
+  // versions already in cells). Extending to the clock could never reach
+  // it (issue 18, bug 2: the read looped forever), so move the clock up to
+  // it. Versions only ever grow, so this keeps TL2's order; a committer
+  // that took its snapshot before simply sees the clock moved and validates.
+  std::uint64_t catch_up(std::uint64_t v) noexcept {
+    std::uint64_t now = clock_.load(std::memory_order_acquire);
+    while (now < v && !clock_.compare_exchange_weak(now, v, std::memory_order_acq_rel, std::memory_order_acquire)) {
+    }
+    return now < v ? v : now;
+  }
 
   // LSA: a read met a version newer than the snapshot. If everything read
   // so far is still current, the snapshot can move to now.
-  // `lock`: the cell whose too-new version asked for the extension.
-  void extend(Desc& d, const std::atomic<std::uint64_t>* lock) {
+  // `lock`: the cell whose too-new version `v` asked for the extension.
+  void extend(Desc& d, const std::atomic<std::uint64_t>* lock, std::uint64_t v) {
     if (d.ro_mode) {
       if (d.ro_has_read) {
         d.next_update = true;  // the retry keeps a read set, so it can extend
         // No read set: the cell that turned out too new is all we know.
         abort(d, Cause::validate_read, subject(lock), ConflictKind::read_write_read, writer_of(lock));
       }
-      d.rv = clock_.load(std::memory_order_acquire);
+      d.rv = catch_up(v);
       return;
     }
-    const std::uint64_t now = clock_.load(std::memory_order_acquire);
+    const std::uint64_t now = catch_up(v);
     if (const auto* bad = first_invalid(d)) abort_stale(d, Cause::validate_read, bad, ConflictKind::read_write_read);
     d.rv = now;
     d.stats.extensions.add();
@@ -394,7 +510,9 @@ class StmBackend {
           t0 = now_ns();
           holder = descs_[i].attr.now();
         }
-        while (descs_[i].committing.load(std::memory_order_acquire)) cpu_relax();
+        // The committer may be preempted mid write-back: spin, then yield.
+        SpinWait wait;
+        while (descs_[i].committing.load(std::memory_order_acquire)) wait.wait();
       }
     }
     if (t0) {
@@ -456,6 +574,7 @@ class StmBackend {
     // than wait, so two committers can never wait on each other.
     for (std::size_t i = 0; i < d.writes.size(); ++i) {
       auto& e = d.writes[i];
+      SpinWait wait;
       for (;;) {
         std::uint64_t v = e.lock->load(std::memory_order_relaxed);
         if (!(v & 1) && e.lock->compare_exchange_strong(v, d.lock_word, std::memory_order_acquire,
@@ -464,7 +583,7 @@ class StmBackend {
           break;
         }
         if (d.inevitable) {  // no other committer can hold it for long; never abort
-          cpu_relax();
+          wait.wait();
           continue;
         }
         unlock_written(d, i);
@@ -480,7 +599,9 @@ class StmBackend {
       std::terminate();
     }
     // wv == rv + 2: nobody committed since our snapshot, reads are current.
-    if (!d.inevitable && wv != d.rv + 2) {
+    // A unit still in ro_mode wrote only commute_adds and has no read set:
+    // nothing to validate (see commute_add).
+    if (!d.inevitable && !d.ro_mode && wv != d.rv + 2) {
       if (const auto* bad = first_invalid(d)) {
         // A read this unit also wrote (read-modify-write, like the naive
         // shared counter) is a write-write conflict; else read-write.
@@ -488,11 +609,10 @@ class StmBackend {
         // lock now, that is the version our lock replaced.
         ConflictKind kind = ConflictKind::read_write_commit;
         std::uint64_t found = bad->lock->load(std::memory_order_acquire);
-        for (const auto& e : d.writes)
-          if (e.lock == bad->lock) {
-            kind = ConflictKind::write_write;
-            found = e.saved_version;
-          }
+        if (const auto* e = find_write(d, bad->lock)) {
+          kind = ConflictKind::write_write;
+          found = e->saved_version;
+        }
         const std::uintptr_t sub = subject(bad->lock);
         const UnitKind other = writer_of_word(found);
         unlock_written(d, d.writes.size());
@@ -528,9 +648,7 @@ class StmBackend {
   void rollback(Desc& d) noexcept {
     if (d.inevitable) inevitable_owner_.store(kNobody, std::memory_order_release);
     d.inevitable = false;
-    d.reads.clear();
-    d.writes.clear();
-    d.redo.clear();
+    clear_logs(d);
     try {
       d.hooks.fire_abort();
     } catch (...) {
@@ -547,6 +665,10 @@ class StmBackend {
     std::uint64_t limit = std::uint64_t{1} << shift;
     if (limit > options_.backoff_cap) limit = options_.backoff_cap;
     for (std::uint64_t i = d.rng % limit; i > 0; --i) cpu_relax();
+    // With more threads than cores, the unit we lost to may be preempted
+    // holding its locks; spinning cannot let it finish, yielding can. From
+    // the second retry on, so a first, usually brief, conflict stays cheap.
+    if (retries >= 2) std::this_thread::yield();
   }
 
   void count_retries(Desc& d, std::uint32_t r) noexcept {
@@ -590,11 +712,13 @@ class StmBackend {
 class StmUnit {
  public:
   // The read barrier. Inline fast path: one version check around the copy,
-  // then log it; anything unusual (a write-set hit, a locked, changing or
-  // too-new cell) goes to the out-of-line slow path.
+  // then log it; anything unusual (a cell maybe in the write set, a locked,
+  // changing or too-new cell) goes to the out-of-line slow path. The write
+  // set is asked only when the cell's filter bit is set, so a unit that has
+  // written keeps the fast path for the cells it did not write.
   template <class T>
   T read(const StmCell<T>& c) {
-    if (!d_.writes.empty()) [[unlikely]]
+    if (d_.write_filter & stm_detail::filter_bit(&c.lock_)) [[unlikely]]
       return read_after_write(c);
     std::uint64_t buf[AtomicWords<T>::kWords];
     const std::uint64_t v1 = c.lock_.load(std::memory_order_acquire);
@@ -615,7 +739,10 @@ class StmUnit {
   }
 
   // Counters: the delta is applied at commit to whatever the value is then;
-  // two units adding to the same cell do not conflict.
+  // two units adding to the same cell do not conflict. A read-only unit
+  // stays read-only (no read set, no upgrade restart, no validation at
+  // commit): its reads are one snapshot and its deltas are blind. See the
+  // README for what that means for serializability.
   template <class T>
     requires std::is_arithmetic_v<T>
   void commute_add(StmCell<T>& c, T delta) {
@@ -654,7 +781,10 @@ class StmUnit {
 
   // The unit is about to do something that cannot be undone. From here it
   // never aborts; it may abort once, now, if what it read is already stale.
-  void inevitable() { b_.become_inevitable(d_); }
+  void inevitable() {
+    b_.become_inevitable(d_);
+    d_.declared_inevitable = true;
+  }
   template <class F>
   decltype(auto) io(F&& f) {
     inevitable();
@@ -662,9 +792,15 @@ class StmUnit {
     return std::forward<F>(f)();
   }
   void check_eval_breaker() noexcept {}
-  // Abort this attempt and run the unit again (counted as explicit).
+  // Abort this attempt and run the unit again (counted as explicit): "wait
+  // until what I read changes". Refused after inevitable()/io(), whose
+  // effects cannot be undone. A unit that is inevitable only because of
+  // the serial fallback (max_retries aborts, restarts included) gives the
+  // token back and runs again, serial; the backoff yields, so the unit that
+  // will set what it waits for can commit meanwhile (issue 18, bug 5: this
+  // threw std::logic_error out of run() after 32 restarts).
   [[noreturn]] void restart() {
-    if (d_.inevitable) throw std::logic_error("StmUnit::restart() in an inevitable unit");
+    if (d_.declared_inevitable) throw std::logic_error("StmUnit::restart() after inevitable() or io()");
     StmBackend::abort(d_, stm_detail::Cause::explicit_restart, kSubjectUnit, ConflictKind::explicit_restart,
                       UnitKind::unknown);
   }
@@ -685,17 +821,22 @@ class StmUnit {
   StmUnit(StmBackend& b, stm_detail::Descriptor& d) noexcept : b_(b), d_(d) {}
 
   stm_detail::WriteEntry* find(const std::atomic<std::uint64_t>* lock) noexcept {
-    for (auto& e : d_.writes)
-      if (e.lock == lock) return &e;
-    return nullptr;
+    return StmBackend::find_write(d_, lock);
   }
 
+  // A commute_add keeps a read-only unit read-only; a plain write upgrades.
   template <class T>
-  stm_detail::WriteEntry& entry(StmCell<T>& c, bool /*commute*/) {
-    if (d_.ro_mode) upgrade(&c.lock_);
-    if (auto* e = find(&c.lock_)) return *e;
+  stm_detail::WriteEntry& entry(StmCell<T>& c, bool commute) {
+    if (d_.ro_mode && !commute) upgrade(&c.lock_);
+    if (auto* e = find(&c.lock_)) {
+      // A plain write over a pending delta: the value no longer depends on
+      // the committed one, but the unit must leave ro_mode (done above).
+      return *e;
+    }
     const auto off = static_cast<std::uint32_t>(d_.redo.size());
     d_.redo.resize(d_.redo.size() + AtomicWords<T>::kWords);
+    d_.write_index.insert(&c.lock_, static_cast<std::uint32_t>(d_.writes.size()));
+    d_.write_filter |= stm_detail::filter_bit(&c.lock_);
     d_.writes.push_back({&c.lock_, c.data_.w, static_cast<std::uint32_t>(AtomicWords<T>::kWords),
                          off, nullptr, 0});
     return d_.writes.back();
@@ -710,10 +851,13 @@ class StmUnit {
     d_.ro_mode = false;
   }
 
+  // A cell already in the read set is not logged again: a second read
+  // that passed the barrier (version <= rv) has the version logged first,
+  // since any later change would carry a version above the snapshot.
   void log_read(const std::atomic<std::uint64_t>& lock, std::uint64_t version) {
     if (d_.ro_mode)
       d_.ro_has_read = true;
-    else if (!d_.inevitable)
+    else if (!d_.inevitable && d_.read_index.insert(&lock, 0))
       d_.reads.push_back({&lock, version});
   }
 
@@ -729,7 +873,9 @@ class StmUnit {
     if (auto* e = find(&c.lock_)) {
       if (!e->add) return AtomicWords<T>::from_words(&d_.redo[e->offset]);
       // Reading a counter we commute_add'ed: it becomes a plain
-      // read-modify-write (the read now conflicts, as it must).
+      // read-modify-write (the read now conflicts, as it must), so the
+      // unit needs a read set.
+      if (d_.ro_mode) upgrade(&c.lock_);
       std::uint64_t delta[AtomicWords<T>::kWords];
       std::copy_n(&d_.redo[e->offset], e->nwords, delta);
       const std::uint32_t off = e->offset;
@@ -744,17 +890,25 @@ class StmUnit {
     return read_slow(c);
   }
 
+  // Reads that find a cell locked wait this many SpinWait rounds (pauses,
+  // then yields) before aborting.
+  static constexpr std::uint32_t kLockedReadRounds = SpinWait::kSpins + 4;
+
   template <class T>
   void read_shared(const StmCell<T>& c, std::uint64_t* buf) {
+    SpinWait wait;
     for (;;) {
       const std::uint64_t v1 = c.lock_.load(std::memory_order_acquire);
       if (v1 & 1) {
-        // Being committed by someone else. TL2 aborts: the committer holds
-        // the lock only for its write-back. An inevitable unit must not
-        // abort; no other commit runs while it is inevitable, so it can at
-        // most meet a write-back that is finishing, and it waits for it.
-        if (d_.inevitable) {
-          cpu_relax();
+        // Being committed by someone else, who holds the lock only for its
+        // write-back: wait a little (spin, then yield, so a preempted
+        // committer can finish) before aborting as TL2 does. Aborting at
+        // once made a preempted committer burn every retry of its readers
+        // (issue 18). An inevitable unit must not abort; no other commit
+        // runs while it is inevitable, so it can at most meet a write-back
+        // that is finishing, and it waits for it.
+        if (d_.inevitable || wait.rounds() < kLockedReadRounds) {
+          wait.wait();
           continue;
         }
         StmBackend::abort(d_, stm_detail::Cause::locked_on_read, StmBackend::subject(&c.lock_),
@@ -764,7 +918,7 @@ class StmUnit {
       payload_load_fence();
       if (c.lock_.load(std::memory_order_relaxed) != v1) continue;  // changed mid-copy
       if (v1 > d_.rv) {
-        b_.extend(d_, &c.lock_);
+        b_.extend(d_, &c.lock_, v1);
         continue;  // re-read under the extended snapshot
       }
       log_read(c.lock_, v1);
@@ -836,7 +990,9 @@ auto StmBackend::run(std::size_t worker, F&& fn) -> std::invoke_result_t<F&, Stm
     }
   }
   d.depth = 0;
-  if (!d.writes.empty())
+  // A unit that wrote only commute_adds (still ro_mode) does not make the
+  // next ones start with a read set.
+  if (!d.writes.empty() && !d.ro_mode)
     d.predict_update = kPredictUnits;
   else if (d.predict_update > 0)
     --d.predict_update;
