@@ -264,6 +264,9 @@ struct alignas(kCacheLine) Descriptor {
   // write-back; an inevitable unit waits for all of these to clear. Its own
   // cache line: written per update commit, read only by the inevitable.
   alignas(kCacheLine) std::atomic<bool> committing{false};
+  // Waiting at the commit gate for an inevitable unit to end. Written on
+  // that slow path only; lets a test hand-shake on the wait.
+  std::atomic<bool> waiting_at_gate{false};
 };
 
 }  // namespace stm_detail
@@ -344,6 +347,11 @@ class StmBackend {
   std::uint64_t last_unit_lost_ns(std::size_t worker) const noexcept { return descs_[worker].attr.unit_lost_ns; }
   void set_attribution(bool on) noexcept { attribution_.store(on, std::memory_order_relaxed); }
   bool attribution() const noexcept { return attribution_.load(std::memory_order_relaxed); }
+  // `worker`'s update unit is waiting at its commit for an inevitable unit
+  // to end (an observable event for tests and tools, not a lock).
+  bool waiting_for_inevitable(std::size_t worker) const noexcept {
+    return descs_[worker].waiting_at_gate.load(std::memory_order_relaxed);
+  }
   // Every attributed abort and wait since the last reset_stats(), summed
   // over workers. Cells are named by a ConflictNames (rank_conflicts).
   std::vector<ConflictRecord> conflicts() const {
@@ -548,10 +556,12 @@ class StmBackend {
       if (!t0) {
         t0 = now_ns();
         holder = kind_of_worker(owner);
+        d.waiting_at_gate.store(true, std::memory_order_relaxed);
       }
       while (inevitable_owner_.load(std::memory_order_acquire) != kNobody) std::this_thread::yield();
     }
     if (t0) {
+      d.waiting_at_gate.store(false, std::memory_order_relaxed);
       const std::uint64_t waited = now_ns() - t0;
       d.stats.inevitable_wait_ns.add(waited);
       note_wait(d, waited, holder);

@@ -14,15 +14,18 @@ template <class B>
 class AtomicCounterTest : public ::testing::Test {};
 TYPED_TEST_SUITE(AtomicCounterTest, AtomicBackends, BackendName);
 
+// Returns whether the run contended (test_support.hpp: contended()).
 template <class B, class Inc>
-void count(Inc inc, int per_round) {
+bool count(Inc inc, int per_round) {
   B backend(kThreads, test_options<B>());
+  Overlap overlap;
   typename B::template Cell<std::uint64_t> counter{0};
   typename B::template Cell<double> fcounter{0.0};
   run_rounds(backend, kThreads, kRounds, [&](std::size_t w, int) {
     for (int i = 0; i < per_round; ++i)
       backend.run(w, [&](typename B::Unit& tx) {
-        interleave(static_cast<std::uint64_t>(i), 32);
+        Overlap::In in(overlap);
+        interleave(static_cast<std::uint64_t>(i), 8);
         inc(tx, counter, fcounter);
       });
   });
@@ -30,34 +33,48 @@ void count(Inc inc, int per_round) {
   EXPECT_EQ(counter.unsafe_load(), expected);
   EXPECT_EQ(fcounter.unsafe_load(), static_cast<double>(expected));  // exact below 2^53
   EXPECT_EQ(backend.stats().units, expected);
+  return contended(backend, overlap);
 }
 
+// commute_add does not conflict on stm by design: the claim is only that
+// the increments overlapped (or, gil, changed hands), checked for the
+// other backends; stm's counted conflicts come from the tests below.
 TYPED_TEST(CounterTest, CommuteAddIsExact) {
-  count<TypeParam>(
+  using B = TypeParam;
+  if constexpr (std::is_same_v<B, StmBackend>) {
+    count<B>(
+        [](auto& tx, auto& c, auto& f) {
+          tx.commute_add(c, std::uint64_t{1});
+          tx.commute_add(f, 1.0);
+        },
+        scaled(3000));
+    return;
+  }
+  EXPECT_TRUE(until_contended([] { return count<B>(
       [](auto& tx, auto& c, auto& f) {
         tx.commute_add(c, std::uint64_t{1});
         tx.commute_add(f, 1.0);
       },
-      scaled(3000));
+      scaled(3000)); }));
 }
 
 TYPED_TEST(CounterTest, UpdateIsExact) {
-  count<TypeParam>(
+  EXPECT_TRUE(until_contended([] { return count<TypeParam>(
       [](auto& tx, auto& c, auto& f) {
         tx.update(c, [](std::uint64_t& v) { ++v; });
         tx.update(f, [](double& v) { v += 1.0; });
       },
-      scaled(3000));
+      scaled(3000)); }));
 }
 
 // read + write is only a safe increment where the unit is atomic.
 TYPED_TEST(AtomicCounterTest, PlainReadWriteIsExact) {
-  count<TypeParam>(
+  EXPECT_TRUE(until_contended([] { return count<TypeParam>(
       [](auto& tx, auto& c, auto& f) {
         tx.write(c, tx.read(c) + 1);
         tx.write(f, tx.read(f) + 1.0);
       },
-      scaled(3000));
+      scaled(3000)); }));
 }
 
 // Hot counter plus per-worker shards in the same unit: both exact.

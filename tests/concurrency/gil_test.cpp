@@ -16,19 +16,29 @@ GilBackend::Options fast() {
   return o;
 }
 
+// The critical section is not empty: a plain (non-atomic) counter is read,
+// the thread yields so another could run right there, then it is written
+// back. Without mutual exclusion increments are lost (and TSan reports the
+// race); the GIL must also have changed hands, or nothing was excluded.
 TEST(Gil, OneUnitAtATime) {
   GilBackend backend(kThreads, fast());
   std::atomic<int> inside{0}, overlap{0};
+  long plain = 0;
   run_threads(kThreads, [&](std::size_t w) {
     Session<GilBackend> s(backend, w);
     for (int i = 0; i < scaled(3000); ++i)
       backend.run(w, [&](GilUnit&) {
         if (inside.fetch_add(1) != 0) overlap.fetch_add(1);
+        const long v = plain;
+        if (i % 4 == 0) std::this_thread::yield();
+        plain = v + 1;
         inside.fetch_sub(1);
       });
   });
   EXPECT_EQ(overlap.load(), 0);
+  EXPECT_EQ(plain, static_cast<long>(kThreads) * scaled(3000));
   EXPECT_EQ(backend.stats().units, kThreads * static_cast<std::uint64_t>(scaled(3000)));
+  EXPECT_GT(backend.stats().switches, 1u);
 }
 
 TEST(Gil, DropRequestForcesTheHolderToSwitch) {

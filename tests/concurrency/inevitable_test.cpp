@@ -82,12 +82,17 @@ TEST(StmInevitable, NeverAbortsAndOthersKeepCommitting) {
   ASSERT_TRUE(eventually([&] { return inside.load(); }));
   for (int i = 0; i < 100; ++i) backend.run(1, [&](StmUnit& tx) { return tx.read(b) + tx.read(a); });
   std::thread writer([&] { backend.run(1, [&](StmUnit& tx) { tx.write(a, tx.read(a) + 10); }); });
+  // The writer must really reach its commit and wait there, not merely
+  // be started: only then is "it waits rather than aborting us" tested.
+  EXPECT_TRUE(eventually([&] { return backend.waiting_for_inevitable(1); }));
+  EXPECT_EQ(a.unsafe_load(), 0);  // it has not committed past the inevitable unit
   release = true;
   t.join();
   writer.join();
   EXPECT_EQ(attempts, 1);
   EXPECT_EQ(a.unsafe_load(), 11);
   EXPECT_EQ(backend.stats().inevitable_units, 1u);
+  EXPECT_GT(backend.stats().inevitable_wait_ns, 0u);
 }
 
 }  // namespace

@@ -38,32 +38,41 @@ bool finishes(std::shared_ptr<State> keep_alive, F f, std::chrono::seconds limit
 
 struct FineCells {
   FineBackend backend{2};
-  FineCell<int> a{1}, b{2};
+  FineCell<int> a{1}, b{2}, c{3};
 };
 
 TEST(FineRegression, ThrowingUpdateUnlocksTheCell) {
   auto s = std::make_shared<FineCells>();
   EXPECT_THROW(s->backend.run(0, [&](FineUnit& u) { u.update(s->a, [](int&) { throw std::runtime_error("x"); }); }),
                std::runtime_error);
+  // Another worker reads and writes the cell: before the fix the read
+  // spun forever on the odd sequence.
+  ASSERT_TRUE(finishes(s, [](FineCells& f) {
+    f.backend.run(1, [&](FineUnit& u) {
+      u.write(f.a, u.read(f.a) + 10);
+    });
+  })) << "a cell stayed locked after a throwing update";
+  EXPECT_EQ(s->a.unsafe_load(), 11);  // the throwing update changed nothing
+}
+
+TEST(FineRegression, ThrowingTwoCellUpdateUnlocksBothCells) {
+  auto s = std::make_shared<FineCells>();
   EXPECT_THROW(s->backend.run(0,
                               [&](FineUnit& u) {
-                                u.update(s->a, s->b, [](int& x, int&) {
+                                u.update(s->b, s->c, [](int& x, int&) {
                                   x = 99;
                                   throw std::runtime_error("y");
                                 });
                               }),
                std::runtime_error);
-  // Another worker reads and writes both cells: before the fix the read
-  // spun forever on the odd sequence.
-  ASSERT_TRUE(finishes(s, [](FineCells& c) {
-    c.backend.run(1, [&](FineUnit& u) {
-      const int seen = u.read(c.a) + u.read(c.b);
-      u.write(c.a, seen);
-      u.update(c.b, [](int& v) { v += 1; });
+  ASSERT_TRUE(finishes(s, [](FineCells& f) {
+    f.backend.run(1, [&](FineUnit& u) {
+      u.update(f.b, [](int& v) { v += 10; });
+      u.write(f.c, u.read(f.c) + 10);
     });
-  })) << "a cell stayed locked after a throwing update";
-  EXPECT_EQ(s->a.unsafe_load(), 3);  // the throwing updates changed nothing
-  EXPECT_EQ(s->b.unsafe_load(), 3);
+  })) << "a cell stayed locked after a throwing two-cell update";
+  EXPECT_EQ(s->b.unsafe_load(), 12);
+  EXPECT_EQ(s->c.unsafe_load(), 13);
 }
 
 // ---- Bug 2: stm, a version ahead of the clock made a read loop forever. ----
@@ -107,15 +116,17 @@ TEST(StmRegression, ClockStartBelowExistingVersionsIsReadable) {
 
 // The quiescent store makes a cell fit for any backend: version 0.
 TEST(StmRegression, UnsafeStoreResetsTheVersion) {
-  StmCell<int> cell{0};
+  auto s = std::make_shared<StmPair>();
   {
     StmBackend old(1);
-    for (int i = 0; i < 3; ++i) old.run(0, [&](StmUnit& tx) { tx.write(cell, i); });
+    for (int i = 0; i < 3; ++i) old.run(0, [&](StmUnit& tx) { tx.write(s->cell, i); });
   }
-  cell.unsafe_store(42);
-  StmBackend fresh(1);
-  EXPECT_EQ(fresh.run(0, [&](StmUnit& tx) { return tx.read(cell); }), 42);
-  EXPECT_EQ(fresh.clock(), 0u);  // nothing to catch up with
+  s->cell.unsafe_store(42);
+  s->backend = std::make_unique<StmBackend>(1);
+  ASSERT_TRUE(finishes(s, [](StmPair& p) {
+    EXPECT_EQ(p.backend->run(0, [&](StmUnit& tx) { return tx.read(p.cell); }), 42);
+  }));
+  EXPECT_EQ(s->backend->clock(), 0u);  // nothing to catch up with
 }
 
 // ---- Bug 3: a commit hook that runs a unit re-fired the outer hooks. ----

@@ -3,6 +3,7 @@
 // serial (inevitable) fallback after max_retries aborts.
 #include <atomic>
 #include <limits>
+#include <memory>
 
 #include "test_support.hpp"
 
@@ -119,6 +120,89 @@ TEST(Stm, SerialFallbackAfterMaxRetries) {
   EXPECT_EQ(attempts, 5);
   EXPECT_EQ(a.unsafe_load(), 5);
   EXPECT_EQ(backend.stats().serial_fallbacks, 1u);
+}
+
+// Issue 18 hot paths, as structural facts (no timings): a cell read many
+// times is logged once; a unit that only commute_adds stays read-only; a
+// unit with many writes reads its own writes and everyone else's cells.
+TEST(StmHotPath, RepeatedReadsLogEachCellOnce) {
+  StmBackend backend(1);
+  StmBackend::Cell<int> cells[64];
+  StmBackend::Cell<int> out{0};
+  const int sum = backend.run(0, [&](StmUnit& tx) {
+    tx.write(out, 1);  // first: an update unit from the start, no upgrade
+    int acc = 0;
+    for (int i = 0; i < 4096; ++i) acc += tx.read(cells[i % 64]);
+    return acc;
+  });
+  EXPECT_EQ(sum, 0);
+  const auto s = backend.stats();
+  EXPECT_EQ(s.commits_update, 1u);
+  EXPECT_EQ(s.aborts_upgrade, 0u);
+  EXPECT_EQ(s.read_set_entries, 64u);
+  EXPECT_EQ(s.write_set_entries, 1u);
+}
+
+TEST(StmHotPath, CommuteAddKeepsAUnitReadOnly) {
+  StmBackend backend(1);
+  StmBackend::Cell<int> cells[64];
+  StmBackend::Cell<long> counter{0};
+  for (int u = 0; u < 3; ++u)
+    backend.run(0, [&](StmUnit& tx) {
+      long acc = 0;
+      for (auto& c : cells) acc += tx.read(c);
+      tx.commute_add(counter, acc + 1);
+    });
+  EXPECT_EQ(counter.unsafe_load(), 3);
+  const auto s = backend.stats();
+  EXPECT_EQ(s.aborts_upgrade, 0u);        // no restart to get a read set
+  EXPECT_EQ(s.read_set_entries, 0u);      // none kept, none validated
+  EXPECT_EQ(s.commits_update, 3u);
+  // Nor does it make the next unit keep one (the predictor stays off).
+  backend.run(0, [&](StmUnit& tx) { return tx.read(cells[0]) + tx.read(cells[1]); });
+  EXPECT_EQ(backend.stats().read_set_entries, 0u);
+  EXPECT_EQ(backend.stats().commits_read_only, 1u);
+}
+
+// Read-only until it reads the counter it added to: then the read depends
+// on the committed value, and the unit restarts with a read set.
+TEST(StmHotPath, ReadingACommutedCounterAfterOtherReadsUpgrades) {
+  StmBackend backend(1);
+  StmBackend::Cell<int> x{4};
+  StmBackend::Cell<long> counter{10};
+  int attempts = 0;
+  const long seen = backend.run(0, [&](StmUnit& tx) {
+    ++attempts;
+    const int v = tx.read(x);
+    tx.commute_add(counter, static_cast<long>(v));
+    return tx.read(counter);
+  });
+  EXPECT_EQ(seen, 14);
+  EXPECT_EQ(counter.unsafe_load(), 14);
+  EXPECT_EQ(attempts, 2);
+  EXPECT_EQ(backend.stats().aborts_upgrade, 1u);
+}
+
+// Many writes (past every small-size path, through index growth): each
+// cell reads back its own pending value, unwritten cells their committed
+// one, and everything lands.
+TEST(StmHotPath, ManyWritesReadBackTheirOwnValues) {
+  constexpr int kCells = 5000;
+  StmBackend backend(1);
+  auto cells = std::make_unique<StmBackend::Cell<int>[]>(kCells);
+  for (int i = 0; i < kCells; ++i) cells[i].unsafe_store(-i);
+  int bad = 0;
+  backend.run(0, [&](StmUnit& tx) {
+    for (int i = 0; i < kCells; i += 2) tx.write(cells[i], i);
+    for (int i = 0; i < kCells; i += 2) tx.commute_add(cells[i], 1);
+    for (int i = 0; i < kCells; ++i) {
+      const int want = i % 2 == 0 ? i + 1 : -i;
+      if (tx.read(cells[i]) != want) ++bad;
+    }
+  });
+  EXPECT_EQ(bad, 0);
+  for (int i = 0; i < kCells; ++i) ASSERT_EQ(cells[i].unsafe_load(), i % 2 == 0 ? i + 1 : -i) << i;
+  EXPECT_EQ(backend.stats().write_set_entries, static_cast<std::uint64_t>(kCells / 2));
 }
 
 TEST(Stm, ReturnsTheUnitsValue) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -113,6 +114,60 @@ bool eventually(P pred, std::chrono::seconds limit = std::chrono::seconds(20)) {
     std::this_thread::yield();
   }
   return true;
+}
+
+// Did the run the test just made actually contend? A test of an invariant
+// under concurrency proves little if the threads never met. What "met"
+// means depends on the backend: stm units aborted, the GIL changed hands,
+// fine/snapshot units ran at the same time (Overlap below).
+struct Overlap {
+  std::atomic<int> inside{0};
+  std::atomic<int> most{0};
+  // RAII: one unit attempt in progress.
+  struct In {
+    Overlap& o;
+    explicit In(Overlap& ov) : o(ov) {
+      const int now = o.inside.fetch_add(1) + 1;
+      int m = o.most.load();
+      while (now > m && !o.most.compare_exchange_weak(m, now)) {
+      }
+    }
+    ~In() { o.inside.fetch_sub(1); }
+    In(const In&) = delete;
+    In& operator=(const In&) = delete;
+  };
+};
+
+template <class B>
+std::uint64_t stm_aborts(const B& backend) {
+  const auto s = backend.stats();
+  return s.aborts_locked_on_read + s.aborts_validate_read + s.aborts_lock_fail_commit + s.aborts_validate_commit +
+         s.aborts_explicit + s.aborts_upgrade;
+}
+
+// stm: some attempt aborted on a conflict (not an upgrade); gil: the lock
+// changed hands between workers; others: two units were inside at once.
+template <class B>
+bool contended(const B& backend, const Overlap& overlap) {
+  if constexpr (std::is_same_v<B, StmBackend>) {
+    const auto s = backend.stats();
+    return s.aborts_locked_on_read + s.aborts_validate_read + s.aborts_lock_fail_commit + s.aborts_validate_commit > 0;
+  } else if constexpr (std::is_same_v<B, GilBackend>) {
+    return backend.stats().switches > 1;
+  } else {
+    return overlap.most.load() >= 2;
+  }
+}
+
+// Runs `attempt()` (which builds its own backend, checks its invariants and
+// returns whether it contended) until one run contended, at most `tries`
+// times. The invariants are checked on every run; the contention claim
+// fails only if no run ever contended.
+template <class F>
+bool until_contended(F attempt, int tries = 5) {
+  for (int i = 0; i < tries; ++i)
+    if (attempt()) return true;
+  return false;
 }
 
 }  // namespace txray::sync::test
