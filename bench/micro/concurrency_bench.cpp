@@ -5,6 +5,14 @@
 //   read-only units at 1..N threads              BM_ReadOnlyUnits (real time)
 //   update units on one hot counter vs per-worker shards, read-modify-write
 //   or commute_add                               BM_Counter<mode>
+//   stm hot paths (issue 18), each shown by one benchmark:
+//     reads after W writes: ns/read           BM_StmReadAfterWrites/W
+//     W writes in one unit: ns/write           BM_StmWrites/W
+//     the same 64 cells read 64 times          BM_StmRepeatedReads (ns/read, read_set/unit)
+//     64 reads + one commute_add               BM_StmCommuteUnit (read_set/unit, upgrades/unit)
+//     more threads than cores, shared cells    BM_StmOversubscribed (serial/unit, aborts/unit)
+//   They use only the API that existed before the fixes, so the same file
+//   measures the commit before and the commit after.
 // Nothing here sleeps or spins to shape a figure; the only waiting is the
 // backends' own (GIL hand-over, lock contention, STM backoff).
 #include <benchmark/benchmark.h>
@@ -211,6 +219,146 @@ void BM_Counter(benchmark::State& state) {
   m.finish();
   state.SetItemsProcessed(state.iterations());
 }
+
+// ---- stm hot paths (issue 18) ----
+
+// Cells of their own for each benchmark: the shared Scene's clock and
+// predictor state would leak between benchmarks.
+struct StmHot {
+  static constexpr int kCells = 4096;
+  StmBackend backend{kMaxWorkers};
+  std::unique_ptr<StmCell<Sphere>[]> objects = std::make_unique<StmCell<Sphere>[]>(kObjects);
+  std::unique_ptr<StmCell<std::uint64_t>[]> cells = std::make_unique<StmCell<std::uint64_t>[]>(kCells);
+  StmCell<std::uint64_t> counter{0};
+  StmHot() {
+    for (int i = 0; i < kObjects; ++i) objects[i].unsafe_store(Sphere{1, i, {0, 0, 0}, 1.0f, {0, 0, 0}, {0, 1, 0}});
+  }
+};
+
+// A unit writes W cells (no reads before: no upgrade), then reads 1,024
+// distinct scene objects once each (so no read repeats, and the writes are
+// spread over many reads: ns/read includes W writes / 1,024; BM_StmWrites/W
+// gives their cost). Before the fix every read after the first write went
+// out of line and scanned the write set. After it, a read is inline unless
+// its cell's bit in a 64-bit filter is set; past ~64 writes the filter
+// fills and reads take an O(1) index lookup instead.
+void BM_StmReadAfterWrites(benchmark::State& state) {
+  constexpr int kReads = 1024;
+  StmHot h;
+  auto objects = std::make_unique<StmCell<Sphere>[]>(kReads);
+  for (int i = 0; i < kReads; ++i) objects[i].unsafe_store(Sphere{1, i, {0, 0, 0}, 1.0f, {0, 0, 0}, {0, 1, 0}});
+  const auto writes = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+    const float acc = h.backend.run(0, [&](StmUnit& tx) {
+      for (int i = 0; i < writes; ++i) tx.write(h.cells[i], std::uint64_t{1});
+      float a = 0;
+      for (int i = 0; i < kReads; ++i) a += tx.read(objects[i]).radius;
+      return a;
+    });
+    benchmark::DoNotOptimize(acc);
+  }
+  state.counters["ns/read"] = benchmark::Counter(
+      kReads, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_StmReadAfterWrites)->Arg(0)->Arg(1)->Arg(8)->Arg(64)->Arg(512);
+
+// W distinct writes in one unit: each looked its cell up in the write set
+// by a linear scan before the fix, O(W^2) per unit.
+void BM_StmWrites(benchmark::State& state) {
+  StmHot h;
+  const auto writes = static_cast<int>(state.range(0));
+  for (auto _ : state)
+    h.backend.run(0, [&](StmUnit& tx) {
+      for (int i = 0; i < writes; ++i) tx.write(h.cells[i], static_cast<std::uint64_t>(i));
+    });
+  state.counters["ns/write"] = benchmark::Counter(
+      static_cast<double>(writes), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_StmWrites)->Arg(8)->Arg(64)->Arg(512)->Arg(4096);
+
+// An update unit reads the same 64 objects 64 times (4,096 reads). Before
+// the fix each read logged an entry: read_set/unit was 4,096, and commit
+// validated all of them.
+void BM_StmRepeatedReads(benchmark::State& state) {
+  StmHot h;
+  const auto before = h.backend.stats();
+  for (auto _ : state) {
+    const float acc = h.backend.run(0, [&](StmUnit& tx) {
+      tx.write(h.cells[0], std::uint64_t{1});  // an update unit from its start
+      float a = 0;
+      for (int r = 0; r < 64; ++r)
+        for (int i = 0; i < kObjects; ++i) a += tx.read(h.objects[i]).radius;
+      return a;
+    });
+    benchmark::DoNotOptimize(acc);
+  }
+  const auto after = h.backend.stats();
+  const double units = static_cast<double>(after.units - before.units);
+  state.counters["ns/read"] = benchmark::Counter(
+      64.0 * kObjects, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  if (units > 0) state.counters["read_set/unit"] = static_cast<double>(after.read_set_entries - before.read_set_entries) / units;
+}
+BENCHMARK(BM_StmRepeatedReads);
+
+// The "commute" counter mode's unit: 64 reads, then one commute_add. Before
+// the fix the add upgraded the unit (a restart, then a read set of 64
+// validated at commit); after it the unit stays read-only.
+void BM_StmCommuteUnit(benchmark::State& state) {
+  StmHot h;
+  const auto before = h.backend.stats();
+  for (auto _ : state) {
+    h.backend.run(0, [&](StmUnit& tx) {
+      float a = 0;
+      for (int i = 0; i < kObjects; ++i) a += tx.read(h.objects[i]).radius;
+      benchmark::DoNotOptimize(a);
+      tx.commute_add(h.counter, std::uint64_t{1});
+    });
+  }
+  const auto after = h.backend.stats();
+  const double units = static_cast<double>(after.units - before.units);
+  state.counters["ns/read"] = benchmark::Counter(
+      kObjects, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  if (units > 0) {
+    state.counters["read_set/unit"] = static_cast<double>(after.read_set_entries - before.read_set_entries) / units;
+    state.counters["upgrades/unit"] = static_cast<double>(after.aborts_upgrade - before.aborts_upgrade) / units;
+  }
+}
+BENCHMARK(BM_StmCommuteUnit);
+
+// More threads than cores: every unit reads 16 shared cells and updates
+// one of them. Before the fix a read meeting a lock held by a preempted
+// committer aborted at once and the backoff only spun, so units burned
+// their retries and fell back to serial. Compare serial/unit at 2 and 6
+// threads (on a 2-core machine).
+StmHot& oversubscribed() {
+  static StmHot h;
+  return h;
+}
+void BM_StmOversubscribed(benchmark::State& state) {
+  StmHot& h = oversubscribed();
+  const auto w = static_cast<std::size_t>(state.thread_index());
+  StmStats before{};
+  if (w == 0) before = h.backend.stats();
+  std::uint64_t i = w;
+  for (auto _ : state) {
+    h.backend.run(w, [&](StmUnit& tx) {
+      std::uint64_t sum = 0;
+      for (int k = 0; k < 16; ++k) sum += tx.read(h.cells[k]);
+      tx.write(h.cells[i % 16], sum + 1);
+    });
+    ++i;
+  }
+  if (w == 0) {
+    const auto after = h.backend.stats();
+    const double units = static_cast<double>(after.units - before.units);
+    if (units > 0) {
+      state.counters["serial/unit"] = static_cast<double>(after.serial_fallbacks - before.serial_fallbacks) / units;
+      state.counters["aborts/unit"] = (conflicts<StmBackend>(after) - conflicts<StmBackend>(before)) / units;
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_StmOversubscribed)->Threads(2)->Threads(6)->UseRealTime();
 
 template <class B>
 void register_backend() {
