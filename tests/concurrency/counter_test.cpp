@@ -25,8 +25,10 @@ bool count(Inc inc, int per_round) {
     for (int i = 0; i < per_round; ++i)
       backend.run(w, [&](typename B::Unit& tx) {
         Overlap::In in(overlap);
-        interleave(static_cast<std::uint64_t>(i), 8);
         inc(tx, counter, fcounter);
+        // Between the increment and the commit: another unit can read
+        // the old value and commit first (stm conflicts), or run inside.
+        interleave(static_cast<std::uint64_t>(i), 8);
       });
   });
   const auto expected = static_cast<std::uint64_t>(kThreads) * kRounds * per_round;
