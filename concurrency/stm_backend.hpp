@@ -19,14 +19,20 @@
 //   restarts as an update unit ("upgrade"; a C++ throw costs microseconds).
 //   A per-worker predictor starts units with a read set for a while after
 //   one wrote, so a worker running writers pays the upgrade once.
+// - Update units log each cell read once (a read-set index), and find their
+//   own writes through a 64-bit filter and a write-set index, so a read of
+//   a cell not written stays inline and W writes cost O(W).
 // - commute_add is logged as a delta and applied to the current value at
-//   commit, under the cell's lock: concurrent counters do not conflict.
+//   commit, under the cell's lock: concurrent counters do not conflict. It
+//   does not upgrade a read-only unit (README: what that means).
 // - Inevitable (I/O): one global token. Its holder waits until no commit is
 //   in flight, validates, and from then on no other update unit may commit
 //   (they wait at their commit, read-only units go on), so it never aborts.
-// - Contention: randomized exponential backoff; after max_retries
-//   consecutive aborts the unit runs inevitable from its start (serial with
-//   respect to other writers), so every unit finishes.
+// - Contention: a read that meets a locked cell waits a little (spin, then
+//   yield) before aborting; randomized exponential backoff that yields from
+//   the second retry, so a preempted committer gets the core back; after
+//   max_retries consecutive aborts the unit runs inevitable from its start
+//   (serial with respect to other writers), so every unit finishes.
 // - Attribution (conflict_log.hpp): every abort names the cell, the kind of
 //   conflict, the unit kinds on both sides and the time lost. It is worked
 //   out on the abort path only: the cell comes from the failing lock word
