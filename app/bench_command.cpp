@@ -39,9 +39,11 @@ constexpr const char* kBenchUsage =
     "what to measure\n"
     "  --preset P          ci (small: 320x180, 8 frames, 5 repetitions, about a minute) |\n"
     "                      reproduce (the talk: stmbench 256x256, one unit per pixel, every profile\n"
-    "                      at that size, beside the talk's figures); other options override it\n"
+    "                      at that size, beside the talk's figures) | sync (every backend, native,\n"
+    "                      spheres 640x360, 1 and 2 threads); other options override it\n"
     "  --profiles A,B,...  cpython, cpython-ft, pypy, pypy-stm, native-fine, ideal (default: all)\n"
-    "  --engine E --backend B   one point instead: engine native|interp; backend gil|fine|stm|snapshot\n"
+    "  --engine E --backend B   one point instead: engine native|interp; backend mutex|gil|rwlock|rwlock-queuing|rwlock-std|fine|rcu|stm|snapshot\n"
+    "  --backends A,B,...  several backends on one engine (--engine, default native)\n"
     "  --calibrate         also run the kernel file under python3 and pypy3 (when installed) with\n"
     "                      the same threads, scene and size, beside the cpython and pypy profiles\n"
     "                      (default profiles then: cpython,pypy)\n"
@@ -212,8 +214,12 @@ int bench_command(int argc, char** argv) {
     o.unit_pixels = 1;
     profiles = {*bench::find_profile("cpython"), *bench::find_profile("pypy"), *bench::find_profile("pypy-stm")};
     o.frames = 8;
+  } else if (preset == "sync") {  // issue 12: every backend, native engine, spheres 640x360, 1 and 2 threads
+    profiles.clear();
+    for (bench::BackendKind b : bench::kAllBackendKinds) profiles.push_back(bench::profile_for(bench::Engine::native, b));
+    threads = {1, 2};
   } else if (preset) {
-    throw UsageError("--preset '" + *preset + "': expected ci or reproduce");
+    throw UsageError("--preset '" + *preset + "': expected ci, reproduce or sync");
   }
   const bool calibrate = args.flag("calibrate");
   if (calibrate && !preset) profiles = {*bench::find_profile("cpython"), *bench::find_profile("pypy")};
@@ -232,14 +238,19 @@ int bench_command(int argc, char** argv) {
   }
   const auto engine = args.value("engine");
   const auto backend = args.value("backend");
-  if (engine || backend) {
+  const auto backend_list = args.value("backends");
+  if (engine || backend || backend_list) {
     if (args.value("profiles")) throw UsageError("--profiles and --engine/--backend exclude each other");
     const auto e = bench::parse_engine(engine.value_or("native"));
     if (!e) throw UsageError("--engine '" + *engine + "': expected native or interp");
-    if (!backend) throw UsageError("--engine needs --backend (gil, fine, stm or snapshot)");
-    const auto b = bench::parse_backend(*backend);
-    if (!b) throw UsageError("--backend '" + *backend + "': expected gil, fine, stm or snapshot");
-    profiles = {bench::profile_for(*e, *b)};
+    if (backend && backend_list) throw UsageError("--backend and --backends exclude each other");
+    if (!backend && !backend_list) throw UsageError("--engine needs --backend (mutex, gil, rwlock, rwlock-queuing, rwlock-std, fine, rcu, stm or snapshot)");
+    profiles.clear();
+    for (const std::string& name : backend_list ? split_commas(*backend_list) : std::vector<std::string>{*backend}) {
+      const auto b = bench::parse_backend(name);
+      if (!b) throw UsageError("--backend '" + name + "': expected mutex, gil, rwlock, rwlock-queuing, rwlock-std, fine, rcu, stm or snapshot");
+      profiles.push_back(bench::profile_for(*e, *b));
+    }
   }
   if (const auto t = args.value("threads")) threads = parse_threads(*t);
   scene_name = args.value("scene").value_or(scene_name);

@@ -123,9 +123,9 @@ int render_command(int argc, char** argv) {
   } else if (engine_flag || backend_flag) {
     const auto e = bench::parse_engine(engine_flag.value_or("native"));
     if (!e) throw UsageError("--engine '" + *engine_flag + "': expected native or interp");
-    if (!backend_flag) throw UsageError("--engine needs --backend (gil, fine, stm or snapshot)");
+    if (!backend_flag) throw UsageError("--engine needs --backend (mutex, gil, rwlock, rwlock-queuing, rwlock-std, fine, rcu, stm or snapshot)");
     const auto b = bench::parse_backend(*backend_flag);
-    if (!b) throw UsageError("--backend '" + *backend_flag + "': expected gil, fine, stm or snapshot");
+    if (!b) throw UsageError("--backend '" + *backend_flag + "': expected mutex, gil, rwlock, rwlock-queuing, rwlock-std, fine, rcu, stm or snapshot");
     profile = bench::profile_for(*e, *b);
   }
   const bool knobs = heatmap_flag || counters_flag != "sharded" || log_every > 0 || unit_rays > 0 ||

@@ -1,4 +1,4 @@
-// The four synchronisation backends and what they have in common. Include
+// The synchronisation backends (standard library only; library_backends.hpp adds those built on oneTBB and liburcu) and what they have in common. Include
 // this (or one backend's header) and write code as a template over
 // `class Backend`; see README.md for the surface every backend offers.
 #pragma once
@@ -11,6 +11,7 @@
 #include "concurrency/conflict_log.hpp"
 #include "concurrency/fine_backend.hpp"
 #include "concurrency/gil_backend.hpp"
+#include "concurrency/mutex_backend.hpp"
 #include "concurrency/snapshot_backend.hpp"
 #include "concurrency/stm_backend.hpp"
 
@@ -53,5 +54,6 @@ static_assert(Backend<GilBackend>);
 static_assert(Backend<FineBackend>);
 static_assert(Backend<StmBackend>);
 static_assert(Backend<SnapshotBackend>);
+static_assert(Backend<MutexBackend>);  // issue 12; the library-backed ones are in library_backends.hpp
 
 }  // namespace txray::sync

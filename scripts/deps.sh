@@ -5,6 +5,7 @@ TXRAY_PACKAGES=(
   cmake ninja-build g++ pkg-config
   libtbb-dev libglm-dev libsdl2-dev libfreetype-dev libstb-dev nlohmann-json3-dev
   libgtest-dev libbenchmark-dev
+  liburcu-dev
 )
 
 txray_ensure_packages() {

@@ -89,6 +89,19 @@ std::string backend_story(bench::BackendKind backend, const std::vector<bench::S
       return "GIL switches " + short_number(figure(figures, "GIL switches/s")) + "/s \xC2\xB7 drop requests " +
              short_number(figure(figures, "GIL drop requests/s")) + "/s \xC2\xB7 waiting " +
              percent(figure(figures, "GIL wait (%)"));
+    case bench::BackendKind::mutex:
+      return "one lock per unit \xC2\xB7 lock waits " + short_number(figure(figures, "lock waits/s")) +
+             "/s \xC2\xB7 waiting " + percent(figure(figures, "lock wait (%)"));
+    case bench::BackendKind::rwlock:
+    case bench::BackendKind::rwlock_queuing:
+    case bench::BackendKind::rwlock_std: {
+      const double read = figure(figures, "lock waits/s (read)"), write = figure(figures, "lock waits/s (write)");
+      return "reader-writer locks: waits " + short_number(read + write) + "/s (read " + short_number(read) +
+             ", write " + short_number(write) + ") \xC2\xB7 waiting " + percent(figure(figures, "lock wait (%)"));
+    }
+    case bench::BackendKind::rcu:
+      return "reads never wait \xC2\xB7 versions published " + short_number(figure(figures, "writes/s")) +
+             "/s \xC2\xB7 writers waiting " + percent(figure(figures, "lock wait (%)"));
     case bench::BackendKind::snapshot:
       return "no read barrier \xC2\xB7 writes " + short_number(figure(figures, "writes/s")) + "/s \xC2\xB7 publishes " +
              short_number(figure(figures, "publishes/s")) + "/s";

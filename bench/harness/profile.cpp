@@ -16,6 +16,11 @@ std::string_view backend_name(BackendKind b) {
     case BackendKind::fine: return "fine";
     case BackendKind::stm: return "stm";
     case BackendKind::snapshot: return "snapshot";
+    case BackendKind::mutex: return "mutex";
+    case BackendKind::rwlock: return "rwlock";
+    case BackendKind::rwlock_queuing: return "rwlock-queuing";
+    case BackendKind::rwlock_std: return "rwlock-std";
+    case BackendKind::rcu: return "rcu";
   }
   return "?";
 }
@@ -27,7 +32,7 @@ std::optional<Engine> parse_engine(std::string_view name) {
 }
 
 std::optional<BackendKind> parse_backend(std::string_view name) {
-  for (BackendKind b : {BackendKind::gil, BackendKind::fine, BackendKind::stm, BackendKind::snapshot})
+  for (BackendKind b : kAllBackendKinds)
     if (backend_name(b) == name) return b;
   return std::nullopt;
 }

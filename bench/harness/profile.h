@@ -9,7 +9,14 @@
 namespace txray::bench {
 
 enum class Engine { native, interp };
-enum class BackendKind { gil, fine, stm, snapshot };
+/// The last five wrap real synchronisation libraries (issue 12): one
+/// std::mutex, a reader-writer lock per cell (oneTBB spin, oneTBB queuing,
+/// std::shared_mutex), and liburcu's RCU.
+enum class BackendKind { gil, fine, stm, snapshot, mutex, rwlock, rwlock_queuing, rwlock_std, rcu };
+/// Every backend, in display order.
+inline constexpr BackendKind kAllBackendKinds[] = {BackendKind::mutex, BackendKind::gil,         BackendKind::rwlock,
+                                                   BackendKind::rwlock_queuing, BackendKind::rwlock_std, BackendKind::fine,
+                                                   BackendKind::rcu,   BackendKind::stm,         BackendKind::snapshot};
 
 struct Profile {
   std::string name;

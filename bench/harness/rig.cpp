@@ -69,9 +69,13 @@ constexpr Naming kNames[] = {
     {"serial_fallbacks", "serial fallbacks/s"},
     {"aborted_ns", "time lost (%)"},
     {"inevitable_wait_ns", "inevitable wait (%)"},
-    // snapshot
+    // snapshot (and rcu: versions published)
     {"writes", "writes/s"},
     {"publishes", "publishes/s"},
+    // mutex
+    {"contended_units", "lock waits/s"},
+    // rcu
+    {"versions_allocated", "versions allocated/s"},
 };
 
 std::string label_for(std::string_view stat, std::string_view backend) {
@@ -105,6 +109,11 @@ Rig::Rig(const Choreography& choreography, const RigOptions& options)
     case BackendKind::fine: make(std::type_identity<sync::FineBackend>{}); break;
     case BackendKind::stm: make(std::type_identity<sync::StmBackend>{}); break;
     case BackendKind::snapshot: make(std::type_identity<sync::SnapshotBackend>{}); break;
+    case BackendKind::mutex: make(std::type_identity<sync::MutexBackend>{}); break;
+    case BackendKind::rwlock: make(std::type_identity<sync::RwLockSpinBackend>{}); break;
+    case BackendKind::rwlock_queuing: make(std::type_identity<sync::RwLockQueuingBackend>{}); break;
+    case BackendKind::rwlock_std: make(std::type_identity<sync::RwLockStdBackend>{}); break;
+    case BackendKind::rcu: make(std::type_identity<sync::RcuBackend>{}); break;
   }
 }
 

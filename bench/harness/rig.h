@@ -15,7 +15,7 @@
 
 #include "bench/harness/profile.h"
 #include "bench/harness/report.h"
-#include "concurrency/backends.hpp"
+#include "concurrency/library_backends.hpp"
 #include "renderer/backend_render.h"
 #include "scenes/animator.h"
 
@@ -95,7 +95,10 @@ class Rig {
   template <class B>
   struct Parts;
   using Variant = std::variant<std::unique_ptr<Parts<sync::GilBackend>>, std::unique_ptr<Parts<sync::FineBackend>>,
-                               std::unique_ptr<Parts<sync::StmBackend>>, std::unique_ptr<Parts<sync::SnapshotBackend>>>;
+                               std::unique_ptr<Parts<sync::StmBackend>>, std::unique_ptr<Parts<sync::SnapshotBackend>>,
+                               std::unique_ptr<Parts<sync::MutexBackend>>, std::unique_ptr<Parts<sync::RwLockSpinBackend>>,
+                               std::unique_ptr<Parts<sync::RwLockQueuingBackend>>,
+                               std::unique_ptr<Parts<sync::RwLockStdBackend>>, std::unique_ptr<Parts<sync::RcuBackend>>>;
   void animator_loop(double hz);
 
   const Choreography& choreography_;

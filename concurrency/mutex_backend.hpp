@@ -1,0 +1,186 @@
+// `mutex`: one std::mutex, held for the whole of each unit. The textbook
+// single lock, beside `gil`, which is also a single lock but adds CPython's
+// policy on top (the holder keeps it across units, gives it away only when
+// asked after a switch interval, and releases it around I/O). Here every
+// unit takes the lock and gives it back: no switch interval, no drop
+// requests, no forced switching, and io() runs with the lock held. The
+// difference between the two is the point of having both.
+//
+// No conflict attribution (conflict_log.hpp): the only conflict is the
+// one lock, and wait_ns already says what it costs. Standard library only.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string_view>
+
+#include "concurrency/common.hpp"
+
+namespace txray::sync {
+
+#define TXRAY_MUTEX_STATS(X)                                                       \
+  X(units, "count")             /* units run (outermost) */                        \
+  X(contended_units, "count")   /* units whose try_lock failed and that waited */  \
+  X(wait_ns, "ns")              /* time spent waiting for the lock */
+
+TXRAY_SYNC_DEFINE_STATS(MutexStats, TXRAY_MUTEX_STATS)
+
+class MutexUnit;
+
+// Every access happens with the mutex held, so a plain value is race-free:
+// unlock/lock orders one holder's writes before the next holder's reads.
+template <CellValue T>
+class MutexCell {
+ public:
+  using value_type = T;
+  MutexCell() = default;
+  explicit MutexCell(const T& v) : v_(v) {}
+  MutexCell(const MutexCell&) = delete;
+  MutexCell& operator=(const MutexCell&) = delete;
+
+  // Quiescent-only: no unit may be running on any worker.
+  T unsafe_load() const { return v_; }
+  void unsafe_store(const T& v) { v_ = v; }
+
+ private:
+  friend class MutexUnit;
+  T v_{};
+};
+
+class MutexBackend {
+ public:
+  struct Options {};
+  template <class T>
+  using Cell = MutexCell<T>;
+  using Unit = MutexUnit;
+  using Stats = MutexStats;
+
+  static constexpr std::string_view kName = "mutex";
+  static constexpr bool kAtomicUnits = true;         // a unit runs alone
+  static constexpr bool kConsistentReads = true;     // a unit sees one state
+  static constexpr bool kRollsBack = false;          // a throwing unit keeps its writes
+  static constexpr bool kExclusiveInevitable = true;  // io() runs holding the lock
+
+  explicit MutexBackend(std::size_t workers, Options = {})
+      : workers_(std::make_unique<Worker[]>(workers)), n_(workers) {}
+
+  template <class F>
+  decltype(auto) run(std::size_t worker, F&& fn);
+  void release(std::size_t) noexcept {}
+  void publish() noexcept {}
+
+  std::size_t workers() const noexcept { return n_; }
+  Stats stats() const {
+    Stats s;
+    for (std::size_t i = 0; i < n_; ++i) accumulate(s, workers_[i].stats);
+    return s;
+  }
+  void reset_stats() {
+    for (std::size_t i = 0; i < n_; ++i) reset(workers_[i].stats);
+  }
+
+ private:
+  friend class MutexUnit;
+  struct alignas(kCacheLine) Worker {
+    MutexStatsBlock stats;
+    UnitHooks hooks;
+    int depth = 0;
+  };
+
+  // try_lock first, so the uncontended unit reads no clock.
+  void lock(Worker& me) {
+    if (mu_.try_lock()) return;
+    const std::uint64_t t0 = now_ns();
+    mu_.lock();
+    const std::uint64_t waited = now_ns() - t0;
+    me.stats.contended_units.add();
+    me.stats.wait_ns.add(waited);
+  }
+
+  std::unique_ptr<Worker[]> workers_;
+  std::size_t n_;
+  alignas(kCacheLine) std::mutex mu_;
+};
+
+class MutexUnit {
+ public:
+  template <class T>
+  T read(const MutexCell<T>& c) const noexcept {
+    return c.v_;
+  }
+  template <class T>
+  void write(MutexCell<T>& c, const T& v) noexcept {
+    c.v_ = v;
+  }
+  template <class T>
+    requires std::is_arithmetic_v<T>
+  void commute_add(MutexCell<T>& c, T delta) noexcept {
+    c.v_ += delta;
+  }
+  template <class T, class F>
+  void update(MutexCell<T>& c, F&& f) {
+    T v = c.v_;
+    f(v);
+    c.v_ = v;
+  }
+  template <class A, class B, class F>
+  void update(MutexCell<A>& a, MutexCell<B>& b, F&& f) {
+    if constexpr (std::is_same_v<A, B>) {
+      if (&a == &b) {  // one cell: f sees both names bound to one value
+        update(a, [&](A& v) { f(v, v); });
+        return;
+      }
+    }
+    A va = a.v_;
+    B vb = b.v_;
+    f(va, vb);
+    a.v_ = va;
+    b.v_ = vb;
+  }
+
+  // The lock already excludes everyone, and stays held through io().
+  void inevitable() noexcept {}
+  template <class F>
+  decltype(auto) io(F&& f) {
+    return std::forward<F>(f)();
+  }
+  void check_eval_breaker() noexcept {}
+
+  template <class F>
+  void on_commit(F&& f) {
+    b_.workers_[w_].hooks.on_commit(std::forward<F>(f));
+  }
+  template <class F>
+  void on_abort(F&& f) {
+    b_.workers_[w_].hooks.on_abort(std::forward<F>(f));
+  }
+  std::size_t worker() const noexcept { return w_; }
+
+ private:
+  friend class MutexBackend;
+  MutexUnit(MutexBackend& b, std::size_t w) noexcept : b_(b), w_(w) {}
+  MutexBackend& b_;
+  std::size_t w_;
+};
+
+template <class F>
+decltype(auto) MutexBackend::run(std::size_t worker, F&& fn) {
+  Worker& me = workers_[worker];
+  MutexUnit unit(*this, worker);
+  if (me.depth > 0) return fn(unit);  // nested: part of the enclosing unit
+  lock(me);
+  me.depth = 1;
+  struct End {
+    MutexBackend& b;
+    Worker& m;
+    ~End() {
+      m.depth = 0;
+      m.stats.units.add();
+      b.mu_.unlock();
+    }
+  } end{*this, me};
+  return run_with_hooks(me.hooks, unit, fn);
+}
+
+}  // namespace txray::sync
