@@ -58,5 +58,33 @@ TEST(FrameAllocation, SteadyStateFramesAllocateNothing) {
   }
 }
 
+// The library-backed backends (issue 12) the same way. rcu's writes copy:
+// a version comes from a free list that liburcu's call_rcu thread refills
+// after a grace period, so a write allocates when reclamation has not caught
+// up yet; its reads never allocate. So rcu renders frames with the animator
+// still (reads only), the others with the animator between frames.
+TEST(FrameAllocation, LibraryBackendsSteadyStateFramesAllocateNothing) {
+  const auto scene = builtin_scene("spheres");
+  ASSERT_TRUE(scene.has_value());
+  const Choreography choreography(*scene);
+  for (BackendKind backend : {BackendKind::mutex, BackendKind::rwlock, BackendKind::rwlock_queuing,
+                              BackendKind::rwlock_std, BackendKind::rcu}) {
+    Rig rig(choreography, {backend, 2});
+    TileScheduler scheduler(2);
+    const TileGrid grid(64, 36, 16);
+    Film film(64, 36);
+    auto frame = [&](bool animate) {
+      if (animate) rig.animate_between(1.0f / 30.0f);
+      rig.end_frame();
+      rig.render_frame(film, scheduler, grid, TileOrder::row_major, UnitOptions{});
+    };
+    const bool animate = backend != BackendKind::rcu;
+    for (int k = 0; k < 3; ++k) frame(true);  // buffers reach their sizes; rcu's threads register
+    const long before = g_allocations.load();
+    for (int k = 0; k < 5; ++k) frame(animate);
+    EXPECT_EQ(g_allocations.load() - before, 0) << backend_name(backend);
+  }
+}
+
 }  // namespace
 }  // namespace txray::bench
