@@ -42,8 +42,9 @@ constexpr const char* kBenchUsage =
     "                      at that size, beside the talk's figures) | sync (every backend, native,\n"
     "                      spheres 640x360, 1 and 2 threads); other options override it\n"
     "  --profiles A,B,...  cpython, cpython-ft, pypy, pypy-stm, native-fine, ideal (default: all)\n"
-    "  --engine E --backend B   one point instead: engine native|interp; backend mutex|gil|rwlock|rwlock-queuing|rwlock-std|fine|rcu|stm|snapshot\n"
+    "  --engine E --backend B   one point instead: engine native|interp; backend mutex|gil|rwlock|rwlock-queuing|rwlock-std|fine|rcu|stm|itm|snapshot\n"
     "  --backends A,B,...  several backends on one engine (--engine, default native)\n"
+    "  --itm-method M      itm backend: libitm's ml_wt (default) | gl_wt | serialirr\n"
     "  --calibrate         also run the kernel file under python3 and pypy3 (when installed) with\n"
     "                      the same threads, scene and size, beside the cpython and pypy profiles\n"
     "                      (default profiles then: cpython,pypy)\n"
@@ -244,14 +245,15 @@ int bench_command(int argc, char** argv) {
     const auto e = bench::parse_engine(engine.value_or("native"));
     if (!e) throw UsageError("--engine '" + *engine + "': expected native or interp");
     if (backend && backend_list) throw UsageError("--backend and --backends exclude each other");
-    if (!backend && !backend_list) throw UsageError("--engine needs --backend (mutex, gil, rwlock, rwlock-queuing, rwlock-std, fine, rcu, stm or snapshot)");
+    if (!backend && !backend_list) throw UsageError("--engine needs --backend (mutex, gil, rwlock, rwlock-queuing, rwlock-std, fine, rcu, stm, itm or snapshot)");
     profiles.clear();
     for (const std::string& name : backend_list ? split_commas(*backend_list) : std::vector<std::string>{*backend}) {
       const auto b = bench::parse_backend(name);
-      if (!b) throw UsageError("--backend '" + name + "': expected mutex, gil, rwlock, rwlock-queuing, rwlock-std, fine, rcu, stm or snapshot");
+      if (!b) throw UsageError("--backend '" + name + "': expected mutex, gil, rwlock, rwlock-queuing, rwlock-std, fine, rcu, stm, itm or snapshot");
       profiles.push_back(bench::profile_for(*e, *b));
     }
   }
+  if (const auto m = args.value("itm-method")) bench::set_itm_method(*m);  // issue 12: before any rig
   if (const auto t = args.value("threads")) threads = parse_threads(*t);
   scene_name = args.value("scene").value_or(scene_name);
   size = args.size("size", size, kMaxImageDimension);

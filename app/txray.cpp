@@ -50,7 +50,9 @@ constexpr const char* kRenderUsage =
     "  --profile P         render through a profile's engine and backend (cpython, cpython-ft,\n"
     "                      pypy, pypy-stm, native-fine, ideal); frames after the first advance\n"
     "                      by the animator, 1/--fps seconds each, between frames\n"
-    "  --engine E --backend B   the same for an unnamed point (engine native or interp)\n"
+    "  --engine E --backend B   the same for an unnamed point (engine native or interp); backends\n"
+    "                      mutex, gil, rwlock, rwlock-queuing, rwlock-std, fine, rcu, stm, itm,\n"
+    "                      snapshot; --itm-method ml_wt|gl_wt|serialirr for itm\n"
     "with --profile or --engine/--backend, the workload knobs of `txray bench`:\n"
     "  --counters MODE     sharded (default) | shared (the naive program) | commute\n"
     "  --log-every N       every Nth unit of a worker writes a log line (I/O in the unit)\n"
@@ -88,6 +90,7 @@ int render_command(int argc, char** argv) {
   const auto profile_name = args.value("profile");
   const auto engine_flag = args.value("engine");
   const auto backend_flag = args.value("backend");
+  const auto itm_method_flag = args.value("itm-method");  // issue 12
   const auto heatmap_flag = args.value("heatmap");
   const std::string counters_flag = args.value("counters").value_or("sharded");
   const int log_every = args.integer("log-every", 0, 0, 1 << 30);
@@ -123,9 +126,9 @@ int render_command(int argc, char** argv) {
   } else if (engine_flag || backend_flag) {
     const auto e = bench::parse_engine(engine_flag.value_or("native"));
     if (!e) throw UsageError("--engine '" + *engine_flag + "': expected native or interp");
-    if (!backend_flag) throw UsageError("--engine needs --backend (mutex, gil, rwlock, rwlock-queuing, rwlock-std, fine, rcu, stm or snapshot)");
+    if (!backend_flag) throw UsageError("--engine needs --backend (mutex, gil, rwlock, rwlock-queuing, rwlock-std, fine, rcu, stm, itm or snapshot)");
     const auto b = bench::parse_backend(*backend_flag);
-    if (!b) throw UsageError("--backend '" + *backend_flag + "': expected mutex, gil, rwlock, rwlock-queuing, rwlock-std, fine, rcu, stm or snapshot");
+    if (!b) throw UsageError("--backend '" + *backend_flag + "': expected mutex, gil, rwlock, rwlock-queuing, rwlock-std, fine, rcu, stm, itm or snapshot");
     profile = bench::profile_for(*e, *b);
   }
   const bool knobs = heatmap_flag || counters_flag != "sharded" || log_every > 0 || unit_rays > 0 ||
@@ -173,6 +176,7 @@ int render_command(int argc, char** argv) {
     rig_options.engine = profile->engine;
     rig_options.threads = scheduler.threads();
     rig_options.attribution = !no_attribution;
+    rig_options.itm_method = itm_method_flag.value_or("");
     rig = std::make_unique<bench::Rig>(*choreography, rig_options);
     rig->name_materials(scene.material_names);
   }

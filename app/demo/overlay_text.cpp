@@ -102,6 +102,9 @@ std::string backend_story(bench::BackendKind backend, const std::vector<bench::S
     case bench::BackendKind::rcu:
       return "reads never wait \xC2\xB7 versions published " + short_number(figure(figures, "writes/s")) +
              "/s \xC2\xB7 writers waiting " + percent(figure(figures, "lock wait (%)"));
+    case bench::BackendKind::itm:
+      return "libitm aborts " + short_number(figure(figures, "aborts/s (libitm restarts)")) +
+             "/s \xC2\xB7 irrevocable " + short_number(figure(figures, "irrevocable units/s")) + "/s";
     case bench::BackendKind::snapshot:
       return "no read barrier \xC2\xB7 writes " + short_number(figure(figures, "writes/s")) + "/s \xC2\xB7 publishes " +
              short_number(figure(figures, "publishes/s")) + "/s";

@@ -21,8 +21,18 @@ std::string_view backend_name(BackendKind b) {
     case BackendKind::rwlock_queuing: return "rwlock-queuing";
     case BackendKind::rwlock_std: return "rwlock-std";
     case BackendKind::rcu: return "rcu";
+    case BackendKind::itm: return "itm";
   }
   return "?";
+}
+
+bool backend_available(BackendKind b) {
+#if defined(TXRAY_HAVE_ITM)
+  (void)b;
+  return true;
+#else
+  return b != BackendKind::itm;
+#endif
 }
 
 std::optional<Engine> parse_engine(std::string_view name) {

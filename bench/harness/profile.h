@@ -9,14 +9,18 @@
 namespace txray::bench {
 
 enum class Engine { native, interp };
-/// The last five wrap real synchronisation libraries (issue 12): one
+/// The last six wrap real synchronisation libraries (issue 12): one
 /// std::mutex, a reader-writer lock per cell (oneTBB spin, oneTBB queuing,
-/// std::shared_mutex), and liburcu's RCU.
-enum class BackendKind { gil, fine, stm, snapshot, mutex, rwlock, rwlock_queuing, rwlock_std, rcu };
+/// std::shared_mutex), liburcu's RCU, and GCC's libitm (only in GCC
+/// builds: a rig asked for it elsewhere throws).
+enum class BackendKind { gil, fine, stm, snapshot, mutex, rwlock, rwlock_queuing, rwlock_std, rcu, itm };
 /// Every backend, in display order.
 inline constexpr BackendKind kAllBackendKinds[] = {BackendKind::mutex, BackendKind::gil,         BackendKind::rwlock,
                                                    BackendKind::rwlock_queuing, BackendKind::rwlock_std, BackendKind::fine,
-                                                   BackendKind::rcu,   BackendKind::stm,         BackendKind::snapshot};
+                                                   BackendKind::rcu,   BackendKind::stm,         BackendKind::itm,
+                                                   BackendKind::snapshot};
+/// Whether this build has the backend (itm needs GCC's -fgnu-tm).
+[[nodiscard]] bool backend_available(BackendKind b);
 
 struct Profile {
   std::string name;
@@ -29,6 +33,12 @@ struct Profile {
 [[nodiscard]] std::string_view backend_name(BackendKind b);
 [[nodiscard]] std::optional<Engine> parse_engine(std::string_view name);
 [[nodiscard]] std::optional<BackendKind> parse_backend(std::string_view name);
+
+/// `--itm-method` (defined in rig.cpp): libitm's method for this process (ml_wt, gl_wt or
+/// serialirr), before any itm rig runs a transaction. Throws
+/// std::invalid_argument for another name, std::runtime_error when the
+/// build has no itm backend or libitm already chose.
+void set_itm_method(const std::string& method);
 
 /// The named profiles, in display order.
 [[nodiscard]] const std::vector<Profile>& named_profiles();

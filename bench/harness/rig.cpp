@@ -2,6 +2,7 @@
 
 #include "renderer/interp/interp_render.h"
 
+#include <stdexcept>
 #include <string>
 
 namespace txray::bench {
@@ -34,6 +35,15 @@ sync::StmBackend::Options backend_options<sync::StmBackend>(const RigOptions& o)
   s.attribution = o.attribution;
   return s;
 }
+
+#if defined(TXRAY_HAVE_ITM)
+template <>
+sync::ItmBackend::Options backend_options<sync::ItmBackend>(const RigOptions& o) {
+  sync::ItmBackend::Options i;
+  i.method = o.itm_method;
+  return i;
+}
+#endif
 
 // Human names for the backends' statistics. Counts become rates, times
 // become shares of the render threads' time; anything unlisted keeps its
@@ -76,6 +86,10 @@ constexpr Naming kNames[] = {
     {"contended_units", "lock waits/s"},
     // rcu
     {"versions_allocated", "versions allocated/s"},
+    // itm
+    {"restarts", "aborts/s (libitm restarts)"},
+    {"irrevocable_units", "irrevocable units/s"},
+    {"user_exceptions", "exceptions/s"},
 };
 
 std::string label_for(std::string_view stat, std::string_view backend) {
@@ -88,6 +102,20 @@ std::string label_for(std::string_view stat, std::string_view backend) {
 }
 
 }  // namespace
+
+void set_itm_method(const std::string& method) {
+#if defined(TXRAY_HAVE_ITM)
+  try {
+    sync::ItmBackend::set_method(method);
+  } catch (const std::logic_error& e) {
+    if (dynamic_cast<const std::invalid_argument*>(&e)) throw;
+    throw std::runtime_error(e.what());
+  }
+#else
+  (void)method;
+  throw std::runtime_error("--itm-method: this txray was built without GCC transactional memory (TXRAY_WITH_ITM)");
+#endif
+}
 
 Rig::Rig(const Choreography& choreography, const RigOptions& options)
     : choreography_(choreography), options_(options), walls_(choreography.cages()),
@@ -114,6 +142,13 @@ Rig::Rig(const Choreography& choreography, const RigOptions& options)
     case BackendKind::rwlock_queuing: make(std::type_identity<sync::RwLockQueuingBackend>{}); break;
     case BackendKind::rwlock_std: make(std::type_identity<sync::RwLockStdBackend>{}); break;
     case BackendKind::rcu: make(std::type_identity<sync::RcuBackend>{}); break;
+    case BackendKind::itm:
+#if defined(TXRAY_HAVE_ITM)
+      make(std::type_identity<sync::ItmBackend>{});
+      break;
+#else
+      throw std::runtime_error("backend itm: this txray was built without GCC transactional memory (TXRAY_WITH_ITM)");
+#endif
   }
 }
 

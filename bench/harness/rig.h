@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <variant>
 #include <vector>
@@ -33,6 +34,9 @@ struct RigOptions {
   /// Conflict attribution in the backend (concurrency/conflict_log.hpp):
   /// on by default, cheap enough to leave on; `--no-attribution` clears it.
   bool attribution = true;
+  /// itm: libitm's method (ml_wt, gl_wt, serialirr; "" = libitm's default).
+  /// Fixed at the process's first transaction (ITM_DEFAULT_METHOD).
+  std::string itm_method{};
 };
 
 class Rig {
@@ -98,7 +102,12 @@ class Rig {
                                std::unique_ptr<Parts<sync::StmBackend>>, std::unique_ptr<Parts<sync::SnapshotBackend>>,
                                std::unique_ptr<Parts<sync::MutexBackend>>, std::unique_ptr<Parts<sync::RwLockSpinBackend>>,
                                std::unique_ptr<Parts<sync::RwLockQueuingBackend>>,
-                               std::unique_ptr<Parts<sync::RwLockStdBackend>>, std::unique_ptr<Parts<sync::RcuBackend>>>;
+                               std::unique_ptr<Parts<sync::RwLockStdBackend>>, std::unique_ptr<Parts<sync::RcuBackend>>
+#if defined(TXRAY_HAVE_ITM)
+                               ,
+                               std::unique_ptr<Parts<sync::ItmBackend>>
+#endif
+                               >;
   void animator_loop(double hz);
 
   const Choreography& choreography_;

@@ -68,7 +68,11 @@ TEST(FrameAllocation, LibraryBackendsSteadyStateFramesAllocateNothing) {
   ASSERT_TRUE(scene.has_value());
   const Choreography choreography(*scene);
   for (BackendKind backend : {BackendKind::mutex, BackendKind::rwlock, BackendKind::rwlock_queuing,
-                              BackendKind::rwlock_std, BackendKind::rcu}) {
+                              BackendKind::rwlock_std, BackendKind::rcu,
+#if defined(TXRAY_HAVE_ITM)
+                              BackendKind::itm,
+#endif
+                             }) {
     Rig rig(choreography, {backend, 2});
     TileScheduler scheduler(2);
     const TileGrid grid(64, 36, 16);

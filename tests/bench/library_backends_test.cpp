@@ -12,8 +12,12 @@
 namespace txray::bench {
 namespace {
 
-constexpr BackendKind kLibraryBackends[] = {BackendKind::mutex, BackendKind::rwlock, BackendKind::rwlock_queuing,
-                                            BackendKind::rwlock_std, BackendKind::rcu};
+constexpr BackendKind kLibraryBackends[] = {BackendKind::mutex,      BackendKind::rwlock, BackendKind::rwlock_queuing,
+                                            BackendKind::rwlock_std, BackendKind::rcu,
+#if defined(TXRAY_HAVE_ITM)
+                                            BackendKind::itm
+#endif
+};
 
 UnitOptions units(int pixels, CounterMode counters) {
   UnitOptions u;
@@ -30,6 +34,7 @@ std::vector<std::uint8_t> plain_render(const SceneState& state, int width, int h
 }
 
 TEST(LibraryBackends, EveryBackendKindHasAName) {
+  EXPECT_FALSE(parse_backend("nonesuch").has_value());
   for (BackendKind b : kAllBackendKinds) {
     const auto parsed = parse_backend(backend_name(b));
     ASSERT_TRUE(parsed.has_value()) << backend_name(b);
@@ -65,14 +70,14 @@ TEST(LibraryBackends, BetweenFramesRenderThePlainImage) {
 }
 
 // commute_add is one atomic update on every backend; a read-then-write of
-// the shared counter is only exact where units are atomic (mutex).
+// the shared counter is only exact where units are atomic (mutex, itm).
 TEST(LibraryBackends, SharedAndShardedCountersAgree) {
   const auto scene = builtin_scene("whitted");
   const Choreography choreography(*scene);
   const int width = 64, height = 48;
   for (BackendKind backend : kLibraryBackends)
     for (CounterMode mode : {CounterMode::shared, CounterMode::commute}) {
-      if (mode == CounterMode::shared && backend != BackendKind::mutex) continue;
+      if (mode == CounterMode::shared && backend != BackendKind::mutex && backend != BackendKind::itm) continue;
       Rig rig(choreography, {backend, 2});
       TileScheduler scheduler(2);
       const TileGrid grid(width, height, 8);

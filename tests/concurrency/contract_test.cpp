@@ -25,7 +25,9 @@
 // instrumented, so TSan sees the cell accesses the lock orders but not the
 // lock, and reports races that are not there. (tbb::spin_rw_mutex is
 // header-only and std::shared_mutex is pthread_rwlock, which TSan
-// intercepts: both stay.) rcu stays: rcu_backend.hpp tells TSan about
+// intercepts: both stay.) itm is left out too: libitm is an uninstrumented
+// library doing its own locking (orecs, a global lock, serial mode), none of
+// which TSan sees. rcu stays: rcu_backend.hpp tells TSan about
 // liburcu's grace periods, which it cannot see by itself.
 #include <gtest/gtest.h>
 
@@ -70,6 +72,9 @@ using ContractBackends = ::testing::Types<
     RwLockQueuingBackend,  // not under TSan: see the top of the file
 #endif
     RcuBackend,
+#if defined(TXRAY_HAVE_ITM) && !defined(TXRAY_CONTRACT_TSAN)
+    ItmBackend,  // not under TSan: see the top of the file
+#endif
     ExampleSpinBackend>;  // docs/adding-a-backend.md
 
 struct ContractName {
