@@ -5,6 +5,7 @@
 //   read-only units at 1..N threads              BM_ReadOnlyUnits (real time)
 //   update units on one hot counter vs per-worker shards, read-modify-write
 //   or commute_add                               BM_Counter<mode>
+//   bank transfers, update(a, b) on 2 of 64 accounts  BM_BankTransfers (real time)
 //   stm hot paths (issue 18), each shown by one benchmark:
 //     reads after W writes: ns/read           BM_StmReadAfterWrites/W
 //     W writes in one unit: ns/write           BM_StmWrites/W
@@ -22,7 +23,7 @@
 #include <string>
 #include <string_view>
 
-#include "concurrency/backends.hpp"
+#include "concurrency/library_backends.hpp"
 
 namespace {
 
@@ -48,6 +49,10 @@ struct Scene {
     typename B::template Cell<std::uint64_t> c{0};
   };
   std::array<Shard, kMaxWorkers> shards;
+  struct alignas(kCacheLine) Account {
+    typename B::template Cell<std::int64_t> c{1000};
+  };
+  std::array<Account, kObjects> accounts;
 
   Scene() {
     for (int i = 0; i < kObjects; ++i) {
@@ -360,6 +365,34 @@ void BM_StmOversubscribed(benchmark::State& state) {
 }
 BENCHMARK(BM_StmOversubscribed)->Threads(2)->Threads(6)->UseRealTime();
 
+// Transfers between two of the 64 accounts (update of two cells in one
+// unit), a deterministic walk per thread: transfers per second.
+template <class B>
+void BM_BankTransfers(benchmark::State& state) {
+  auto& s = Scene<B>::get();
+  const auto w = static_cast<std::size_t>(state.thread_index());
+  Session<B> session(s.backend, w);
+  Measure<B> m(state, s.backend);
+  std::uint64_t x = 0x9E3779B97F4A7C15ull * (w + 1);
+  benchmark::IterationCount done = 0;
+  for (auto _ : state) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    auto& from = s.accounts[x % kObjects].c;
+    auto& to = s.accounts[(x >> 32) % kObjects].c;
+    s.backend.run(w, [&](typename B::Unit& tx) {
+      tx.update(from, to, [](std::int64_t& a, std::int64_t& b) {
+        --a;
+        ++b;
+      });
+    });
+    end_of_batch(state, s.backend, w, done);
+  }
+  m.finish();
+  state.SetItemsProcessed(state.iterations());  // transfers
+}
+
 template <class B>
 void register_backend() {
   const std::string n(B::kName);
@@ -378,6 +411,8 @@ void register_backend() {
   benchmark::RegisterBenchmark(("BM_CounterShardedCommute/" + n).c_str(),
                                BM_Counter<B, Counting::sharded_commute>)
       ->Threads(1)->Threads(2)->UseRealTime();
+  benchmark::RegisterBenchmark(("BM_BankTransfers/" + n).c_str(), BM_BankTransfers<B>)
+      ->Threads(1)->Threads(2)->UseRealTime();
 }
 
 const bool registered = [] {
@@ -385,6 +420,15 @@ const bool registered = [] {
   register_backend<FineBackend>();
   register_backend<StmBackend>();
   register_backend<SnapshotBackend>();
+  // Issue 12: the real libraries.
+  register_backend<MutexBackend>();
+  register_backend<RwLockSpinBackend>();
+  register_backend<RwLockQueuingBackend>();
+  register_backend<RwLockStdBackend>();
+  register_backend<RcuBackend>();
+#if defined(TXRAY_HAVE_ITM)
+  register_backend<ItmBackend>();
+#endif
   return true;
 }();
 
