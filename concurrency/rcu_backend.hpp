@@ -46,9 +46,11 @@
 // nor call_rcu's queue. Under TSan this header states them: every unit's
 // end is a release on one token and every reclamation acquires it (the
 // grace period's happens-before, stated coarsely), call_rcu's hand-off is a
-// release/acquire on the version, and pointers are published and read with
-// __atomic builtins of the same strength as rcu_xchg_pointer /
-// rcu_dereference. What TSan then checks is txray's code, not liburcu's.
+// release/acquire on the version, rcu_barrier() acquires what every
+// callback released, pointers are published and read with __atomic builtins
+// of the same strength as rcu_xchg_pointer / rcu_dereference, and calls
+// liburcu makes into the allocator are not tracked (a default suppression,
+// called_from_lib). What TSan then checks is txray's code, not liburcu's.
 #pragma once
 
 #include <atomic>
@@ -72,6 +74,15 @@
 #ifdef TXRAY_SYNC_TSAN
 extern "C" void __tsan_acquire(void* addr);
 extern "C" void __tsan_release(void* addr);
+// liburcu's own allocations (rcu_barrier's completion, allocated by the
+// caller and freed by the call_rcu thread, ordered inside the library) are
+// invisible orderings too: TSan's interceptors ignore calls made from it.
+// Weak, so every program that includes this header may carry it; a
+// program's own definition wins.
+extern "C" [[gnu::weak, gnu::used]] const char* __tsan_default_suppressions() {
+  return "called_from_lib:liburcu-memb.so\n"
+         "called_from_lib:liburcu-common.so\n";
+}
 #endif
 
 namespace txray::sync {
@@ -138,6 +149,8 @@ namespace rcu_detail {
 #ifdef TXRAY_SYNC_TSAN
 // The grace period, as TSan is told it (see the top of the file).
 inline char grace_token;
+// rcu_barrier(): every callback queued before it has run when it returns.
+inline char barrier_token;
 #endif
 
 // Whether this thread is registered with liburcu. Constant-initialised and
@@ -189,6 +202,9 @@ inline void reclaim(rcu_head* head) {
     v->pool->give(v);
   else
     delete v;
+#ifdef TXRAY_SYNC_TSAN
+  __tsan_release(&barrier_token);
+#endif
 }
 
 }  // namespace rcu_detail
@@ -237,6 +253,9 @@ class RcuBackend {
     const bool temporary = !rcu_detail::t_registered;
     if (temporary) urcu_memb_register_thread();
     urcu_memb_barrier();
+#ifdef TXRAY_SYNC_TSAN
+    __tsan_acquire(&rcu_detail::barrier_token);
+#endif
     if (temporary) urcu_memb_unregister_thread();
   }
   RcuBackend(const RcuBackend&) = delete;
