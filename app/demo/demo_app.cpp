@@ -1029,6 +1029,7 @@ int Window::run() {
 int run_demo(const DemoOptions& options) {
   std::vector<std::string> known;
   for (const auto& p : bench::named_profiles()) known.push_back(p.name);
+  for (const auto& p : bench::library_profiles()) known.push_back(p.name);  // issue 12
   Window window(options, known);
   return window.run();
 }

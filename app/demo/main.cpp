@@ -9,6 +9,7 @@
 int main(int argc, char** argv) {
   std::vector<std::string> known;
   for (const auto& p : txray::bench::named_profiles()) known.push_back(p.name);
+  for (const auto& p : txray::bench::library_profiles()) known.push_back(p.name);  // issue 12
   try {
     const txray::demo::DemoOptions options = txray::demo::parse_demo_options(argc - 1, argv + 1, known);
     if (options.help) {

@@ -62,7 +62,21 @@ const std::vector<Profile>& named_profiles() {
 std::optional<Profile> find_profile(std::string_view name) {
   for (const Profile& p : named_profiles())
     if (p.name == name) return p;
+  // An unnamed point, as profile_for() names it: "<engine>+<backend>".
+  if (const auto plus = name.find('+'); plus != std::string_view::npos) {
+    const auto engine = parse_engine(name.substr(0, plus));
+    const auto backend = parse_backend(name.substr(plus + 1));
+    if (engine && backend && backend_available(*backend)) return profile_for(*engine, *backend);
+  }
   return std::nullopt;
+}
+
+std::vector<Profile> library_profiles() {
+  std::vector<Profile> out;
+  for (BackendKind b : {BackendKind::mutex, BackendKind::rwlock, BackendKind::rwlock_queuing, BackendKind::rwlock_std,
+                        BackendKind::rcu, BackendKind::itm})
+    if (backend_available(b)) out.push_back(profile_for(Engine::native, b));
+  return out;
 }
 
 Profile profile_for(Engine engine, BackendKind backend) {

@@ -42,7 +42,13 @@ void set_itm_method(const std::string& method);
 
 /// The named profiles, in display order.
 [[nodiscard]] const std::vector<Profile>& named_profiles();
+/// A named profile, or an unnamed point spelt as profile_for() names it
+/// ("native+rcu", "interp+mutex").
 [[nodiscard]] std::optional<Profile> find_profile(std::string_view name);
+/// The native engine on each library-backed backend of this build (issue
+/// 12: "native+mutex", "native+rwlock", ..., "native+itm"): what the demo
+/// offers beside the named profiles.
+[[nodiscard]] std::vector<Profile> library_profiles();
 /// The profile for an engine and backend: its name when the pair is named,
 /// else "<engine>+<backend>".
 [[nodiscard]] Profile profile_for(Engine engine, BackendKind backend);

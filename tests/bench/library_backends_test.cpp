@@ -33,6 +33,18 @@ std::vector<std::uint8_t> plain_render(const SceneState& state, int width, int h
   return film.to_rgba8();
 }
 
+TEST(LibraryBackends, UnnamedPointsAreFoundByTheirName) {
+  for (const Profile& p : library_profiles()) {
+    const auto found = find_profile(p.name);
+    ASSERT_TRUE(found.has_value()) << p.name;
+    EXPECT_EQ(found->backend, p.backend);
+    EXPECT_EQ(found->engine, Engine::native);
+  }
+  EXPECT_EQ(find_profile("interp+mutex")->engine, Engine::interp);
+  EXPECT_FALSE(find_profile("native+nonesuch").has_value());
+  EXPECT_EQ(find_profile("pypy-stm")->backend, BackendKind::stm);
+}
+
 TEST(LibraryBackends, EveryBackendKindHasAName) {
   EXPECT_FALSE(parse_backend("nonesuch").has_value());
   for (BackendKind b : kAllBackendKinds) {
