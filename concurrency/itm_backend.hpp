@@ -17,9 +17,15 @@
 // - libitm restarts an attempt by jumping back to the transaction's start
 //   (its own longjmp): the body's frames are dropped without running
 //   destructors. Bodies must therefore hold nothing that needs one across a
-//   cell access (the renderer's units hold plain values; the film writes
-//   they make are idempotent). Hooks registered by an aborted attempt fire
-//   on_abort at the start of the next attempt.
+//   cell access. The native kernel holds plain values and one RAII guard,
+//   FlushDenormals, whose job (restoring MXCSR) run() does on a restart;
+//   its film writes are idempotent. The interpreted kernel (--engine
+//   interp) builds a HostScene and VM frames that a restart in the middle
+//   drops: with writers running concurrently (the animator at a rate,
+//   --counters shared) an aborted attempt may leak what they held. With the
+//   animator between frames, render units only read and never abort. Hooks
+//   registered by an aborted attempt fire on_abort at the start of the next
+//   attempt.
 // - Memory the body touches other than through the unit is not
 //   transactional (as with `stm`).
 // - An exception leaving the body is caught inside the transaction, which
@@ -267,7 +273,11 @@ decltype(auto) ItmBackend::run(std::size_t worker, F&& fn) {
     int attempts = 0;
     std::optional<Stored> result;
     std::exception_ptr error;
-  } a{&fn, &unit, &me, 0, std::nullopt, nullptr};
+    unsigned mxcsr = 0;  // the floating-point mode the unit started in
+  } a{&fn, &unit, &me, 0, std::nullopt, nullptr, 0};
+#if defined(__x86_64__) || defined(__i386__)
+  a.mxcsr = _mm_getcsr();
+#endif
   itm_detail::g_started.store(true, std::memory_order_relaxed);
   me.depth = 1;
   struct End {
@@ -285,6 +295,12 @@ decltype(auto) ItmBackend::run(std::size_t worker, F&& fn) {
           at.me->stats.restarts.add();
           at.me->irrevocable = false;
           at.me->hooks.fire_abort();
+#if defined(__x86_64__) || defined(__i386__)
+          // A dropped frame may have changed the floating-point mode and
+          // not restored it (the renderer's FlushDenormals): start over in
+          // the unit's own.
+          _mm_setcsr(at.mxcsr);
+#endif
         }
         at.result.reset();
         at.error = nullptr;
