@@ -364,12 +364,13 @@ class RcuUnit {
       if (l.compare_exchange_strong(expected, 1, std::memory_order_acquire, std::memory_order_relaxed)) return;
       st.contended_writes.add();
       const std::uint64_t t0 = now_ns();
+      SpinWait spin;  // the holder may be preempted: spin briefly, then yield
       for (;;) {
         expected = 0;
         if (l.load(std::memory_order_relaxed) == 0 &&
             l.compare_exchange_weak(expected, 1, std::memory_order_acquire, std::memory_order_relaxed))
           break;
-        cpu_relax();
+        spin.wait();
       }
       st.wait_ns.add(now_ns() - t0);
     }

@@ -61,6 +61,12 @@ std::string backend_story(bench::BackendKind backend, const std::vector<bench::S
       case bench::BackendKind::fine: return "lock waits \xE2\x80\x94/s \xC2\xB7 waiting \xE2\x80\x94";
       case bench::BackendKind::gil: return "GIL switches \xE2\x80\x94/s \xC2\xB7 waiting \xE2\x80\x94";
       case bench::BackendKind::snapshot: return "no read barrier \xC2\xB7 publishes \xE2\x80\x94/s";
+      case bench::BackendKind::mutex: return "one lock per unit \xC2\xB7 lock waits \xE2\x80\x94/s";
+      case bench::BackendKind::rwlock:
+      case bench::BackendKind::rwlock_queuing:
+      case bench::BackendKind::rwlock_std: return "reader-writer locks: waits \xE2\x80\x94/s";
+      case bench::BackendKind::rcu: return "reads never wait \xC2\xB7 versions published \xE2\x80\x94/s";
+      case bench::BackendKind::itm: return "libitm aborts \xE2\x80\x94/s";
     }
     return "";
   }

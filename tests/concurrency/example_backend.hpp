@@ -9,7 +9,6 @@
 #include <cstddef>
 #include <memory>
 #include <string_view>
-#include <thread>
 #include <type_traits>
 
 #include "concurrency/common.hpp"
@@ -84,17 +83,14 @@ class ExampleSpinBackend {
     UnitHooks hooks;
     int depth = 0;
   };
-  // Spin on a plain load (no cache-line ping-pong), and after a while yield
-  // the core: with more threads than cores the holder may be descheduled.
+  // Spin on a plain load (no cache-line ping-pong); SpinWait (common.hpp)
+  // yields the core after a while: with more threads than cores the holder
+  // may be descheduled.
   void lock(Worker& me) noexcept {
     while (locked_.exchange(true, std::memory_order_acquire)) {
       me.stats.spins.add();
-      for (int i = 0; locked_.load(std::memory_order_relaxed); ++i) {
-        if (i < 64)
-          cpu_relax();
-        else
-          std::this_thread::yield();
-      }
+      SpinWait spin;
+      while (locked_.load(std::memory_order_relaxed)) spin.wait();
     }
   }
   std::unique_ptr<Worker[]> workers_;
