@@ -106,7 +106,7 @@ case $case_name in
       echo "SKIP: python3 is not installed; --calibrate has nothing to run"
       exit 77
     fi
-    run 0 "python3" --scene stmbench --size 16x16 --warmup 0 --no-progress --frames 1 --threads 1 --calibrate \
+    run 0 "python3 +python3\+gil +1 " --scene stmbench --size 16x16 --warmup 0 --no-progress --frames 1 --threads 1 --calibrate \
       --json "$dir/r.json"
     check json "$dir/r.json"
     grep -q "python3" "$dir/r.json" || fail "r.json has no python3 run"

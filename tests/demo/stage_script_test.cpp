@@ -123,9 +123,26 @@ TEST(StagePlayer, TimedStepsAdvanceAndTheClickerMovesBothWays) {
   EXPECT_TRUE(p.step().results);
   EXPECT_TRUE(p.click(-1, 501.0));
   EXPECT_EQ(p.index(), 1);
-  EXPECT_FALSE(p.click(-5, 501.0) && p.index() != 0);
+  // Five back from the second step moves (to the first, clamped) ...
+  EXPECT_TRUE(p.click(-5, 501.0));
+  EXPECT_EQ(p.index(), 0);
+  // ... and back again from the first does not, nor does a zero click.
+  EXPECT_FALSE(p.click(-1, 502.0));
+  EXPECT_FALSE(p.click(0, 502.0));
   EXPECT_EQ(p.index(), 0);
   EXPECT_FALSE(p.finished());
+  // The clicked-to step restarts its clock: 2 s from the click, not from 100.
+  EXPECT_DOUBLE_EQ(p.remaining(501.5), 1.5);
+  EXPECT_FALSE(p.update(502.9));
+  EXPECT_TRUE(p.update(503.0));
+  EXPECT_EQ(p.index(), 1);
+  // Past the last step (results): finished, and no click moves it any more.
+  EXPECT_TRUE(p.click(+1, 504.0));
+  EXPECT_EQ(p.index(), 2);
+  EXPECT_FALSE(p.finished());
+  EXPECT_TRUE(p.click(+1, 504.5));
+  EXPECT_TRUE(p.finished());
+  EXPECT_FALSE(p.click(-1, 505.0));
 }
 
 TEST(StageScript, SceneErrorsPointAtTheSceneLine) {

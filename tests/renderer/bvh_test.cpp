@@ -1,4 +1,5 @@
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -28,8 +29,19 @@ Vec3 random_direction(Pcg32& rng) {
   }
 }
 
-// Every ray's nearest hit through the BVH equals brute force: same object,
-// or (for exact ties between coincident surfaces) the same distance.
+bool brute_force_occluded(const std::vector<Object>& objects, const Ray& ray, float t_max) {
+  for (const Object& o : objects)
+    if (intersect(ray, o, 0.0f, t_max) != kInfinity) return true;
+  return false;
+}
+
+// Every ray's nearest hit through the BVH equals brute force: the same t,
+// bit for bit, and the same object unless the BVH's object is hit at that
+// very t too (an exact tie between coincident surfaces). Occlusion is asked
+// with a limit drawn around the nearest hit, from half to one and a half
+// times its distance, so about half the limits stop short of it: a
+// traversal that ignored t_max, or cut it off by a different rule than the
+// brute force, would disagree.
 void expect_matches_brute_force(const SceneState& state, int rays, std::uint64_t seed) {
   const Bvh bvh = build_bvh(state.objects);
   PlainSceneAccess scene(state);
@@ -39,20 +51,35 @@ void expect_matches_brute_force(const SceneState& state, int rays, std::uint64_t
   // Cap the region so a radius-1000 ground sphere does not swallow it.
   const Vec3 lo = glm::max(box.lo, Vec3(-30.0f)), hi = glm::min(box.hi, Vec3(30.0f));
   Pcg32 rng(seed);
-  int mismatches = 0, hits = 0, occlusion_mismatches = 0;
+  int mismatches = 0, hits = 0, ties = 0, occlusion_mismatches = 0, blocked_count = 0, cut_short = 0;
   for (int k = 0; k < rays; ++k) {
     const Ray ray{Vec3(rng.uniform(lo.x, hi.x), rng.uniform(lo.y, hi.y), rng.uniform(lo.z, hi.z)), random_direction(rng)};
     const Hit expected = brute_force(state.objects, ray);
     const Hit got = closest_hit(scene, bvh, ray, 0.0f, kInfinity);
     if (expected.found()) ++hits;
-    if (got.object != expected.object && got.t != expected.t) ++mismatches;
-    const float limit = expected.found() ? expected.t * 2.0f : 50.0f;
-    const bool blocked = brute_force(state.objects, ray).t < limit;
+    const bool same_t = std::memcmp(&got.t, &expected.t, sizeof(float)) == 0;
+    if (!same_t) {
+      ++mismatches;
+    } else if (got.object != expected.object) {
+      // A tie is only a tie if the BVH's object really is hit at that t.
+      if (got.object >= state.objects.size() || intersect(ray, state.objects[got.object], 0.0f, kInfinity) != got.t)
+        ++mismatches;
+      else
+        ++ties;
+    }
+    const float limit = expected.found() ? expected.t * rng.uniform(0.5f, 1.5f) : rng.uniform(0.1f, 50.0f);
+    const bool blocked = brute_force_occluded(state.objects, ray, limit);
+    blocked_count += blocked;
+    if (expected.found() && !blocked) ++cut_short;
     if (occluded(scene, bvh, ray, 0.0f, limit) != blocked) ++occlusion_mismatches;
   }
   EXPECT_EQ(mismatches, 0);
   EXPECT_EQ(occlusion_mismatches, 0);
   EXPECT_GT(hits, rays / 10) << "the test rays should mostly hit something";
+  // Both answers of occluded() were asked for, and t_max decided many.
+  EXPECT_GT(blocked_count, hits / 4);
+  EXPECT_GT(cut_short, hits / 4) << "limits short of the nearest hit should often leave the ray unblocked";
+  ::testing::Test::RecordProperty("ties", ties);
 }
 
 TEST(Bvh, MatchesBruteForceOnRandomSphereSoup) {

@@ -5,6 +5,8 @@
 // allocates nothing.
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
+#include <functional>
 #include <new>
 #include <vector>
 
@@ -149,34 +151,114 @@ TEST_P(PacketOnBuiltinScene, PacketOcclusionEqualsSingleRayOcclusion) {
   }
 }
 
+// The 4-wide traversal and the binary one give the same nearest hit (t bit
+// for bit; the object too unless both objects are hit at that t), and the
+// same occlusion for a limit drawn from half to one and a half times the
+// nearest hit's distance, so that t_max decides about half the answers.
 TEST_P(PacketOnBuiltinScene, WideTreeAgreesWithBinaryTree) {
   const auto scene = builtin_scene(GetParam());
   ASSERT_TRUE(scene.has_value());
   const SceneState state = scene->at(0.0);
   const Bvh bvh = build_bvh(state.objects);
   PlainSceneAccess access(state);
-  int mismatches = 0, occlusion_mismatches = 0;
+  Pcg32 rng(17);
+  int mismatches = 0, occlusion_mismatches = 0, hits = 0, blocked = 0, cut_short = 0;
   for (const Ray& ray : test_rays(state, 100000, 12)) {
     const Hit wide = closest_hit(access, bvh, ray, 0.0f, kInfinity);
     const Hit binary = closest_hit_binary(access, bvh, ray, 0.0f, kInfinity);
-    if (wide.object != binary.object && wide.t != binary.t) ++mismatches;
-    const float limit = binary.found() ? binary.t * 1.5f : 40.0f;
-    if (occluded(access, bvh, ray, 0.0f, limit) != occluded_binary(access, bvh, ray, 0.0f, limit)) ++occlusion_mismatches;
+    hits += binary.found();
+    if (std::memcmp(&wide.t, &binary.t, sizeof(float)) != 0) {
+      ++mismatches;
+    } else if (wide.object != binary.object &&
+               (wide.object >= state.objects.size() ||
+                intersect(ray, state.objects[wide.object], 0.0f, kInfinity) != wide.t)) {
+      ++mismatches;
+    }
+    const float limit = binary.found() ? binary.t * rng.uniform(0.5f, 1.5f) : rng.uniform(0.1f, 40.0f);
+    const bool expected = occluded_binary(access, bvh, ray, 0.0f, limit);
+    blocked += expected;
+    cut_short += binary.found() && !expected;
+    if (occluded(access, bvh, ray, 0.0f, limit) != expected) ++occlusion_mismatches;
   }
   EXPECT_EQ(mismatches, 0);
   EXPECT_EQ(occlusion_mismatches, 0);
+  EXPECT_GT(hits, 1000);
+  EXPECT_GT(blocked, hits / 4);
+  EXPECT_GT(cut_short, hits / 4) << "limits short of the nearest hit should often leave the ray unblocked";
 }
 
 INSTANTIATE_TEST_SUITE_P(AllScenes, PacketOnBuiltinScene, ::testing::ValuesIn(builtin_scene_names()),
                          [](const auto& info) { return info.param; });
 
-TEST(Packet, WideTreeHasFourChildrenPerNodeAtMost) {
-  const SceneState state = builtin_scene("spheres")->at(0.0);
-  const Bvh bvh = build_bvh(state.objects);
-  ASSERT_FALSE(bvh.wide.empty());
-  // Fewer nodes than the binary tree: every wide node replaces at least one
-  // binary inner node, and most of them three.
-  EXPECT_LT(bvh.wide.size() * 2, bvh.nodes.size());
+// The wide tree is well formed, which its type alone does not say: every
+// child reference is an inner node further down, a leaf range inside
+// `indices`, or an empty slot (boxes lo = +inf, hi = -inf) after the full
+// ones; every inner node has at least two children; every bounded object is
+// reached exactly once; and each child's box contains the objects below it.
+// It is also smaller than the binary tree it collapses.
+TEST(Packet, WideTreeIsWellFormed) {
+  for (const std::string& name : {std::string("spheres"), std::string("cornell"), std::string("stmbench")}) {
+    SCOPED_TRACE(name);
+    const SceneState state = builtin_scene(name)->at(0.0);
+    const Bvh bvh = build_bvh(state.objects);
+    ASSERT_FALSE(bvh.wide.empty());
+    std::vector<int> reached(state.objects.size(), 0);
+    std::vector<int> visits(bvh.wide.size(), 0);
+    std::size_t bounded = 0;
+    for (const Object& o : state.objects) bounded += is_bounded(o);
+    // Returns the union of the boxes of the objects below a child reference.
+    std::function<Aabb(std::uint32_t)> walk = [&](std::uint32_t ref) -> Aabb {
+      Aabb below;
+      if (ref & kWideLeaf) {
+        const std::uint32_t count = ((ref & ~kWideLeaf) >> kWideCountShift) + 1;
+        const std::uint32_t first = ref & kWideFirstMask;
+        EXPECT_LE(count, 4u) << "the builder makes leaves of at most four objects";
+        EXPECT_LE(first + count, bvh.indices.size());
+        for (std::uint32_t k = first; k < first + count && k < bvh.indices.size(); ++k) {
+          const std::uint32_t i = bvh.indices[k];
+          EXPECT_LT(i, state.objects.size());
+          if (i >= state.objects.size()) continue;
+          ++reached[i];
+          below.grow(object_bounds(state.objects[i]));
+        }
+        return below;
+      }
+      EXPECT_LT(ref, bvh.wide.size());
+      if (ref >= bvh.wide.size()) return below;
+      EXPECT_EQ(visits[ref]++, 0) << "wide node " << ref << " reached twice";
+      const WideNode& node = bvh.wide[ref];
+      int full = 0;
+      for (int c = 0; c < 4; ++c) {
+        if (node.child[c] == kWideEmpty) {
+          for (int axis = 0; axis < 3; ++axis) {
+            EXPECT_EQ(node.bounds[0][axis][c], kInfinity) << "empty slot " << c << " of node " << ref;
+            EXPECT_EQ(node.bounds[1][axis][c], -kInfinity) << "empty slot " << c << " of node " << ref;
+          }
+          continue;
+        }
+        EXPECT_EQ(full, c) << "node " << ref << ": a full slot after an empty one";
+        ++full;
+        if (!(node.child[c] & kWideLeaf)) {
+          EXPECT_GT(node.child[c], ref) << "children come after their parent";
+        }
+        const Aabb child = walk(node.child[c]);
+        for (int axis = 0; axis < 3; ++axis) {
+          EXPECT_LE(node.bounds[0][axis][c], child.lo[axis]) << "node " << ref << " child " << c;
+          EXPECT_GE(node.bounds[1][axis][c], child.hi[axis]) << "node " << ref << " child " << c;
+        }
+        below.grow(child);
+      }
+      EXPECT_GE(full, ref == 0 && bounded == 1 ? 1 : 2) << "node " << ref;
+      return below;
+    };
+    (void)walk(0);
+    for (std::size_t n = 0; n < visits.size(); ++n) EXPECT_EQ(visits[n], 1) << "wide node " << n << " unreachable";
+    for (std::size_t i = 0; i < state.objects.size(); ++i)
+      EXPECT_EQ(reached[i], is_bounded(state.objects[i]) ? 1 : 0) << "object " << i;
+    EXPECT_EQ(bvh.unbounded.size(), state.objects.size() - bounded);
+    // Every wide node replaces at least one binary inner node, most three.
+    EXPECT_LT(bvh.wide.size() * 2, bvh.nodes.size());
+  }
 }
 
 // The steady state of rendering allocates nothing per ray or per tile: the

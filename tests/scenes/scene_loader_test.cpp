@@ -476,8 +476,28 @@ TEST(SceneLoaderRefuses, FileLargerThanTheLimitBeforeReadingIt) {
             path.string() + ": (file): file is 16777217 bytes, over the limit of 16777216");
 }
 
+// A file that opens but whose read() fails (EIO): /proc/self/mem is a
+// regular file that anyone, root included, may open, and reading its
+// offset 0 (never mapped) fails. The loader must say so, not parse the
+// bytes it got (none) as an empty document.
+TEST(SceneLoaderRefuses, FileWhoseReadFails) {
+  const std::filesystem::path path = "/proc/self/mem";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "no /proc";
+  EXPECT_EQ(file_refusal(path), path.string() + ": (file): error while reading the scene file");
+}
+
+// A path through a regular file (ENOTDIR): refused as unreadable, as root too.
+TEST(SceneLoaderRefuses, PathThroughAFile) {
+  const ScratchDir dir;
+  const auto file = dir.write("plain.json", minimal().dump());
+  const auto path = file / "scene.json";
+  EXPECT_EQ(file_refusal(path), path.string() + ": (file): cannot read the scene file: no such file");
+}
+
+// Permissions only stop other users: root reads any file, so this one runs
+// only when the suite does not run as root (the two above do).
 TEST(SceneLoaderRefuses, UnreadableFile) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root reads any file";
+  if (::geteuid() == 0) GTEST_SKIP() << "root reads any file (FileWhoseReadFails covers a read error as root)";
   const ScratchDir dir;
   const auto path = dir.write("locked.json", minimal().dump());
   std::filesystem::permissions(path, std::filesystem::perms::none);
