@@ -285,10 +285,10 @@ TEST(Harness, RunWithTheAnimatorThread) {
   HarnessOptions o;
   o.profiles = named_profiles();
   o.threads = {1};
-  o.width = 24;
+  o.width = 16;
   o.height = 16;
   o.frames = 3;
-  o.warmup = 1;
+  o.warmup = 0;
   o.animate_hz = 1000.0;
   std::atomic<bool> stop{false};
   BenchReport report;
