@@ -11,7 +11,7 @@ rm -rf "$dir" && mkdir -p "$dir" || exit 1
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 check() { "$check" "$@" || fail "txray_check $*"; }
-tiny=(--scene stmbench --size 32x32 --warmup 0 --no-progress)
+tiny=(--scene stmbench --size 32x32 --warmup 0 --repetitions 1 --no-progress)
 
 # run STATUS REGEX ARGS...: txray bench ARGS, expecting STATUS and REGEX.
 run() {
@@ -71,8 +71,8 @@ case $case_name in
     status=$?
     cat "$dir/out.txt"
     [ "$status" -eq 130 ] || fail "exit status $status after SIGINT, expected 130"
-    grep -qE "interrupted; wrote the [1-9][0-9]* run\(s\) that finished" "$dir/out.txt" ||
-      fail "no 'interrupted; wrote the N run(s)' message with N >= 1"
+    grep -qE "interrupted: reported the [1-9][0-9]* run\(s\)" "$dir/out.txt" ||
+      fail "no 'interrupted: reported the N run(s)' message with N >= 1"
     check json "$dir/partial.json"
     grep -q "pypy" "$dir/partial.csv" || fail "partial.csv has no pypy row"
     grep -q "ideal" "$dir/partial.csv" && fail "partial.csv has a row for ideal, which never ran"
@@ -106,7 +106,7 @@ case $case_name in
       echo "SKIP: python3 is not installed; --calibrate has nothing to run"
       exit 77
     fi
-    run 0 "python3 +python3\+gil +1 " --scene stmbench --size 16x16 --warmup 0 --no-progress --frames 1 --threads 1 --calibrate \
+    run 0 "python3 +python3\+gil +1 " --scene stmbench --size 16x16 --warmup 0 --repetitions 1 --no-progress --frames 1 --threads 1 --calibrate \
       --json "$dir/r.json"
     check json "$dir/r.json"
     grep -q "python3" "$dir/r.json" || fail "r.json has no python3 run"
