@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A scene file with a negative radius is refused with its name and the
-# JSON location, exit status 1, and no PNG (or temporary) appears.
+# JSON location, exit status 1, and no PNG (or temporary) appears. Exits
+# non-zero when any of that is not so.
 txray=$1; dir=$2
 scene=$dir/bad-scene.json; out=$dir/refused.png
 rm -f "$out" "$out.tmp"
@@ -12,8 +13,11 @@ cat > "$scene" <<'JSON'
   "objects": [{"shape": "sphere", "material": "grey", "center": [0, 0, 0], "radius": -1}]
 }
 JSON
-"$txray" render --scene "$scene" --out "$out" 2>&1
+output=$("$txray" render --scene "$scene" --out "$out" 2>&1)
 status=$?
+printf '%s\n' "$output"
 [ "$status" -eq 1 ] || { echo "expected exit status 1, got $status"; exit 1; }
+printf '%s\n' "$output" | grep -q "bad-scene.json: /objects/0/radius" ||
+  { echo "the message does not name the file and the JSON location"; exit 1; }
 [ ! -e "$out" ] && [ ! -e "$out.tmp" ] || { echo "output file was left behind"; exit 1; }
 echo "no file left behind"
