@@ -170,15 +170,17 @@ TEST(InterpUnderGil, TheEvalBreakerHandsTheGilOverInTheMiddleOfAUnit) {
     std::atomic<bool>* gave_up;
     std::chrono::steady_clock::time_point start;
   };
-  interp::Vm vm(interp::compile("def spin(scene):\n"
-                                "    n = 0\n"
-                                "    while scene.objects[0].radius > 0.0:\n"
-                                "        n = n + 1\n"
-                                "    return n > 0\n",
-                                "spin.py"));
   std::atomic<bool> in_unit{false};
   std::string result;
   std::thread worker0([&] {
+    // A VM belongs to the thread that made it (its objects come from that
+    // thread's free lists), as each render worker has its own.
+    interp::Vm vm(interp::compile("def spin(scene):\n"
+                                  "    n = 0\n"
+                                  "    while scene.objects[0].radius > 0.0:\n"
+                                  "        n = n + 1\n"
+                                  "    return n > 0\n",
+                                  "spin.py"));
     backend.run(0, [&](sync::GilBackend::Unit& unit) {
       Host h{&unit, &other_ran, &gave_up, start};
       interp::HostScene host;
