@@ -110,8 +110,6 @@ std::string timestamp_name() {
 }
 
 // "sphere 17 (42)" → "sphere 17".
-std::string outline_subject(const std::string& label) { return label.substr(0, label.rfind(" (")); }
-
 // The legend line (0-based) that names `subject`, or -1.
 int legend_index(const std::vector<std::string>& legend, const std::string& subject) {
   for (std::size_t i = 0; i < legend.size(); ++i) {
@@ -129,7 +127,7 @@ int legend_index(const std::vector<std::string>& legend, const std::string& subj
 std::vector<bench::HeatOutline> legend_outlines(const bench::HeatmapLayers& layers, std::size_t most) {
   std::vector<std::pair<int, bench::HeatOutline>> named;
   for (const bench::HeatOutline& o : layers.outlines)
-    if (const int i = legend_index(layers.legend, outline_subject(o.label)); i >= 0) named.emplace_back(i, o);
+    if (const int i = legend_index(layers.legend, o.subject); i >= 0) named.emplace_back(i, o);
   std::stable_sort(named.begin(), named.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<bench::HeatOutline> out;
   for (const auto& [i, o] : named)
@@ -478,7 +476,7 @@ void Window::place_heat_labels(const SDL_Rect& rect, int render_w, int render_h,
   for (const bench::HeatOutline& o : layers.outlines) {
     if (o.label.empty()) continue;
     // "2. sphere 17": numbered as the legend line that names it.
-    const std::string subject = outline_subject(o.label);
+    const std::string& subject = o.subject;
     const int i = legend_index(layers.legend, subject);
     const std::string text = i >= 0 ? std::to_string(i + 1) + ". " + subject : subject;
     const float cx = static_cast<float>(rect.x) + o.x * sx, cy = static_cast<float>(rect.y) + o.y * sy;

@@ -90,7 +90,8 @@ std::string verdict_text(const CompareRow& row) {
 std::string header_line(const Comparison& c, const std::string& base_name, const std::string& new_name) {
   char text[512];
   std::snprintf(text, sizeof text,
-                "base %s, new %s; verdict: two-sided Mann-Whitney U over repetitions, alpha %.3g, threshold %.3g%%",
+                "base %s, new %s; verdict: two-sided Mann-Whitney U over repetitions, Holm-adjusted over rows, alpha %.3g, "
+                "threshold %.3g%%",
                 base_name.c_str(), new_name.c_str(), c.options.alpha, c.options.threshold_pct);
   return text;
 }
@@ -164,7 +165,7 @@ Comparison compare_reports(const BenchReport& base, const BenchReport& next, con
 
   double log_sum = 0.0;
   for (CompareRow& row : c.rows) {
-    row.p = kNaN;
+    row.p = row.p_adjusted = kNaN;
     row.paired_change_pct = row.paired_low_pct = row.paired_high_pct = kNaN;
     if (!row.base || !row.next) {
       row.verdict = Verdict::unmatched;
@@ -197,13 +198,43 @@ Comparison compare_reports(const BenchReport& base, const BenchReport& next, con
     const MannWhitney test = mann_whitney_u(a, b);
     row.p = test.p;
     row.exact = test.exact;
-    const bool significant = test.p < options.alpha;
+    row.verdict = Verdict::same;  // until the rows' p-values are adjusted together, below
+  }
+  // Holm–Bonferroni over the tested rows: a report has a dozen rows, and at
+  // alpha 0.05 each, one of them would come out "significant" by chance in
+  // about every other comparison of a build with itself. Holm keeps the
+  // chance of any false verdict in the whole comparison under alpha.
+  std::vector<CompareRow*> tested;
+  for (CompareRow& row : c.rows)
+    if (row.verdict == Verdict::same) tested.push_back(&row);
+  // The smallest p a U test of n against n values can give is 2 / C(2n, n);
+  // when even that cannot pass alpha / rows, "same" would hide a change of
+  // any size. Say how many repetitions a side the comparison needs instead.
+  auto smallest_p = [](std::size_t n) {
+    double c = 1.0;  // C(2n, n), built as a product
+    for (std::size_t k = 1; k <= n; ++k) c = c * static_cast<double>(n + k) / static_cast<double>(k);
+    return 2.0 / c;
+  };
+  std::size_t needed = 1;
+  while (smallest_p(needed) * static_cast<double>(tested.size()) >= options.alpha && needed < 1000) ++needed;
+  std::erase_if(tested, [&](CompareRow* row) {
+    const std::size_t n = std::min(row->base->repetitions.size(), row->next->repetitions.size());
+    if (smallest_p(n) * static_cast<double>(tested.size()) < options.alpha) return false;
+    row->verdict = Verdict::no_verdict;
+    row->note = std::to_string(n) + " repetitions a side cannot reach alpha over " + std::to_string(tested.size()) +
+                " rows; needs " + std::to_string(needed);
+    return true;
+  });
+  std::stable_sort(tested.begin(), tested.end(), [](const CompareRow* x, const CompareRow* y) { return x->p < y->p; });
+  double running = 0.0;
+  for (std::size_t k = 0; k < tested.size(); ++k) {
+    running = std::max(running, std::min(1.0, static_cast<double>(tested.size() - k) * tested[k]->p));
+    CompareRow& row = *tested[k];
+    row.p_adjusted = running;
+    const bool significant = row.p_adjusted < options.alpha;
     if (significant && row.change_pct < -options.threshold_pct) row.verdict = Verdict::slower;
     else if (significant && row.change_pct > options.threshold_pct) row.verdict = Verdict::faster;
-    else {
-      row.verdict = Verdict::same;
-      if (significant) row.note = "within ±" + detail::format_number(options.threshold_pct) + "%";
-    }
+    else if (significant) row.note = "within ±" + detail::format_number(options.threshold_pct) + "%";
   }
   c.geomean_ratio = c.matched > 0 ? std::exp(log_sum / c.matched) : kNaN;
   const int unmatched = static_cast<int>(
@@ -216,11 +247,11 @@ Comparison compare_reports(const BenchReport& base, const BenchReport& next, con
 std::string format_comparison(const Comparison& c, const std::string& base_name, const std::string& new_name) {
   std::string out = "txray bench compare: " + header_line(c, base_name, new_name) + "\n\n";
   std::vector<std::vector<std::string>> rows;
-  rows.push_back({"profile", "engine+backend", "threads", "base FPS", "new FPS", "change", "p", "verdict"});
+  rows.push_back({"profile", "engine+backend", "threads", "base FPS", "new FPS", "change", "p (Holm)", "verdict"});
   if (c.options.paired) rows[0].insert(rows[0].begin() + 6, "per round");
   for (const CompareRow& r : c.rows) {
     rows.push_back({r.profile, r.engine + "+" + r.backend, std::to_string(r.threads), fps_text(r.base, "-"),
-                    fps_text(r.next, "-"), r.base && r.next ? percent(r.change_pct) : "-", p_text(r.p),
+                    fps_text(r.next, "-"), r.base && r.next ? percent(r.change_pct) : "-", p_text(r.p_adjusted),
                     verdict_text(r)});
     if (c.options.paired) rows.back().insert(rows.back().begin() + 6, paired_text(r));
   }
@@ -245,7 +276,7 @@ std::string format_comparison(const Comparison& c, const std::string& base_name,
 std::string comparison_markdown(const Comparison& c, const std::string& base_name, const std::string& new_name) {
   std::string out = "### txray bench compare\n\n" + header_line(c, "`" + base_name + "`", "`" + new_name + "`") + "\n\n";
   const bool paired = c.options.paired;
-  out += std::string("| profile | engine+backend | threads | base FPS | new FPS | change | p |") +
+  out += std::string("| profile | engine+backend | threads | base FPS | new FPS | change | p (Holm) |") +
          (paired ? " per round (95% CI) |" : "") + " verdict |\n";
   out += std::string("|---|---|--:|--:|--:|--:|--:|") + (paired ? "--:|" : "") + "---|\n";
   for (const CompareRow& r : c.rows) {
@@ -253,7 +284,7 @@ std::string comparison_markdown(const Comparison& c, const std::string& base_nam
     if (r.verdict == Verdict::slower) verdict = "**" + verdict + "**";
     out += "| " + r.profile + " | " + r.engine + "+" + r.backend + " | " + std::to_string(r.threads) + " | " +
            fps_text(r.base, "—") + " | " + fps_text(r.next, "—") + " | " +
-           (r.base && r.next ? percent(r.change_pct) : "—") + " | " + p_text(r.p) + " | " +
+           (r.base && r.next ? percent(r.change_pct) : "—") + " | " + p_text(r.p_adjusted) + " | " +
            (paired ? paired_text(r) + " | " : "") + verdict + " |\n";
   }
   out += "\n" + summary_line(c) + ".\n";
@@ -290,6 +321,7 @@ std::string comparison_json(const Comparison& c, const std::string& base_name, c
                     {"new", side(r.next)},
                     {"change_pct", r.base && r.next ? number(r.change_pct) : json(nullptr)},
                     {"p", number(r.p)},
+                    {"p_holm", number(r.p_adjusted)},
                     {"paired_change_pct", number(r.paired_change_pct)},
                     {"paired_low_pct", number(r.paired_low_pct)},
                     {"paired_high_pct", number(r.paired_high_pct)},

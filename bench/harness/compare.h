@@ -12,7 +12,7 @@ namespace txray::bench {
 
 struct CompareOptions {
   double threshold_pct = 5.0;  ///< a significant change smaller than this is "same"
-  double alpha = 0.05;         ///< significance level of the U test
+  double alpha = 0.05;         ///< family-wise significance level (Holm over the rows)
   int min_repetitions = 5;     ///< fewer a side: no verdict (the exact test cannot reach α = 0.05 below 4)
   bool allow_config_mismatch = false;
   /// The reports' repetitions were taken in alternating rounds (scripts/
@@ -33,6 +33,9 @@ struct CompareRow {
   const RunRecord* next = nullptr;
   double change_pct = 0.0;  ///< (new FPS / base FPS − 1) × 100
   double p = 1.0;           ///< two-sided U-test p-value; NaN when not tested
+  /// p adjusted by Holm–Bonferroni over every tested row of the comparison;
+  /// the verdict compares this with alpha.
+  double p_adjusted = 1.0;
   /// With CompareOptions::paired: the geometric mean over rounds of new/base
   /// FPS, as a change in %, and its 95 % bootstrap interval; NaN otherwise.
   double paired_change_pct = 0.0, paired_low_pct = 0.0, paired_high_pct = 0.0;

@@ -74,13 +74,14 @@ HeatmapLayers conflict_layers(const std::vector<sync::ConflictSource>& sources, 
     layers.legend.push_back(std::to_string(i + 1) + ". " + describe_source(sources[static_cast<std::size_t>(i)], source_seconds));
   if (sources.empty()) layers.legend.push_back("no conflicts attributed");
 
-  // Objects in the most conflicts (by count, every kind together).
+  // Objects that lost the most time (every kind together): the legend's
+  // order, so the first circle is the legend's first object.
   std::map<int, std::uint64_t> per_object;
   for (const sync::ConflictSource& s : sources)
-    if (s.group == "object" && s.index >= 0) per_object[s.index] += s.count;
+    if (s.group == "object" && s.index >= 0) per_object[s.index] += s.lost_ns;
   std::vector<std::pair<std::uint64_t, int>> ranked;
-  for (const auto& [index, count] : per_object) ranked.push_back({count, index});
-  std::sort(ranked.rbegin(), ranked.rend());
+  for (const auto& [index, lost_ns] : per_object) ranked.push_back({lost_ns, index});
+  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   const Projector projector(scene.camera, width, height);
   for (int k = 0; k < top_objects && k < static_cast<int>(ranked.size()); ++k) {
     const auto index = static_cast<std::size_t>(ranked[static_cast<std::size_t>(k)].second);
@@ -90,9 +91,12 @@ HeatmapLayers conflict_layers(const std::vector<sync::ConflictSource>& sources, 
     const float radius = o.kind == ShapeKind::sphere ? o.radius : glm::length(o.half_size);
     HeatOutline outline;
     if (!projector.project(o.center, radius, outline)) continue;
-    for (const sync::ConflictSource& s : sources)
-      if (s.group == "object" && s.index == static_cast<int>(index)) {
-        outline.label = s.subject + " (" + std::to_string(ranked[static_cast<std::size_t>(k)].first) + ")";
+    // Named as in the legend: its number there when it is listed.
+    for (std::size_t i = 0; i < sources.size(); ++i)
+      if (sources[i].group == "object" && sources[i].index == static_cast<int>(index)) {
+        outline.subject = sources[i].subject;
+        outline.label = (static_cast<int>(i) < top_sources ? std::to_string(i + 1) + ". " : std::string()) +
+                        sources[i].subject;
         break;
       }
     layers.outlines.push_back(outline);

@@ -96,8 +96,15 @@ void draw_layers(Pixels& p, const HeatmapLayers& layers, int scale) {
     }
   for (const HeatOutline& o : layers.outlines) {
     p.ring(o.x, o.y, std::max(o.radius, 4.0f), 2.0f * static_cast<float>(scale), 0, 230, 255);
-    p.text(static_cast<int>(o.x + o.radius * 0.7f) + 3, static_cast<int>(o.y - o.radius * 0.7f) - 8 * scale, o.label,
-           scale, 0, 230, 255);
+    // Up and to the right of the circle, moved back inside the picture
+    // when that would cut it (a circle near an edge).
+    std::string label = o.label;
+    std::vector<char> text(label.begin(), label.end());
+    text.push_back('\0');
+    const int label_w = stb_easy_font_width(text.data()) * scale, label_h = 8 * scale;
+    const int x = std::clamp(static_cast<int>(o.x + o.radius * 0.7f) + 3, 0, std::max(0, p.w - label_w));
+    const int y = std::clamp(static_cast<int>(o.y - o.radius * 0.7f) - label_h, 0, std::max(0, p.h - label_h));
+    p.text(x, y, label, scale, 0, 230, 255);
   }
 }
 

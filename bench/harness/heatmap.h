@@ -17,7 +17,8 @@ struct HeatTile {
 
 struct HeatOutline {
   float x = 0.0f, y = 0.0f, radius = 0.0f;  ///< on screen, pixels
-  std::string label;                         ///< "sphere 17"
+  std::string subject;                       ///< the cell: "sphere 17"
+  std::string label;                         ///< as drawn: "2. sphere 17" (its number in the legend, when listed there)
 };
 
 struct HeatmapLayers {

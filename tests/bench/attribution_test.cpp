@@ -110,5 +110,41 @@ TEST(Attribution, HeatmapLayersNameTheTopSources) {
   EXPECT_GT(h, 32);
 }
 
+// The circles follow the legend: ranked by time lost, not by count, and
+// numbered as the legend line that names them.
+TEST(Attribution, HeatmapCirclesFollowTheLegendsOrder) {
+  const auto scene = builtin_scene("spheres");
+  ASSERT_TRUE(scene.has_value());
+  const SceneState& state = scene->initial;
+  // Two spheres the camera sees: the first many short conflicts, the
+  // second few long ones (sources come ranked by time lost, as the log gives them).
+  std::vector<int> visible;
+  for (std::size_t i = 0; i < state.objects.size() && visible.size() < 2; ++i)
+    if (state.objects[i].kind == ShapeKind::sphere) {
+      const TileGrid probe(640, 360, 16);
+      std::vector<sync::ConflictSource> one = {{"sphere " + std::to_string(i), "object", static_cast<int>(i),
+                                                sync::ConflictKind::read_write_read, sync::UnitKind::render_tile,
+                                                sync::UnitKind::animator, -1, 1, 1, 0}};
+      if (!conflict_layers(one, state, probe, {}, 640, 360, "1 frame").outlines.empty())
+        visible.push_back(static_cast<int>(i));
+    }
+  ASSERT_EQ(visible.size(), 2u) << "two spheres on screen";
+  const std::string many = "sphere " + std::to_string(visible[0]), longest = "sphere " + std::to_string(visible[1]);
+  const std::vector<sync::ConflictSource> sources = {
+      {longest, "object", visible[1], sync::ConflictKind::read_write_read, sync::UnitKind::render_tile,
+       sync::UnitKind::animator, -1, 2, 9'000'000, 0},
+      {"counter rays_traced", "counter", -1, sync::ConflictKind::write_write, sync::UnitKind::render_tile,
+       sync::UnitKind::render_tile, -1, 40, 5'000'000, 0},
+      {many, "object", visible[0], sync::ConflictKind::read_write_read, sync::UnitKind::render_tile,
+       sync::UnitKind::animator, -1, 500, 1'000'000, 0},
+  };
+  const HeatmapLayers layers = conflict_layers(sources, state, TileGrid(640, 360, 16), {}, 640, 360, "1 frame");
+  ASSERT_EQ(layers.outlines.size(), 2u);
+  EXPECT_EQ(layers.outlines[0].subject, longest);
+  EXPECT_EQ(layers.outlines[0].label, "1. " + longest);
+  EXPECT_EQ(layers.outlines[1].subject, many);
+  EXPECT_EQ(layers.outlines[1].label, "3. " + many);
+}
+
 }  // namespace
 }  // namespace txray::bench

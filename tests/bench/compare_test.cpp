@@ -64,6 +64,41 @@ TEST(Compare, TenPercentSlowerFramesAreSlowerAndFail) {
   EXPECT_EQ(back.exit_code(), 0);
 }
 
+// Twelve rows compared at once: one row 10 % slower with the smallest p
+// five repetitions can give (0.0079) is what chance alone produces in about
+// every other self-comparison of a dozen rows; Holm's correction does not
+// call it. With eight repetitions the same change is beyond chance.
+TEST(Compare, OneRowOfTwelveNeedsMoreThanChanceToBeSlower) {
+  auto twelve_rows = [](int reps, double last_scale) {
+    BenchReport report = with_repetitions(reps, 1.0);
+    const std::vector<RunRecord> six = report.runs;
+    for (RunRecord run : six) {
+      run.threads += 2;
+      report.runs.push_back(run);
+    }
+    RunRecord& last = report.runs.back();
+    for (Repetition& rep : last.repetitions) rep.fps /= last_scale;
+    summarize_repetitions(last);
+    return report;
+  };
+  // Five a side cannot pass alpha / 12 whatever the change: no verdict,
+  // saying how many are needed, rather than a "same" that hides it.
+  const Comparison five = compare_reports(twelve_rows(5, 1.0), twelve_rows(5, 1.10), {});
+  ASSERT_EQ(five.rows.size(), 12u);
+  EXPECT_NEAR(five.rows.back().p, 0.0079365, 1e-6);
+  EXPECT_EQ(five.rows.back().verdict, Verdict::no_verdict);
+  EXPECT_NE(five.rows.back().note.find("needs 6"), std::string::npos) << five.rows.back().note;
+  EXPECT_EQ(five.exit_code(), 0);
+  // Seven a side can: the one changed row among eleven unchanged ones is
+  // held to 12 × p by Holm, and 10 % with every repetition apart passes.
+  const Comparison seven = compare_reports(twelve_rows(7, 1.0), twelve_rows(7, 1.10), {});
+  EXPECT_NEAR(seven.rows.back().p_adjusted, 12 * seven.rows.back().p, 1e-12);
+  const Comparison eight = compare_reports(twelve_rows(8, 1.0), twelve_rows(8, 1.10), {});
+  EXPECT_EQ(eight.rows.back().verdict, Verdict::slower);
+  EXPECT_LT(eight.rows.back().p_adjusted, 0.05);
+  EXPECT_EQ(eight.exit_code(), 1);
+}
+
 TEST(Compare, TwoPercentStaysWithinTheThreshold) {
   const Comparison c = compare_reports(with_repetitions(5, 1.0), with_repetitions(5, 1.02), {});
   EXPECT_EQ(count(c, Verdict::slower), 0);

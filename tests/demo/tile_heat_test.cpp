@@ -122,7 +122,7 @@ TEST(HeatLayer, OnATransparentLayerItIsTheSamePictureOnceBlended) {
   const int w = 48, h = 32;
   bench::HeatmapLayers layers;
   layers.tiles = {{0, 0, 16, 16, 4.0}, {16, 0, 32, 16, 1.0}, {32, 16, 48, 32, 0.0}};
-  layers.outlines = {{24.0f, 20.0f, 6.0f, "sphere 1"}};
+  layers.outlines = {{24.0f, 20.0f, 6.0f, "sphere 1", "sphere 1"}};
   std::vector<unsigned char> frame(static_cast<std::size_t>(w) * h * 4);
   for (std::size_t i = 0; i < frame.size(); ++i) frame[i] = i % 4 == 3 ? 255 : static_cast<unsigned char>(i * 37 % 251);
   std::vector<unsigned char> direct = frame;
