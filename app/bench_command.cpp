@@ -52,7 +52,7 @@ constexpr const char* kBenchUsage =
     "  --scene NAME|FILE   (default spheres)     --size WxH (default 640x360)\n"
     "  --interp-size WxH   image size of the interpreted profiles (cpython, cpython-ft: an eval loop,\n"
     "                      far slower than compiled code):\n"
-    "                      default 160x90 (ci preset 80x45; reproduce: the same as --size)\n"
+    "                      default 96x54 (ci preset 80x45; reproduce: the same as --size)\n"
     "  --frames K          measured frames per run (default 10)\n"
     "  --warmup W          unmeasured frames first (default 2)\n"
     "  --duration S        measure for S seconds instead of K frames\n"
@@ -192,8 +192,8 @@ int bench_command(int argc, char** argv) {
   std::pair<int, int> size{640, 360};
   // An interpreter is one to two orders of magnitude slower than the
   // compiled kernel (the interp rows show by how much), so by default the
-  // interpreted profiles render 1/16 of the pixels.
-  std::pair<int, int> interp_size{160, 90};
+  // interpreted profiles render 1/44 of the pixels (a default run: about two minutes on 2 cores).
+  std::pair<int, int> interp_size{96, 54};
   bool interp_follows_size = false;
   o.repetitions = 3;
   std::vector<Profile> profiles = bench::named_profiles();
