@@ -47,7 +47,11 @@ constexpr double kHeatRebuildSeconds = 0.1;       // the T layer is redrawn 10 t
 constexpr double kUiHz = 60.0;
 // The interpreted engine's pace on spheres, for the up-front estimate of a
 // --frames run: 640x360 in about 15.5 s on the README's 2-core machine.
-constexpr double kInterpPixelsPerSecond = 15000.0;  // the overlay's redraw rate without vsync: live, yet leaves the cores to the renderer
+// The interpreted engine's pace for the up-front estimate: `txray bench` (the
+// default run, its cpython rows) drew about 7 thousand pixels a second at
+// 1 and at 2 threads on a quiet 2-core Xeon, release build. An estimate for
+// the message, not a measurement of the machine at hand.
+constexpr double kInterpPixelsPerSecond = 7000.0;
 
 double seconds_now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -882,7 +886,7 @@ int Window::run() {
       if (seconds < 20.0) continue;
       const int minutes = static_cast<int>(std::lround(seconds / 60.0));
       std::cerr << "txray-demo: " << name << " runs the interpreted engine, about "
-                << static_cast<int>(kInterpPixelsPerSecond / 1000.0) << " thousand pixels a second on 2 cores: "
+                << static_cast<int>(kInterpPixelsPerSecond / 1000.0) << " thousand pixels a second on a 2-core machine: "
                 << options_.frames << " frames at " << planned.render_w << "x" << planned.render_h << " take about "
                 << (minutes >= 1 ? std::to_string(minutes) + " min" : std::to_string(static_cast<int>(seconds)) + " s")
                 << ". Quicker: --size 320x180 or fewer --frames.\n";

@@ -215,13 +215,14 @@ Comparison compare_reports(const BenchReport& base, const BenchReport& next, con
     for (std::size_t k = 1; k <= n; ++k) c = c * static_cast<double>(n + k) / static_cast<double>(k);
     return 2.0 / c;
   };
+  const std::size_t rows_tested = tested.size();
   std::size_t needed = 1;
-  while (smallest_p(needed) * static_cast<double>(tested.size()) >= options.alpha && needed < 1000) ++needed;
+  while (smallest_p(needed) * static_cast<double>(rows_tested) >= options.alpha && needed < 1000) ++needed;
   std::erase_if(tested, [&](CompareRow* row) {
     const std::size_t n = std::min(row->base->repetitions.size(), row->next->repetitions.size());
-    if (smallest_p(n) * static_cast<double>(tested.size()) < options.alpha) return false;
+    if (n >= needed) return false;
     row->verdict = Verdict::no_verdict;
-    row->note = std::to_string(n) + " repetitions a side cannot reach alpha over " + std::to_string(tested.size()) +
+    row->note = std::to_string(n) + " repetitions a side cannot reach alpha over " + std::to_string(rows_tested) +
                 " rows; needs " + std::to_string(needed);
     return true;
   });
@@ -255,19 +256,10 @@ std::string format_comparison(const Comparison& c, const std::string& base_name,
                     verdict_text(r)});
     if (c.options.paired) rows.back().insert(rows.back().begin() + 6, paired_text(r));
   }
-  // Column widths: the longest cell, numbers right-aligned.
-  std::vector<std::size_t> width(rows[0].size(), 0);
-  for (const auto& row : rows)
-    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      const bool right = i >= 2 && i + 1 < row.size();
-      const std::string pad(width[i] - row[i].size(), ' ');
-      line += (i ? "  " : "") + (right ? pad + row[i] : row[i] + (i + 1 < row.size() ? pad : ""));
-    }
-    out += line + "\n";
-  }
+  // Numbers right-aligned: every column but the names and the verdict.
+  std::vector<bool> right(rows[0].size(), true);
+  right[0] = right[1] = right.back() = false;
+  out += detail::align(rows, right);
   out += summary_line(c) + "\n";
   for (const std::string& w : c.warnings) out += "warning: " + w + "\n";
   return out;

@@ -104,8 +104,29 @@ std::string config_line(const RunConfig& c) {
   return line;
 }
 
+std::string align(const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& right) {
+  std::vector<std::size_t> width(right.size(), 0);
+  for (const auto& row : rows)
+    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      if (c) line += "  ";
+      const std::size_t pad = width[c] - row[c].size();
+      const bool last = c + 1 == row.size();
+      if (right[c]) line += std::string(pad, ' ') + row[c];
+      else line += last ? row[c] : row[c] + std::string(pad, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
+}
+
 }  // namespace detail
 
+using detail::align;
 using detail::engine_backend;
 using detail::format_number;
 using detail::format_ratio;
@@ -181,25 +202,6 @@ std::string format_speedup(double value) {
 
 /// Columns padded to their widest cell; numbers right-aligned. The last
 /// column (free text) is never padded, so lines carry no trailing blanks.
-std::string align(const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& right) {
-  std::vector<std::size_t> width(right.size(), 0);
-  for (const auto& row : rows)
-    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      if (c) line += "  ";
-      const std::size_t pad = width[c] - row[c].size();
-      const bool last = c + 1 == row.size();
-      if (right[c]) line += std::string(pad, ' ') + row[c];
-      else line += last ? row[c] : row[c] + std::string(pad, ' ');
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + "\n";
-  }
-  return out;
-}
 
 /// "relative to pypy (pypy : pypy-stm): talk 1.0 : 2.1, measured 1.0 : 2.1;
 /// not run: cpython". Only measured profiles enter the ratios: a talk

@@ -22,6 +22,10 @@ std::string format_fps(const RunRecord& run, const char* missing = "-");
 /// "load average 0.12 before, …; other processes used 1.3% …".
 std::string load_line(const MachineLoad& load);
 
+/// Columns padded to their widest cell, `right[c]` right-aligned, two
+/// spaces between columns, no trailing blanks: the terminal tables.
+std::string align(const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& right);
+
 /// "native+stm".
 std::string engine_backend(const RunRecord& run);
 
