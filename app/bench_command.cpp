@@ -40,7 +40,8 @@ constexpr const char* kBenchUsage =
     "  --preset P          ci (small: 320x180, 8 frames, 8 repetitions, about 2 minutes) |\n"
     "                      reproduce (the talk: stmbench 256x256, one unit per pixel, every profile\n"
     "                      at that size, beside the talk's figures) | sync (every backend, native,\n"
-    "                      spheres 640x360, 1 and 2 threads); other options override it\n"
+    "                      spheres 640x360, 1 and 2 threads, each with the animator between frames,\n"
+    "                      at 60 Hz, and with shared counters); other options override it\n"
     "  --profiles A,B,...  cpython, cpython-ft, pypy, pypy-stm, native-fine, ideal (default: all)\n"
     "  --engine E --backend B   one point instead: engine native|interp; backend mutex|gil|rwlock|rwlock-queuing|rwlock-std|fine|rcu|stm|itm|snapshot\n"
     "  --backends A,B,...  several backends on one engine (--engine, default native)\n"
@@ -217,9 +218,8 @@ int bench_command(int argc, char** argv) {
     o.unit_pixels = 1;
     profiles = {*bench::find_profile("cpython"), *bench::find_profile("pypy"), *bench::find_profile("pypy-stm")};
     o.frames = 8;
-  } else if (preset == "sync") {  // issue 12: every backend, native engine, spheres 640x360, 1 and 2 threads
-    profiles.clear();
-    for (bench::BackendKind b : bench::kAllBackendKinds) profiles.push_back(bench::profile_for(bench::Engine::native, b));
+  } else if (preset == "sync") {  // issue 12: every backend in three settings, spheres 640x360, 1 and 2 threads
+    profiles = bench::sync_profiles();
     threads = {1, 2};
   } else if (preset) {
     throw UsageError("--preset '" + *preset + "': expected ci, reproduce or sync");
