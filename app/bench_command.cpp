@@ -158,12 +158,9 @@ int bench_command(int argc, char** argv) {
   if (argc > 0 && std::string_view(argv[0]) == "merge") return bench_merge_command(argc - 1, argv + 1);
   std::string command_text = "txray bench";
   for (int i = 0; i < argc; ++i) command_text += std::string(" ") + argv[i];
-  const cli::Command command = bench_command_line();
-  const cli::Args args(command, {argv, static_cast<std::size_t>(argc)});
-  if (const auto& text = args.early_output()) {
-    std::cout << *text;
-    return 0;
-  }
+  const auto read = cli::read(bench_command_line(), argc, argv);
+  if (!read) return 0;  // --help
+  const cli::Args& args = *read;
   bench::HarnessOptions o;
   std::string scene_name = "spheres";
   std::pair<int, int> size{640, 360};

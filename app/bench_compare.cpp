@@ -72,20 +72,16 @@ bench::BenchReport read_report(const std::string& path) {
 }  // namespace
 
 int bench_compare_command(int argc, char** argv) {
-  const cli::Command command = compare_command_line();
-  const cli::Args args(command, {argv, static_cast<std::size_t>(argc)});
-  if (const auto& text = args.early_output()) {
-    std::cout << *text;
-    return 0;
-  }
+  const auto args = cli::read(compare_command_line(), argc, argv);
+  if (!args) return 0;  // --help
   bench::CompareOptions options;
-  options.threshold_pct = args.number("threshold", options.threshold_pct);
-  options.alpha = args.number("alpha", options.alpha);
-  options.allow_config_mismatch = args.flag("allow-config-mismatch");
-  options.paired = args.flag("paired");
-  const auto markdown_path = args.value("markdown");
-  const auto json_path = args.value("json");
-  const std::vector<std::string>& files = args.positionals();
+  options.threshold_pct = args->number("threshold", options.threshold_pct);
+  options.alpha = args->number("alpha", options.alpha);
+  options.allow_config_mismatch = args->flag("allow-config-mismatch");
+  options.paired = args->flag("paired");
+  const auto markdown_path = args->value("markdown");
+  const auto json_path = args->value("json");
+  const std::vector<std::string>& files = args->positionals();
   if (files.size() != 2)
     throw UsageError("txray bench compare takes two reports, BASE.json and NEW.json (got " +
                      std::to_string(files.size()) + ")");
@@ -118,13 +114,9 @@ int bench_compare_command(int argc, char** argv) {
 }
 
 int bench_merge_command(int argc, char** argv) {
-  const cli::Command command = merge_command_line();
-  const cli::Args args(command, {argv, static_cast<std::size_t>(argc)});
-  if (const auto& text = args.early_output()) {
-    std::cout << *text;
-    return 0;
-  }
-  const std::vector<std::string>& files = args.positionals();
+  const auto args = cli::read(merge_command_line(), argc, argv);
+  if (!args) return 0;  // --help
+  const std::vector<std::string>& files = args->positionals();
   if (files.size() < 2) throw UsageError("txray bench merge takes OUT.json and at least one IN.json");
   const std::string& out = files[0];
   cli::check_output_file("'" + out + "'", out);

@@ -5,6 +5,7 @@
 #include <climits>
 #include <cmath>
 #include <filesystem>
+#include <iostream>
 
 namespace txray::cli {
 
@@ -409,17 +410,23 @@ std::vector<BadInput> bad_inputs(const Command& command) {
 
 // ---- reading a command line -------------------------------------------------
 
-Args::Args(const Command& command, std::span<char* const> args) : command_(command) {
+std::optional<Args> read(Command command, int argc, char** argv) {
+  const std::span<char* const> args(argv, static_cast<std::size_t>(argc));
   for (const char* a : args) {
     if (std::string_view(a) == "--help") {
-      early_output_ = command.synopsis + help_text(command) + command.epilogue;
-      return;
+      std::cout << command.synopsis << help_text(command) << command.epilogue;
+      return std::nullopt;
     }
     if (std::string_view(a) == "--bad-input-cases") {
-      early_output_ = format_cases(command);
-      return;
+      std::cout << format_cases(command);
+      return std::nullopt;
     }
   }
+  return Args(std::move(command), args);
+}
+
+Args::Args(Command command_line, std::span<char* const> args) : command_(std::move(command_line)) {
+  const Command& command = command_;
   // Names first: a typo is reported as itself, whatever else the command
   // line gets wrong (an unknown option given last is unknown, not "needs a
   // value").
@@ -446,7 +453,7 @@ Args::Args(const Command& command, std::span<char* const> args) : command_(comma
     if (o.kind != Kind::flag && (!value || value->empty())) throw UsageError("option " + dashed(o) + " needs a value");
     if (given(o.name)) throw UsageError("option " + dashed(o) + " given twice");
     if (value) check_value(o, *value);
-    given_.emplace_back(&o, value.value_or(""));
+    given_.emplace_back(o.name, value.value_or(""));
   }
   // Exclusions before needs: "--profile and --engine exclude each other"
   // says more than "--engine needs --backend".
@@ -477,7 +484,7 @@ bool Args::declares(std::string_view name) const { return find_option(command_, 
 
 bool Args::given(std::string_view name) const {
   (void)declared(name);
-  return std::any_of(given_.begin(), given_.end(), [&](const auto& g) { return g.first->name == name; });
+  return std::any_of(given_.begin(), given_.end(), [&](const auto& g) { return g.first == name; });
 }
 
 bool Args::flag(std::string_view name) const { return given(name); }
@@ -485,7 +492,7 @@ bool Args::flag(std::string_view name) const { return given(name); }
 std::optional<std::string> Args::value(std::string_view name) const {
   (void)declared(name);
   for (const auto& [option, text] : given_)
-    if (option->name == name) return text;
+    if (option == name) return text;
   return std::nullopt;
 }
 

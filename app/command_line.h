@@ -126,12 +126,7 @@ struct BadInput {
 /// (std::logic_error).
 class Args {
  public:
-  Args(const Command& command, std::span<char* const> args);
-
-  /// With --help: the command's help text; with the hidden
-  /// --bad-input-cases: its bad-input cases, one a line, tab-separated
-  /// (option, what, arguments). Nothing else was checked then.
-  [[nodiscard]] const std::optional<std::string>& early_output() const { return early_output_; }
+  Args(Command command, std::span<char* const> args);
 
   [[nodiscard]] bool declares(std::string_view name) const;
   [[nodiscard]] bool given(std::string_view name) const;
@@ -148,10 +143,16 @@ class Args {
 
  private:
   const Option& declared(std::string_view name) const;
-  const Command& command_;
-  std::vector<std::pair<const Option*, std::string>> given_;
+  Command command_;
+  std::vector<std::pair<std::string, std::string>> given_;  ///< name, value ("" for a flag)
   std::vector<std::string> positionals_;
-  std::optional<std::string> early_output_;
 };
+
+/// How every command starts: the command line read against `command`, or
+/// nothing when it asked for --help (or the hidden --bad-input-cases: the
+/// cases, one a line, tab-separated: option, what, arguments), whose text
+/// has then been printed to stdout and the command has nothing left to do
+/// (exit status 0).
+[[nodiscard]] std::optional<Args> read(Command command, int argc, char** argv);
 
 }  // namespace txray::cli

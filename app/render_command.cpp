@@ -70,12 +70,9 @@ std::filesystem::path sequence_path(const std::filesystem::path& out, int frame)
 }  // namespace
 
 int render_command(int argc, char** argv) {
-  const cli::Command command = render_command_line();
-  const cli::Args args(command, {argv, static_cast<std::size_t>(argc)});
-  if (const auto& text = args.early_output()) {
-    std::cout << *text;
-    return 0;
-  }
+  const auto read = cli::read(render_command_line(), argc, argv);
+  if (!read) return 0;  // --help
+  const cli::Args& args = *read;
   const int threads = args.integer("threads", 0);
   const double time = args.number("time", 0.0);
   const int frames = args.integer("frames", 1);

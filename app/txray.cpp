@@ -27,11 +27,7 @@ int info_command(int argc, char** argv) {
   const cli::Command command{
       .name = "txray info",
       .synopsis = "usage: txray info\n\nPrints the version, the cores oneTBB sees, the build and the built-in scenes.\n"};
-  const cli::Args args(command, {argv, static_cast<std::size_t>(argc)});
-  if (const auto& text = args.early_output()) {
-    std::cout << *text;
-    return 0;
-  }
+  if (!cli::read(command, argc, argv)) return 0;  // --help
   std::printf("txray %s\n", TXRAY_VERSION);
   std::printf("cores: %d (as oneTBB sees them)\n", txray::hardware_threads());
   std::printf("build: %s, %s, flags: %s\n", TXRAY_BUILD_TYPE, TXRAY_COMPILER, TXRAY_CXX_FLAGS);

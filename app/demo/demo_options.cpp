@@ -50,14 +50,12 @@ cli::Command demo_command_line(const std::string& shown) {
 
 }  // namespace
 
-DemoOptions parse_demo_options(int argc, char** argv) {
-  const std::vector<std::string> known = workload::profile_names();
-  const std::string shown = default_profile(known);
-  const cli::Command command = demo_command_line(shown);
-  const cli::Args args(command, {argv, static_cast<std::size_t>(argc)});
+std::optional<DemoOptions> parse_demo_options(int argc, char** argv) {
+  const std::string shown = default_profile(workload::profile_names());
+  const auto read = cli::read(demo_command_line(shown), argc, argv);
+  if (!read) return std::nullopt;  // --help
+  const cli::Args& args = *read;
   DemoOptions o;
-  o.early_output = args.early_output();
-  if (o.early_output) return o;
   o.scene = args.value("scene").value_or(o.scene);
   o.profiles = args.names("profile");
   for (std::string& p : args.names("compare")) o.profiles.push_back(std::move(p));

@@ -9,8 +9,6 @@
 namespace txray::demo {
 
 struct DemoOptions {
-  /// --help's text (or the hidden --bad-input-cases list): print it, run nothing.
-  std::optional<std::string> early_output;
   std::string scene = "spheres";
   std::vector<std::string> profiles;  ///< one, or two or three (--compare)
   std::optional<std::string> script;  ///< --script FILE
@@ -28,7 +26,8 @@ struct DemoOptions {
   std::optional<std::string> font;
 };
 
-/// `args` excludes the program name.
-[[nodiscard]] DemoOptions parse_demo_options(int argc, char** argv);
+/// `args` excludes the program name. Nothing when it asked for --help,
+/// which has then been printed: the demo has nothing left to do.
+[[nodiscard]] std::optional<DemoOptions> parse_demo_options(int argc, char** argv);
 
 }  // namespace txray::demo

@@ -7,12 +7,8 @@
 
 int main(int argc, char** argv) {
   try {
-    const txray::demo::DemoOptions options = txray::demo::parse_demo_options(argc - 1, argv + 1);
-    if (options.early_output) {
-      std::cout << *options.early_output;
-      return 0;
-    }
-    return txray::demo::run_demo(options);
+    const auto options = txray::demo::parse_demo_options(argc - 1, argv + 1);
+    return options ? txray::demo::run_demo(*options) : 0;  // nothing: --help was printed
   } catch (const txray::cli::UsageError& e) {
     std::cerr << "txray-demo: " << e.what() << " (try txray-demo --help)\n";
     return 2;
