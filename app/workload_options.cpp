@@ -31,7 +31,7 @@ std::string noted(std::string help, const std::string& note) { return note.empty
 
 cli::Option scene(const std::string& default_note) {
   return cli::text("scene", "NAME|FILE",
-                   noted("a built-in scene (see `txray info`) or a scene file (JSON)", default_note));
+                   noted("a built-in scene (`txray info` lists them) or a JSON scene file", default_note));
 }
 
 cli::Option size(const std::string& help) { return cli::size("size", kMaxImageDimension, help); }
