@@ -58,6 +58,7 @@
 
 #include "concurrency/common.hpp"
 #include "concurrency/conflict_log.hpp"
+#include "concurrency/dcheck.hpp"
 
 namespace txray::sync {
 
@@ -579,7 +580,20 @@ class StmBackend {
       d.writes[i].lock->store(d.writes[i].saved_version, std::memory_order_release);
   }
 
+  // The descriptor's state at commit (and at rollback): inside a unit,
+  // holding the inevitable token exactly when inevitable, and a unit still
+  // read-only has kept no read set.
+  void check_state(const Desc& d) const noexcept {
+    TXRAY_DCHECK(d.depth == 1, "descriptor depth %d", d.depth);
+    TXRAY_DCHECK(d.inevitable == (inevitable_owner_.load(std::memory_order_relaxed) == d.worker),
+                 "worker %zu: inevitable %d, token held by %zu", d.worker, d.inevitable,
+                 inevitable_owner_.load(std::memory_order_relaxed));
+    TXRAY_DCHECK(!d.ro_mode || (d.reads.empty() && !d.inevitable), "read-only unit with %zu logged reads",
+                 d.reads.size());
+  }
+
   void commit(Desc& d) {
+    check_state(d);
     if (d.writes.empty()) {
       if (d.inevitable) inevitable_owner_.store(kNobody, std::memory_order_release);
       d.stats.commits_read_only.add();
@@ -643,6 +657,8 @@ class StmBackend {
     }
     std::uint64_t tmp[128 / 8];  // CellValue caps payloads at 128 bytes
     for (auto& e : d.writes) {
+      TXRAY_DCHECK(e.nwords >= 1 && e.nwords <= std::size(tmp) && e.offset + e.nwords <= d.redo.size(),
+                   "cell of %u words at redo offset %u of %zu", e.nwords, e.offset, d.redo.size());
       const std::uint64_t* src = &d.redo[e.offset];
       if (e.add) {
         for (std::uint32_t k = 0; k < e.nwords; ++k) tmp[k] = e.words[k].load(kPayloadLoad);
@@ -662,6 +678,7 @@ class StmBackend {
   }
 
   void rollback(Desc& d) noexcept {
+    check_state(d);
     if (d.inevitable) inevitable_owner_.store(kNobody, std::memory_order_release);
     d.inevitable = false;
     clear_logs(d);
@@ -734,6 +751,7 @@ class StmUnit {
   // written keeps the fast path for the cells it did not write.
   template <class T>
   T read(const StmCell<T>& c) {
+    TXRAY_DCHECK(d_.depth == 1, "a unit used outside its run()");
     if (d_.write_filter & stm_detail::filter_bit(&c.lock_)) [[unlikely]]
       return read_after_write(c);
     std::uint64_t buf[AtomicWords<T>::kWords];
@@ -843,6 +861,7 @@ class StmUnit {
   // A commute_add keeps a read-only unit read-only; a plain write upgrades.
   template <class T>
   stm_detail::WriteEntry& entry(StmCell<T>& c, bool commute) {
+    TXRAY_DCHECK(d_.depth == 1, "a unit used outside its run()");
     if (d_.ro_mode && !commute) upgrade(&c.lock_);
     if (auto* e = find(&c.lock_)) {
       // A plain write over a pending delta: the value no longer depends on
@@ -950,6 +969,7 @@ template <class F>
 auto StmBackend::run(std::size_t worker, F&& fn) -> std::invoke_result_t<F&, StmUnit&> {
   using R = std::invoke_result_t<F&, StmUnit&>;
   static_assert(!std::is_reference_v<R>, "a unit returns values, not references into cells");
+  TXRAY_DCHECK(worker < n_, "worker %zu of %zu", worker, n_);
   Desc& d = descs_[worker];
   StmUnit unit(*this, d);
   if (d.depth > 0) return fn(unit);  // nested: flattened into the enclosing unit
