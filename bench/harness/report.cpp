@@ -701,7 +701,7 @@ std::string validate_report_json(const std::string& json_text) {
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(json_text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     return std::string("not JSON: ") + e.what();
   }
   std::string problem = check_fields(doc, "", {{"schema", Kind::string}, {"schema_version", Kind::integer}});
