@@ -12,6 +12,7 @@
 
 #include "app/command_line.h"
 #include "app/commands.h"
+#include "app/interrupt.h"
 #include "bench/harness/conflict_view.h"
 #include "bench/harness/rig.h"
 #include "renderer/render.h"
@@ -61,7 +62,10 @@ constexpr const char* kRenderUsage =
     "  --heatmap FILE.png  also write the conflict heatmap: per tile, time lost to aborts or\n"
     "                      waits over the run; objects in the most conflicts outlined; the\n"
     "                      top three sources of lost time named\n"
-    "  --no-attribution    do not attribute conflicts (the image must not change)\n";
+    "  --no-attribution    do not attribute conflicts (the image must not change)\n"
+    "\n"
+    "Ctrl-C stops at the next frame boundary (exit 130): --sequence frames written stay;\n"
+    "an --out whose frames did not all render is not written.\n";
 
 std::filesystem::path sequence_path(const std::filesystem::path& out, int frame) {
   char suffix[16];
@@ -196,7 +200,11 @@ int render_command(int argc, char** argv) {
   std::vector<double> frame_seconds;
   std::uint64_t total_rays = 0;
   double total_seconds = 0.0;
-  for (int k = 0; k < frames; ++k) {
+  // Ctrl-C stops at the next frame boundary: frames written stay, the
+  // --out of an animation not rendered to its end is not written.
+  txray::catch_interrupt();
+  int rendered = 0;
+  for (int k = 0; k < frames && !txray::interrupted(); ++k) {
     txray::FrameStats stats;
     if (rig) {
       if (k > 0 && animate_hz <= 0.0) rig->animate_between(static_cast<float>(1.0 / fps));
@@ -205,6 +213,7 @@ int render_command(int argc, char** argv) {
     } else {
       stats = txray::render_frame(scene.at(time + k / fps), film, scheduler, {tile, order});
     }
+    ++rendered;
     frame_seconds.push_back(stats.seconds);
     total_rays += stats.rays;
     total_seconds += stats.seconds;
@@ -216,8 +225,17 @@ int render_command(int argc, char** argv) {
       }
     }
   }
+  txray::release_interrupt();
   if (rig) rig->stop_animator();
   if (log_file) std::fclose(log_file);
+  if (rendered < frames) {
+    std::cerr << "txray render: interrupted after " << rendered << " of " << frames << " frames; "
+              << (sequence && rendered > 0 ? "wrote " + sequence_path(out_path, 0).string() + " to " +
+                                                 sequence_path(out_path, rendered - 1).string()
+                                           : "wrote nothing")
+              << "\n";
+    return txray::kInterruptedStatus;
+  }
   if (heatmap_flag) {
     std::vector<double> lost_ms;
     for (const auto& t : tile_lost) lost_ms.push_back(static_cast<double>(t.load()) * 1e-6);
