@@ -104,8 +104,9 @@ TEST(Compiler, RefusesBadSyntax) {
   EXPECT_EQ(refusal("return 1\n").reason, "'return' outside function");
 }
 
-// Found by fuzz/kernel_compiler_fuzz.cpp: 50 000 levels of any one kind of
-// nesting overflowed the parser's stack (a crash, not a refusal). Each is
+// Found through fuzz/kernel_compiler_fuzz.cpp (deep inputs written for it):
+// 50 000 levels of any one kind of nesting overflowed the parser's stack (a
+// crash, not a refusal). Each is
 // now refused where the nesting passes the limit, and ordinary depths compile.
 TEST(Compiler, RefusesNestingTooDeepInsteadOfOverflowingTheStack) {
   const int n = 50000;
