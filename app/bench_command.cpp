@@ -2,7 +2,6 @@
 // and writes the reports. Everything measured is measured in bench/.
 #include <unistd.h>
 
-#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -14,6 +13,7 @@
 
 #include "app/commands.h"
 #include "app/command_line.h"
+#include "app/interrupt.h"
 #include "app/workload_options.h"
 #include "bench/harness/calibrate.h"
 #include "bench/harness/fps_harness.h"
@@ -101,9 +101,6 @@ cli::Command bench_command_line() {
                       "\n"
                       "Ctrl-C stops at the next frame boundary and writes what finished.\n"};
 }
-
-std::atomic<bool> g_stop{false};
-extern "C" void on_interrupt(int) { g_stop.store(true); }
 
 std::string read_first_line_with(const char* path, const std::string& key) {
   std::ifstream in(path);
@@ -274,7 +271,7 @@ int bench_command(int argc, char** argv) {
   // The talk's figures sit beside only the workload that reproduces them.
   if (preset == "reproduce") report.seed = bench::europython2015_seed();
 
-  std::signal(SIGINT, on_interrupt);
+  catch_interrupt();
   const bench::LoadSampler load(busy_threshold);
   {
     char per_run[64];
@@ -314,20 +311,20 @@ int bench_command(int argc, char** argv) {
   std::function<void(const bench::Progress&)> on_progress;
   if (progress) on_progress = draw_progress;
   if (progress_lines) on_progress = progress_line;
-  report.runs = bench::run_harness(scene, o, on_progress, g_stop);
-  std::signal(SIGINT, SIG_DFL);
+  report.runs = bench::run_harness(scene, o, on_progress, interrupted());
+  release_interrupt();
   if (progress) std::fprintf(stderr, "\r\033[K");
   if (log) std::fclose(log);
 
   bench::CalibrationResult calibration;
-  if (calibrate && !g_stop) {
+  if (calibrate && !interrupted()) {
     bench::CalibrateOptions c;
     c.width = o.interp_width;  // the real runtimes stand beside the interpreted profiles
     c.height = o.interp_height;
     c.tile = o.tile;
     c.threads = threads;
     if (progress) std::fprintf(stderr, "calibrating: python3 and pypy3 on the kernel file...");
-    calibration = bench::run_calibration(scene, c, g_stop);
+    calibration = bench::run_calibration(scene, c, interrupted());
     if (progress) std::fprintf(stderr, "\r\033[K");
     // Extra rows in every report: engine "python3" / "pypy3" (docs/report-schema.md).
     report.runs.insert(report.runs.end(), calibration.runs.begin(), calibration.runs.end());
@@ -363,10 +360,10 @@ int bench_command(int argc, char** argv) {
   if (chart_path) write(chart_path, bench::write_chart(*chart_path, report, bench::ChartKind::fps));
   if (speedup_path) write(speedup_path, bench::write_chart(*speedup_path, report, bench::ChartKind::speedup));
   for (const std::string& path : written) std::cerr << "txray bench: wrote " << path << "\n";
-  if (g_stop) {
+  if (interrupted()) {
     std::cerr << "txray bench: interrupted: reported the " << report.runs.size()
               << " run(s) with at least one measured frame\n";
-    return 130;
+    return kInterruptedStatus;
   }
   return status;
 }

@@ -52,6 +52,8 @@ class Parser {
       script_.steps.push_back(results);
     }
     if (script_.steps.size() == 1) fail(1, "no steps: a script needs at least one 'step'");
+    if (script_.loop && !(script_.steps.back().seconds > 0.0))
+      fail(loop_line_, "'loop' needs a timed results step to start again after (for example 'results 10s')");
     return script_;
   }
 
@@ -99,6 +101,11 @@ class Parser {
       if (in_step_) fail("'title' belongs before the first step");
       need_value(word, value);
       script_.title = std::string(value);
+    } else if (word == "loop") {
+      if (in_step_) fail("'loop' belongs before the first step");
+      if (!value.empty()) fail("'loop' takes no value");
+      script_.loop = true;
+      loop_line_ = line_;
     } else if (word == "step" || word == "results") {
       if (!value.empty() && word == "step") fail("'step' takes no value (put settings on the lines after it)");
       finish_step();
@@ -160,7 +167,7 @@ class Parser {
       current_.seconds = duration(value);
     } else {
       fail("unknown directive '" + std::string(word) +
-           "' (expected title, step, profile, compare, threads, scene, animator, counters, log, heatmap, caption, duration, results)");
+           "' (expected title, loop, step, profile, compare, threads, scene, animator, counters, log, heatmap, caption, duration, results)");
     }
   }
 
@@ -177,7 +184,7 @@ class Parser {
   StageScript script_;
   StageStep current_;  // settings carry over from step to step
   bool in_step_ = false, results_seen_ = false;
-  int line_ = 0;
+  int line_ = 0, loop_line_ = 0;
 };
 
 }  // namespace
@@ -203,6 +210,11 @@ bool StagePlayer::update(double now) {
   if (s.seconds > 0.0 && now - step_start_ >= s.seconds) {
     if (index_ + 1 < script_.steps.size()) {
       ++index_;
+      step_start_ = now;
+      return true;
+    }
+    if (script_.loop) {
+      index_ = 0;
       step_start_ = now;
       return true;
     }

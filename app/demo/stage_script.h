@@ -41,6 +41,9 @@ struct StageStep {
 
 struct StageScript {
   std::string title;
+  /// `loop`: a timed results step starts the script again from its first
+  /// step instead of ending it (a kiosk, scripts/soak).
+  bool loop = false;
   std::vector<StageStep> steps;  ///< the last is always the results step
 };
 
@@ -58,7 +61,8 @@ class StagePlayer {
  public:
   StagePlayer(StageScript script, double now) : script_(std::move(script)), step_start_(now) {}
 
-  /// Advances timed steps; returns true when the step changed.
+  /// Advances timed steps; returns true when the step changed. A timed
+  /// results step ends the script, or with `loop` goes back to the first.
   bool update(double now);
   /// Clicker: +1 next, −1 previous. Past the last step: finished().
   bool click(int delta, double now);

@@ -3,23 +3,21 @@
 // purpose: every pixel is one of a few exact colours, which keeps the PNGs
 // small and lets the tests count bar pixels by colour.
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
 #include <stb_easy_font.h>
 #pragma GCC diagnostic pop
-#include <stb_image_write.h>
 
 #include "bench/harness/report.h"
 #include "bench/harness/report_detail.h"
+#include "renderer/film.h"
 
 namespace txray::bench {
 namespace {
@@ -488,22 +486,7 @@ std::string write_chart(const std::filesystem::path& path, const BenchReport& re
     return path.string() + ": cannot write chart: size " + std::to_string(width) + "x" + std::to_string(height) +
            " out of range (1 to 16384 a side)";
   const std::vector<unsigned char> rgba = render_chart(report, kind, width, height);
-  // Same rule as write_text_file: a temporary beside the target, renamed
-  // into place, so the PNG appears whole or not at all.
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  auto fail = [&](const std::string& why) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    return path.string() + ": cannot write chart: " + why;
-  };
-  errno = 0;
-  if (!stbi_write_png(tmp.string().c_str(), width, height, 4, rgba.data(), width * 4))
-    return fail(errno ? std::strerror(errno) : "PNG encoder failed");
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return fail(ec.message());
-  return {};
+  return write_png(path, width, height, rgba);
 }
 
 std::string write_chart(const std::filesystem::path& path, const BenchReport& report, ChartKind kind) {

@@ -2,20 +2,17 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <initializer_list>
 #include <limits>
-#include <system_error>
 
 #include <nlohmann/json.hpp>
 
 #include "bench/harness/report_detail.h"
 #include "bench/harness/statistics.h"
+#include "renderer/atomic_file.h"
 
 namespace txray::bench {
 
@@ -704,7 +701,7 @@ std::string validate_report_json(const std::string& json_text) {
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(json_text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     return std::string("not JSON: ") + e.what();
   }
   std::string problem = check_fields(doc, "", {{"schema", Kind::string}, {"schema_version", Kind::integer}});
@@ -868,24 +865,8 @@ std::string parse_report_json(const std::string& json_text, BenchReport& report)
 }
 
 std::string write_text_file(const std::filesystem::path& path, const std::string& text) {
-  // Write beside the target and rename: rename() within one directory is
-  // atomic, so a killed run leaves the old file or the new one, never half.
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  auto fail = [&](const std::string& why) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
+  if (const std::string why = write_file_atomically(path, text); !why.empty())
     return path.string() + ": cannot write: " + why;
-  };
-  errno = 0;
-  std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
-  if (!file) return fail(errno ? std::strerror(errno) : "cannot create " + tmp.string());
-  file.write(text.data(), static_cast<std::streamsize>(text.size()));
-  file.close();
-  if (!file) return fail(errno ? std::strerror(errno) : "write failed");
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return fail(ec.message());
   return {};
 }
 

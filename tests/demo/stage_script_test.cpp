@@ -64,7 +64,7 @@ TEST(StageScript, SettingsCarryOverAndResultsCloseTheShow) {
 
 TEST(StageScript, ErrorsNameTheLine) {
   EXPECT_EQ(error_of("step\n  profile pypy\n  frobnicate 3\n"),
-            "t.stage:3: unknown directive 'frobnicate' (expected title, step, profile, compare, threads, scene, "
+            "t.stage:3: unknown directive 'frobnicate' (expected title, loop, step, profile, compare, threads, scene, "
             "animator, counters, log, heatmap, caption, duration, results)");
   EXPECT_EQ(error_of("step\n\n  profile pypy-sm\n"),
             "t.stage:3: unknown profile 'pypy-sm' (known: pypy, pypy-stm, native-fine, ideal)");
@@ -143,6 +143,43 @@ TEST(StagePlayer, TimedStepsAdvanceAndTheClickerMovesBothWays) {
   EXPECT_TRUE(p.click(+1, 504.5));
   EXPECT_TRUE(p.finished());
   EXPECT_FALSE(p.click(-1, 505.0));
+}
+
+// `loop` (for scripts/soak): a timed results step goes back to the first
+// step instead of ending; the clicker past the results still ends it.
+TEST(StagePlayer, LoopStartsAgainAfterATimedResultsStep) {
+  StagePlayer p(parse("loop\nstep\n  profile pypy\n  duration 2s\nresults 3s\n"), 0.0);
+  EXPECT_TRUE(p.script().loop);
+  EXPECT_TRUE(p.update(2.0));
+  EXPECT_TRUE(p.step().results);
+  EXPECT_FALSE(p.update(4.9));
+  EXPECT_TRUE(p.update(5.0));
+  EXPECT_EQ(p.index(), 0);
+  EXPECT_FALSE(p.finished());
+  EXPECT_DOUBLE_EQ(p.remaining(5.5), 1.5);
+  EXPECT_TRUE(p.update(7.0));
+  EXPECT_TRUE(p.click(+1, 7.5));
+  EXPECT_TRUE(p.finished());
+  // Without loop, the same script ends after its results.
+  StagePlayer once(parse("step\n  profile pypy\n  duration 2s\nresults 3s\n"), 0.0);
+  EXPECT_TRUE(once.update(2.0));
+  EXPECT_TRUE(once.update(5.0));
+  EXPECT_TRUE(once.finished());
+}
+
+TEST(StageScript, LoopNeedsATimedResultsStepAndComesFirst) {
+  auto error = [](const std::string& text) {
+    try {
+      (void)parse(text);
+    } catch (const StageScriptError& e) {
+      return std::string(e.what());
+    }
+    return std::string("parsed");
+  };
+  EXPECT_EQ(error("loop\nstep\n  profile pypy\n"),
+            "t.stage:1: 'loop' needs a timed results step to start again after (for example 'results 10s')");
+  EXPECT_EQ(error("step\n  profile pypy\nloop\nresults 2s\n"), "t.stage:3: 'loop' belongs before the first step");
+  EXPECT_EQ(error("loop forever\nstep\n  profile pypy\nresults 2s\n"), "t.stage:1: 'loop' takes no value");
 }
 
 TEST(StageScript, SceneErrorsPointAtTheSceneLine) {
