@@ -47,7 +47,13 @@ constexpr const char* kBenchUsage =
     "  --itm-method M      itm backend: libitm's ml_wt (default) | gl_wt | serialirr\n"
     "  --calibrate         also run the kernel file under python3 and pypy3 (when installed) with\n"
     "                      the same threads, scene and size, beside the cpython and pypy profiles\n"
-    "                      (default profiles then: cpython,pypy)\n"
+    "                      (default profiles then: cpython,pypy); and the convoy anchor\n"
+    "                      (assets/kernels/convoy.py) beside the latency probe's factors (implies\n"
+    "                      --latency-probe)\n"
+    "  --latency-probe     an I/O thread beside the renderers, through the same backend: a short unit,\n"
+    "                      then a one-byte pipe write and read via io(), back to back; reports its\n"
+    "                      round trip (p50, p99, max) and convoy factor (vs alone) per run\n"
+    "  --latency-chart F.png  the probe's p99 round trip per profile and thread count\n"
     "  --threads N,M,...   render threads (default: 1 and every core)\n"
     "  --scene NAME|FILE   (default spheres)     --size WxH (default 640x360)\n"
     "  --interp-size WxH   image size of the interpreted profiles (cpython, cpython-ft: an eval loop,\n"
@@ -182,7 +188,7 @@ int bench_command(int argc, char** argv) {
   for (std::string& a : arg_text) arg_ptrs.push_back(a.data());
   argv = arg_ptrs.data();
   CommandLine args({argv, static_cast<std::size_t>(argc)},
-                   {"help", "no-progress", "calibrate", "no-attribution", "log-outside", "require-quiet"});
+                   {"help", "no-progress", "calibrate", "no-attribution", "log-outside", "require-quiet", "latency-probe"});
   if (args.flag("help")) {
     std::cout << kBenchUsage;
     return 0;
@@ -300,24 +306,27 @@ int bench_command(int argc, char** argv) {
   o.conflicts_top = args.integer("conflicts", 0, 1, 100000);
   o.attribution = !args.flag("no-attribution");
   o.log_outside = args.flag("log-outside");
+  o.latency_probe = args.flag("latency-probe") || calibrate;
   const auto json_path = args.value("json");
   const auto csv_path = args.value("csv");
   const auto markdown_path = args.value("markdown");
   const auto chart_path = args.value("chart");
   const auto speedup_path = args.value("speedup-chart");
+  const auto latency_chart_path = args.value("latency-chart");
+  if (latency_chart_path && !o.latency_probe) throw UsageError("--latency-chart needs --latency-probe");
   const bool no_progress = args.flag("no-progress");
   const bool progress = !no_progress && isatty(STDERR_FILENO);
   // Not a terminal (a CI log, a pipe): a plain line every few seconds.
   const bool progress_lines = !no_progress && !progress;
   args.finish();
-  for (const auto& path : {json_path, csv_path, markdown_path, chart_path, speedup_path}) {
+  for (const auto& path : {json_path, csv_path, markdown_path, chart_path, speedup_path, latency_chart_path}) {
     if (!path) continue;
     const std::filesystem::path p = *path;
     const std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : ".";
     if (!std::filesystem::is_directory(dir))
       throw UsageError("'" + *path + "': directory '" + dir.string() + "' does not exist");
   }
-  for (const auto& path : {chart_path, speedup_path})
+  for (const auto& path : {chart_path, speedup_path, latency_chart_path})
     if (path && std::filesystem::path(*path).extension() != ".png")
       throw UsageError("'" + *path + "': a chart's file name must end in .png");
 
@@ -445,6 +454,8 @@ int bench_command(int argc, char** argv) {
   if (markdown_path) write(markdown_path, bench::write_text_file(*markdown_path, bench::to_markdown(report)));
   if (chart_path) write(chart_path, bench::write_chart(*chart_path, report, bench::ChartKind::fps));
   if (speedup_path) write(speedup_path, bench::write_chart(*speedup_path, report, bench::ChartKind::speedup));
+  if (latency_chart_path)
+    write(latency_chart_path, bench::write_chart(*latency_chart_path, report, bench::ChartKind::latency));
   for (const std::string& path : written) std::cerr << "txray bench: wrote " << path << "\n";
   if (g_stop) {
     std::cerr << "txray bench: interrupted: reported the " << report.runs.size()

@@ -118,6 +118,15 @@ std::string backend_story(bench::BackendKind backend, const std::vector<bench::S
   return "";
 }
 
+std::string drag_line(const DragLatency::Figures& drag) {
+  if (drag.samples == 0) return {};
+  std::string line = "drag \xE2\x86\x92 frame " + short_number(drag.last_ms) + " ms";
+  if (drag.samples > 1)
+    line += " (median " + short_number(drag.median_ms) + ", max " + short_number(drag.max_ms) + " over " +
+            std::to_string(drag.samples) + " drags)";
+  return line;
+}
+
 OverlayLines overlay_lines(const PaneStatus& status, const RenderConfig& config) {
   OverlayLines lines;
   lines.title = status.profile.name;
@@ -139,6 +148,7 @@ OverlayLines overlay_lines(const PaneStatus& status, const RenderConfig& config)
   lines.knobs = std::string("animator ") + (config.paused ? "paused" : config.animator ? "concurrent" : "between frames") +
                 " \xC2\xB7 counters " + (config.shared_counters ? "shared" : "sharded") + " \xC2\xB7 log " +
                 (config.log ? "every 16 units" : "off");
+  lines.drag = drag_line(status.drag);
   return lines;
 }
 
