@@ -465,14 +465,21 @@ int Window::run() {
     // the script gets there first (its screenshot is the chart).
     const bool finishing = options_.frames > 0 && (driver_->done() || results);
     const std::vector<PaneView> views = driver_->panes();
-    Frame frame{layout_.panes, layout_.chart, views, frame_start, out_w_, out_h_, *state_,
-                player_ ? &*player_ : nullptr, config_};
-    frame.overlay = options_.overlay;
-    frame.finishing = finishing;
-    frame.error = driver_->error();
-    frame.message = frame_start < message_until_ ? message_ : std::string();
-    frame.ui_rate = ui_rate();
-    frame.measurements = [this] { return driver_->measurements(); };
+    const Frame frame{.panes = layout_.panes,
+                      .chart = layout_.chart,
+                      .views = views,
+                      .now = frame_start,
+                      .w = out_w_,
+                      .h = out_h_,
+                      .state = *state_,
+                      .player = player_ ? &*player_ : nullptr,
+                      .config = config_,
+                      .overlay = options_.overlay,
+                      .finishing = finishing,
+                      .error = driver_->error(),
+                      .message = frame_start < message_until_ ? message_ : std::string(),
+                      .ui_rate = ui_rate(),
+                      .measurements = [this] { return driver_->measurements(); }};
     painter_->draw(frame);
     while (state_->screenshot_requests > 0) {
       --state_->screenshot_requests;

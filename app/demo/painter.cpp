@@ -74,6 +74,10 @@ struct Painter::PaneTexture {
   }
 };
 
+Painter::Painter(SDL_Renderer* renderer, Uint32 format, PixelLayout layout, Font& big, Font& body,
+                 bench::MachineInfo machine)
+    : renderer_(renderer), format_(format), pixel_layout_(layout), big_(&big), body_(&body), machine_(std::move(machine)) {}
+
 Painter::~Painter() {
   panes_.clear();
   if (chart_texture_) SDL_DestroyTexture(chart_texture_);

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/demo/demo_state.h"
@@ -41,8 +42,7 @@ struct Frame {
 
 class Painter {
  public:
-  Painter(SDL_Renderer* renderer, Uint32 format, PixelLayout layout, Font& big, Font& body, bench::MachineInfo machine)
-      : renderer_(renderer), format_(format), pixel_layout_(layout), big_(&big), body_(&body), machine_(std::move(machine)) {}
+  Painter(SDL_Renderer* renderer, Uint32 format, PixelLayout layout, Font& big, Font& body, bench::MachineInfo machine);
   ~Painter();
   Painter(const Painter&) = delete;
   Painter& operator=(const Painter&) = delete;
