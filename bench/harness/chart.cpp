@@ -498,10 +498,14 @@ std::vector<unsigned char> render_chart(const BenchReport& report, ChartKind kin
                      "frames per second (higher is better; whiskers: 95% interval)", fps_figure);
       break;
     case ChartKind::speedup: draw_speedup_chart(canvas, report); break;
-    case ChartKind::latency:
-      draw_bar_chart(canvas, report, "txray bench --latency-probe: an I/O round trip beside the renderers",
-                     "microseconds per round trip, p99 (lower is better; whisker down to p50)", latency_figure);
+    case ChartKind::latency: {
+      // Only the runs the probe measured: calibration rows have no probe.
+      BenchReport probed = report;
+      std::erase_if(probed.runs, [](const RunRecord& r) { return !r.latency.measured; });
+      draw_bar_chart(canvas, probed, "txray bench --latency-probe: an I/O round trip beside the renderers",
+                     "microseconds per round trip: bar p99, whisker from p50", latency_figure);
       break;
+    }
   }
   return canvas.take();
 }

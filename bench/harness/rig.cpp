@@ -177,6 +177,7 @@ void Rig::end_frame() {
   // frame renders; a slower frame finds it waiting at its walls.
   constexpr float kHorizonSeconds = 0.25f;
   std::lock_guard lock(animator_mutex_);
+  std::lock_guard probe(probe_mutex_);
   std::visit(
       [&](auto& parts) {
         parts->backend.publish();
@@ -265,6 +266,7 @@ void Rig::probe_round_trips(int write_fd, int read_fd, std::size_t max_ops, cons
         sync::Session<B> session(parts->backend, probe_worker_);
         char byte = 'x';
         for (std::size_t k = 0; k < max_ops && !stop.load(std::memory_order_relaxed); ++k) {
+          const std::lock_guard boundary(probe_mutex_);
           const auto start = std::chrono::steady_clock::now();
           parts->backend.run(probe_worker_, [&](auto& unit) {
             (void)unit.read(parts->scene.camera());

@@ -96,7 +96,10 @@ class Rig {
   /// and then does a one-byte round trip on a pipe through the backend's
   /// io(), the write and the read each their own io() as Python's os.write
   /// and os.read are. Appends each operation's time (ns) to `out`. One
-  /// thread at a time; throws std::runtime_error if the pipe fails.
+  /// thread at a time; throws std::runtime_error if the pipe fails. The
+  /// probe pauses while end_frame() runs (no unit may run then), and that
+  /// pause is not counted in an operation's time: it is the harness's, not
+  /// the backend's.
   void probe_round_trips(int write_fd, int read_fd, std::size_t max_ops, const std::atomic<bool>& stop,
                          std::vector<std::uint64_t>& out);
 
@@ -142,6 +145,9 @@ class Rig {
   bool animator_stop_ = false;
   bool animator_running_ = false;
   std::thread animator_thread_;
+  // The latency probe's operations and the frame boundary take turns on
+  // this one (taken after animator_mutex_ in end_frame()).
+  std::mutex probe_mutex_;
   std::atomic<std::uint64_t> steps_{0}, collisions_{0};
 };
 
