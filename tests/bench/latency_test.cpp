@@ -142,6 +142,10 @@ TEST(LatencyReport, TheChartDrawsTheProbe) {
   const auto b = render_chart(without, ChartKind::latency, 640, 360);
   ASSERT_EQ(a.size(), 640u * 360u * 4u);
   EXPECT_NE(a, b);  // the bar of the one run that has the probe
+  // A calibration row (a real runtime: no probe) adds no empty group.
+  BenchReport calibrated = with;
+  calibrated.runs.push_back(testing::make_run("python3", "python3", "gil", 1, 9.0));
+  EXPECT_EQ(render_chart(calibrated, ChartKind::latency, 640, 360), a);
 }
 
 TEST(Convoy, ReadsTheAnchorsLine) {
