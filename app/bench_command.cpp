@@ -42,7 +42,13 @@ cli::Command bench_command_line() {
       cli::flag("calibrate",
                 "also run the kernel file under python3 and pypy3 (when installed) with\n"
                 "the same threads, scene and size, beside the cpython and pypy profiles\n"
-                "(default profiles then: cpython,pypy)"),
+                "(default profiles then: cpython,pypy); and the convoy anchor\n"
+                "(assets/kernels/convoy.py) beside the latency probe's factors\n"
+                "(implies --latency-probe)"),
+      cli::flag("latency-probe",
+                "an I/O thread beside the renderers, through the same backend: a short\n"
+                "unit, then a one-byte pipe write and read via io(), back to back; adds\n"
+                "its round trip (p50, p99, max) and convoy factor (vs alone) to each run"),
       workload::thread_counts("(default: 1 and every core)"),
       workload::scene("(default spheres)"),
       workload::size("image size (default 640x360)"),
@@ -76,6 +82,7 @@ cli::Command bench_command_line() {
       cli::output("markdown", "FILE", "", "the table as Markdown"),
       cli::output("chart", "FILE.png", ".png", "FPS by profile and thread count"),
       cli::output("speedup-chart", "FILE.png", ".png", "speedup against threads"),
+      cli::output("latency-chart", "FILE.png", ".png", "the latency probe's p99 round trip by profile and thread count"),
       cli::flag("no-progress", "no progress bar on stderr"),
       cli::heading("a quiet machine"),
       cli::number("busy-threshold", "PCT", 0.0, 100.0,
@@ -86,6 +93,7 @@ cli::Command bench_command_line() {
   options.insert(options.end(), rest.begin(), rest.end());
   std::vector<cli::Rule> rules = workload::selection_rules(options);
   for (cli::Rule& r : workload::knob_rules()) rules.push_back(std::move(r));
+  rules.push_back(cli::needs("latency-chart", {"latency-probe", "calibrate"}, "it draws the probe's figures"));
   return {.name = "txray bench",
           .synopsis = "usage: txray bench [options]\n"
                       "\n"
@@ -225,11 +233,13 @@ int bench_command(int argc, char** argv) {
   o.stm_max_retries = knobs.stm_max_retries;
   o.attribution = knobs.attribution;
   o.conflicts_top = args.integer("conflicts", 0);
+  o.latency_probe = args.flag("latency-probe") || calibrate;
   const auto json_path = args.value("json");
   const auto csv_path = args.value("csv");
   const auto markdown_path = args.value("markdown");
   const auto chart_path = args.value("chart");
   const auto speedup_path = args.value("speedup-chart");
+  const auto latency_chart_path = args.value("latency-chart");
   const bool no_progress = args.flag("no-progress");
   const bool progress = !no_progress && isatty(STDERR_FILENO);
   // Not a terminal (a CI log, a pipe): a plain line every few seconds.
@@ -359,6 +369,8 @@ int bench_command(int argc, char** argv) {
   if (markdown_path) write(markdown_path, bench::write_text_file(*markdown_path, bench::to_markdown(report)));
   if (chart_path) write(chart_path, bench::write_chart(*chart_path, report, bench::ChartKind::fps));
   if (speedup_path) write(speedup_path, bench::write_chart(*speedup_path, report, bench::ChartKind::speedup));
+  if (latency_chart_path)
+    write(latency_chart_path, bench::write_chart(*latency_chart_path, report, bench::ChartKind::latency));
   for (const std::string& path : written) std::cerr << "txray bench: wrote " << path << "\n";
   if (interrupted()) {
     std::cerr << "txray bench: interrupted: reported the " << report.runs.size()

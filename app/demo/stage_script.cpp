@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -159,6 +160,8 @@ class Parser {
       current_.log = on_off(word, value);
     } else if (word == "heatmap") {
       current_.heatmap = on_off(word, value);
+    } else if (word == "drag") {
+      current_.drag = on_off(word, value);
     } else if (word == "caption") {
       need_value(word, value);
       current_.caption = std::string(value);
@@ -167,7 +170,7 @@ class Parser {
       current_.seconds = duration(value);
     } else {
       fail("unknown directive '" + std::string(word) +
-           "' (expected title, loop, step, profile, compare, threads, scene, animator, counters, log, heatmap, caption, duration, results)");
+           "' (expected title, loop, step, profile, compare, threads, scene, animator, counters, log, heatmap, drag, caption, duration, results)");
     }
   }
 
@@ -240,6 +243,13 @@ bool StagePlayer::click(int delta, double now) {
 double StagePlayer::remaining(double now) const {
   const StageStep& s = step();
   return s.seconds > 0.0 ? std::max(0.0, s.seconds - (now - step_start_)) : 0.0;
+}
+
+std::pair<float, float> scripted_drag_point(double seconds) {
+  constexpr double kTwoPi = 6.283185307179586;
+  const double a = kTwoPi * seconds / 4.0;
+  return {kScriptedGrab.first + static_cast<float>(0.15 * std::cos(a)) - 0.15f,
+          kScriptedGrab.second + static_cast<float>(0.10 * std::sin(a))};
 }
 
 }  // namespace txray::demo

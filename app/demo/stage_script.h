@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace txray::demo {
@@ -35,6 +36,10 @@ struct StageStep {
   bool shared_counters = false;
   bool log = false;
   bool heatmap = false;               ///< the T overlay
+  /// The demo drags the object under the picture's centre in a slow circle
+  /// (scripted_drag_point), through the same path as a Shift-drag, so the
+  /// drag's latency shows without a hand on the mouse.
+  bool drag = false;
   std::string caption;
   double seconds = 0.0;               ///< > 0: advance after this long; 0: wait for the clicker
 };
@@ -81,5 +86,12 @@ class StagePlayer {
   double step_start_;
   bool finished_ = false;
 };
+
+/// Where a scripted drag holds the object `seconds` after it began, as
+/// (u, v) in [0, 1]² of the pane: a circle about the point it was grabbed
+/// at, once every four seconds, small enough to stay inside the picture.
+[[nodiscard]] std::pair<float, float> scripted_drag_point(double seconds);
+/// Where a scripted drag grabs: the object nearest this point of the pane.
+inline constexpr std::pair<float, float> kScriptedGrab{0.5f, 0.55f};
 
 }  // namespace txray::demo

@@ -1,6 +1,7 @@
 #include "app/demo/stage_script.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -42,6 +43,7 @@ TEST(StageScript, SettingsCarryOverAndResultsCloseTheShow) {
       "  counters shared\n"
       "  log on\n"
       "  heatmap on\n"
+      "  drag on\n"
       "  threads cores\n");
   EXPECT_EQ(s.title, "Hello");
   ASSERT_EQ(s.steps.size(), 4u);
@@ -57,6 +59,8 @@ TEST(StageScript, SettingsCarryOverAndResultsCloseTheShow) {
   EXPECT_TRUE(s.steps[2].shared_counters && s.steps[2].log);
   EXPECT_TRUE(s.steps[2].heatmap);
   EXPECT_FALSE(s.steps[1].heatmap);
+  EXPECT_TRUE(s.steps[2].drag);
+  EXPECT_FALSE(s.steps[1].drag);
   EXPECT_EQ(s.steps[2].threads, 0);
   EXPECT_DOUBLE_EQ(s.steps[2].seconds, 0.0);  // wait for the clicker
   EXPECT_TRUE(s.steps[3].results);            // added: every script ends on the results
@@ -65,7 +69,7 @@ TEST(StageScript, SettingsCarryOverAndResultsCloseTheShow) {
 TEST(StageScript, ErrorsNameTheLine) {
   EXPECT_EQ(error_of("step\n  profile pypy\n  frobnicate 3\n"),
             "t.stage:3: unknown directive 'frobnicate' (expected title, loop, step, profile, compare, threads, scene, "
-            "animator, counters, log, heatmap, caption, duration, results)");
+            "animator, counters, log, heatmap, drag, caption, duration, results)");
   EXPECT_EQ(error_of("step\n\n  profile pypy-sm\n"),
             "t.stage:3: unknown profile 'pypy-sm' (known: pypy, pypy-stm, native-fine, ideal)");
   EXPECT_EQ(error_of("step\n  compare pypy\n"), "t.stage:2: 'compare' takes two or three profiles, got 1");
@@ -187,6 +191,26 @@ TEST(StageScript, SceneErrorsPointAtTheSceneLine) {
   ASSERT_EQ(s.steps.size(), 3u);
   EXPECT_EQ(s.steps[0].scene_line, 1);  // carried over from before the step
   EXPECT_EQ(s.steps[1].scene_line, 5);
+}
+
+// A scripted drag starts where it grabbed and circles there, inside the pane.
+TEST(StageScript, ScriptedDragCirclesInsideThePane) {
+  const auto start = scripted_drag_point(0.0);
+  EXPECT_NEAR(start.first, kScriptedGrab.first, 1e-6);
+  EXPECT_NEAR(start.second, kScriptedGrab.second, 1e-6);
+  bool moved = false;
+  for (int k = 0; k <= 80; ++k) {
+    const auto p = scripted_drag_point(k * 0.05);
+    EXPECT_GT(p.first, 0.0f);
+    EXPECT_LT(p.first, 1.0f);
+    EXPECT_GT(p.second, 0.0f);
+    EXPECT_LT(p.second, 1.0f);
+    moved |= std::abs(p.first - start.first) > 0.1f;
+  }
+  EXPECT_TRUE(moved);
+  const auto round = scripted_drag_point(4.0);  // one turn later: back where it began
+  EXPECT_NEAR(round.first, start.first, 1e-5);
+  EXPECT_NEAR(round.second, start.second, 1e-5);
 }
 
 }  // namespace
