@@ -362,7 +362,7 @@ SceneDescription make_bunnies() {
                  "Stanford bunnies: a 58,784-triangle bunny ringed by 16 orbiting instances of the 3,674-triangle one, "
                  "a mirror and a glass sphere; the mesh scene",
                  640, 360);
-  b.camera(Vec3(0.0f, 13.0f, 28.0f), Vec3(0.0f, 2.5f, 0.0f), 40.0f).background(Vec3(0.55f, 0.7f, 0.9f)).max_depth(4);
+  b.camera(Vec3(0.0f, 9.0f, 21.0f), Vec3(0.0f, 2.0f, 0.0f), 40.0f).background(Vec3(0.55f, 0.7f, 0.9f)).max_depth(4);
   Material floor_material = diffuse(Vec3(0.8f), 0.1f, 0.8f);
   floor_material.checker_color = Vec3(0.35f, 0.4f, 0.45f);
   floor_material.checker_size = 2.0f;
