@@ -1,4 +1,4 @@
-// interp agrees with native on every built-in scene (at most 0.1% of pixels
+// interp agrees with native on every built-in scene without meshes (at most 0.1% of pixels
 // off by more than 2/255: double against float may flip a silhouette pixel),
 // and interp through every backend is the image of interp on plain reads.
 #include <gtest/gtest.h>
@@ -45,7 +45,20 @@ TEST_P(InterpAgreement, MatchesNativeWithinTolerance) {
               static_cast<long>(tie_count), rest.differing);
 }
 
-INSTANTIATE_TEST_SUITE_P(BuiltinScenes, InterpAgreement, ::testing::ValuesIn(builtin_scene_names()),
+// The built-ins the interpreted engine renders: all but those with meshes,
+// which it refuses (bench/harness/rig.cpp says why).
+std::vector<std::string> scenes_without_meshes() {
+  std::vector<std::string> out;
+  for (const std::string& name : builtin_scene_names()) {
+    const SceneDescription s = *builtin_scene(name);
+    if (std::none_of(s.initial.objects.begin(), s.initial.objects.end(),
+                     [](const Object& o) { return o.kind == ShapeKind::instance; }))
+      out.push_back(name);
+  }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(BuiltinScenes, InterpAgreement, ::testing::ValuesIn(scenes_without_meshes()),
                          [](const auto& info) { return info.param; });
 
 TEST(InterpAgreement, CountsTheRaysNativeCounts) {
