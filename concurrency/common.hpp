@@ -278,14 +278,28 @@ class Session {
 }  // namespace txray::sync
 
 // X-macro helpers: each backend lists its statistics once as
-//   X(field, "unit")
+//   X(field, "unit", "label")
 // and gets a plain struct, a padded per-worker block of Counters, the sum,
-// and for_each_stat() from that one list.
-#define TXRAY_SYNC_STAT_FIELD(name, unit) std::uint64_t name = 0;
-#define TXRAY_SYNC_STAT_COUNTER(name, unit) ::txray::sync::Counter name;
-#define TXRAY_SYNC_STAT_SUM(name, unit) out.name += in.name.get();
-#define TXRAY_SYNC_STAT_RESET(name, unit) in.name.reset();
-#define TXRAY_SYNC_STAT_VISIT(name, unit) f(std::string_view{#name}, static_cast<double>(s.name), std::string_view{unit});
+// and for_each_stat() from that one list. The unit is "count" or "ns" (or
+// what a histogram bucket counts); the label is what a report shows: a rate
+// ("GIL switches/s") for counts, a share of the workers' time ("lock wait
+// (%)") for times, or "" for a statistic kept only in the JSON (histogram
+// buckets, set sizes). A new statistic is then one line in one file.
+#define TXRAY_SYNC_STAT_FIELD(name, unit, label) std::uint64_t name = 0;
+#define TXRAY_SYNC_STAT_COUNTER(name, unit, label) ::txray::sync::Counter name;
+#define TXRAY_SYNC_STAT_SUM(name, unit, label) out.name += in.name.get();
+#define TXRAY_SYNC_STAT_RESET(name, unit, label) in.name.reset();
+#define TXRAY_SYNC_STAT_VISIT(name, unit, label) \
+  f(::txray::sync::StatInfo{#name, unit, label}, static_cast<double>(s.name));
+
+namespace txray::sync {
+// One statistic's declaration, as for_each_stat() hands it over.
+struct StatInfo {
+  std::string_view name;   ///< the field, as in the JSON
+  std::string_view unit;   ///< "count", "ns", ...
+  std::string_view label;  ///< the report's name for it; empty: JSON only
+};
+}  // namespace txray::sync
 
 #define TXRAY_SYNC_DEFINE_STATS(Stats, LIST)                                      \
   struct Stats {                                                                  \
@@ -298,7 +312,7 @@ class Session {
     LIST(TXRAY_SYNC_STAT_SUM)                                                     \
   }                                                                               \
   inline void reset(Stats##Block& in) noexcept { LIST(TXRAY_SYNC_STAT_RESET) }    \
-  /* Calls f(name, value, unit) for every statistic, in declaration order. */     \
+  /* Calls f(StatInfo, value) for every statistic, in declaration order. */       \
   template <class F>                                                              \
   void for_each_stat(const Stats& s, F&& f) {                                     \
     LIST(TXRAY_SYNC_STAT_VISIT)                                                   \

@@ -30,13 +30,13 @@
 
 namespace txray::sync {
 
-#define TXRAY_FINE_STATS(X)                                                   \
-  X(units, "count")            /* units run (outermost) */                    \
-  X(read_acquisitions, "count")  /* per-cell read sections */                 \
-  X(write_acquisitions, "count") /* per-cell write locks */                   \
-  X(contended_reads, "count")    /* reads that found a writer and retried */  \
-  X(contended_writes, "count")   /* write locks that found the cell held */   \
-  X(wait_ns, "ns")               /* time spent waiting in contended acquisitions */
+#define TXRAY_FINE_STATS(X)                                                                                        \
+  X(units, "count", "units/s")                                  /* units run (outermost) */                        \
+  X(read_acquisitions, "count", "lock acquisitions/s (read)")   /* per-cell read sections */                       \
+  X(write_acquisitions, "count", "lock acquisitions/s (write)") /* per-cell write locks */                         \
+  X(contended_reads, "count", "lock waits/s (read)")            /* reads that found a writer and retried */        \
+  X(contended_writes, "count", "lock waits/s (write)")          /* write locks that found the cell held */         \
+  X(wait_ns, "ns", "lock wait (%)")                             /* time spent waiting in contended acquisitions */
 
 TXRAY_SYNC_DEFINE_STATS(FineStats, TXRAY_FINE_STATS)
 

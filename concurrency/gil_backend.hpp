@@ -47,16 +47,16 @@
 
 namespace txray::sync {
 
-#define TXRAY_GIL_STATS(X)                                                              \
-  X(units, "count")               /* units run (outermost) */                           \
-  X(acquisitions, "count")        /* times the GIL was taken */                          \
-  X(switches, "count")            /* acquisitions by a worker other than the last holder */ \
-  X(drop_requests, "count")       /* drop requests set by this worker while waiting */   \
-  X(forced_switch_waits, "count") /* drops that waited for another thread to take it */  \
-  X(io_releases, "count")         /* releases around io() */                             \
-  X(idle_takeovers, "count")      /* GIL taken from a holder idle between units */       \
-  X(wait_ns, "ns")                /* time spent waiting to take the GIL */               \
-  X(hold_ns, "ns")                /* time the GIL was held */
+#define TXRAY_GIL_STATS(X)                                                                                               \
+  X(units, "count", "units/s")                                 /* units run (outermost) */                               \
+  X(acquisitions, "count", "GIL acquisitions/s")               /* times the GIL was taken */                             \
+  X(switches, "count", "GIL switches/s")                       /* acquisitions by a worker other than the last holder */ \
+  X(drop_requests, "count", "GIL drop requests/s")             /* drop requests set by this worker while waiting */      \
+  X(forced_switch_waits, "count", "GIL forced-switch waits/s") /* drops that waited for another thread to take it */     \
+  X(io_releases, "count", "GIL releases for I/O/s")            /* releases around io() */                                \
+  X(idle_takeovers, "count", "GIL idle takeovers/s")           /* GIL taken from a holder idle between units */          \
+  X(wait_ns, "ns", "GIL wait (%)")                             /* time spent waiting to take the GIL */                  \
+  X(hold_ns, "ns", "GIL held (%)")                             /* time the GIL was held */
 
 TXRAY_SYNC_DEFINE_STATS(GilStats, TXRAY_GIL_STATS)
 

@@ -82,11 +82,11 @@ inline std::atomic<bool> g_started{false};  // a transaction has run in this pro
 inline constexpr int kModeSerialIrrevocable = 0;
 }  // namespace itm_detail
 
-#define TXRAY_ITM_STATS(X)                                                                  \
-  X(units, "count")             /* units run (outermost) */                                 \
-  X(restarts, "count")          /* attempts libitm restarted (aborts) */                    \
-  X(irrevocable_units, "count") /* units that went serial-irrevocable (io, inevitable) */   \
-  X(user_exceptions, "count")   /* units whose body threw (committed, then rethrown) */
+#define TXRAY_ITM_STATS(X)                                                                                       \
+  X(units, "count", "units/s")                         /* units run (outermost) */                               \
+  X(restarts, "count", "aborts/s (libitm restarts)")   /* attempts libitm restarted (aborts) */                  \
+  X(irrevocable_units, "count", "irrevocable units/s") /* units that went serial-irrevocable (io, inevitable) */ \
+  X(user_exceptions, "count", "exceptions/s")          /* units whose body threw (committed, then rethrown) */
 
 TXRAY_SYNC_DEFINE_STATS(ItmStats, TXRAY_ITM_STATS)
 

@@ -19,10 +19,10 @@
 
 namespace txray::sync {
 
-#define TXRAY_MUTEX_STATS(X)                                                       \
-  X(units, "count")             /* units run (outermost) */                        \
-  X(contended_units, "count")   /* units whose try_lock failed and that waited */  \
-  X(wait_ns, "ns")              /* time spent waiting for the lock */
+#define TXRAY_MUTEX_STATS(X)                                                                    \
+  X(units, "count", "units/s")                /* units run (outermost) */                       \
+  X(contended_units, "count", "lock waits/s") /* units whose try_lock failed and that waited */ \
+  X(wait_ns, "ns", "lock wait (%)")           /* time spent waiting for the lock */
 
 TXRAY_SYNC_DEFINE_STATS(MutexStats, TXRAY_MUTEX_STATS)
 

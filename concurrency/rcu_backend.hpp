@@ -87,12 +87,12 @@ extern "C" [[gnu::weak, gnu::used]] const char* __tsan_default_suppressions() {
 
 namespace txray::sync {
 
-#define TXRAY_RCU_STATS(X)                                                              \
-  X(units, "count")                /* units run (outermost) */                          \
-  X(writes, "count")               /* versions published (write, update, commute_add) */ \
-  X(contended_writes, "count")     /* writes that found the cell's writer lock held */   \
-  X(wait_ns, "ns")                 /* time writers waited for each other */              \
-  X(versions_allocated, "count")   /* versions allocated because the free list was empty */
+#define TXRAY_RCU_STATS(X)                                                                                        \
+  X(units, "count", "units/s")                           /* units run (outermost) */                              \
+  X(writes, "count", "writes/s")                         /* versions published (write, update, commute_add) */    \
+  X(contended_writes, "count", "lock waits/s (write)")   /* writes that found the cell's writer lock held */      \
+  X(wait_ns, "ns", "lock wait (%)")                      /* time writers waited for each other */                 \
+  X(versions_allocated, "count", "versions allocated/s") /* versions allocated because the free list was empty */
 
 TXRAY_SYNC_DEFINE_STATS(RcuStats, TXRAY_RCU_STATS)
 

@@ -37,13 +37,13 @@
 
 namespace txray::sync {
 
-#define TXRAY_RWLOCK_STATS(X)                                                    \
-  X(units, "count")              /* units run (outermost) */                    \
-  X(read_acquisitions, "count")  /* shared acquisitions (one per read) */       \
-  X(write_acquisitions, "count") /* exclusive acquisitions */                   \
-  X(contended_reads, "count")    /* shared acquisitions whose try failed */     \
-  X(contended_writes, "count")   /* exclusive acquisitions whose try failed */  \
-  X(wait_ns, "ns")               /* time spent in contended acquisitions */
+#define TXRAY_RWLOCK_STATS(X)                                                                                 \
+  X(units, "count", "units/s")                                  /* units run (outermost) */                   \
+  X(read_acquisitions, "count", "lock acquisitions/s (read)")   /* shared acquisitions (one per read) */      \
+  X(write_acquisitions, "count", "lock acquisitions/s (write)") /* exclusive acquisitions */                  \
+  X(contended_reads, "count", "lock waits/s (read)")            /* shared acquisitions whose try failed */    \
+  X(contended_writes, "count", "lock waits/s (write)")          /* exclusive acquisitions whose try failed */ \
+  X(wait_ns, "ns", "lock wait (%)")                             /* time spent in contended acquisitions */
 
 TXRAY_SYNC_DEFINE_STATS(RwLockStats, TXRAY_RWLOCK_STATS)
 

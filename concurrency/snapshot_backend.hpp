@@ -36,12 +36,12 @@
 
 namespace txray::sync {
 
-#define TXRAY_SNAPSHOT_STATS(X)                                              \
-  X(units, "count")             /* units run (outermost) */                  \
-  X(writes, "count")            /* writes into the next version */            \
-  X(contended_writes, "count")  /* writes that found the cell's writer lock held */ \
-  X(wait_ns, "ns")              /* time writers waited for each other */      \
-  X(publishes, "count")         /* frame boundaries (counted on worker 0) */
+#define TXRAY_SNAPSHOT_STATS(X)                                                                            \
+  X(units, "count", "units/s")                         /* units run (outermost) */                         \
+  X(writes, "count", "writes/s")                       /* writes into the next version */                  \
+  X(contended_writes, "count", "lock waits/s (write)") /* writes that found the cell's writer lock held */ \
+  X(wait_ns, "ns", "lock wait (%)")                    /* time writers waited for each other */            \
+  X(publishes, "count", "publishes/s")                 /* frame boundaries (counted on worker 0) */
 
 TXRAY_SYNC_DEFINE_STATS(SnapshotStats, TXRAY_SNAPSHOT_STATS)
 

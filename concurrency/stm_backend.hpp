@@ -61,31 +61,31 @@
 
 namespace txray::sync {
 
-#define TXRAY_STM_STATS(X)                                                              \
-  X(units, "count")                   /* units run (outermost) */                        \
-  X(commits_read_only, "count")                                                          \
-  X(commits_update, "count")                                                             \
-  X(aborts_locked_on_read, "count")   /* read met a cell being committed */              \
-  X(aborts_validate_read, "count")    /* snapshot could not be extended */               \
-  X(aborts_lock_fail_commit, "count") /* commit found a written cell locked */           \
-  X(aborts_validate_commit, "count")  /* commit found a read cell changed */             \
-  X(aborts_explicit, "count")         /* unit.restart() */                               \
-  X(aborts_user_exception, "count")   /* rolled back, exception propagated */            \
-  X(aborts_upgrade, "count")          /* read-only attempt that wrote: restarted */      \
-  X(extensions, "count")              /* successful snapshot extensions */               \
-  X(inevitable_units, "count")        /* units that became inevitable */                 \
-  X(serial_fallbacks, "count")        /* units run inevitable after max_retries aborts */ \
-  X(retries_0, "units")               /* histogram: retries per unit */                  \
-  X(retries_1, "units")                                                                  \
-  X(retries_2_3, "units")                                                                \
-  X(retries_4_7, "units")                                                                \
-  X(retries_8_15, "units")                                                               \
-  X(retries_16_31, "units")                                                              \
-  X(retries_32_up, "units")                                                              \
-  X(aborted_ns, "ns")                 /* time lost in aborted attempts */                \
-  X(inevitable_wait_ns, "ns")         /* waiting for the inevitable token or its end */  \
-  X(read_set_entries, "count")        /* reads logged by committed update units */       \
-  X(write_set_entries, "count")       /* writes logged by committed update units */
+#define TXRAY_STM_STATS(X)                                                                                               \
+  X(units, "count", "units/s")                                       /* units run (outermost) */                         \
+  X(commits_read_only, "count", "commits/s (read-only)")                                                                 \
+  X(commits_update, "count", "commits/s (update)")                                                                       \
+  X(aborts_locked_on_read, "count", "aborts/s (locked on read)")     /* read met a cell being committed */               \
+  X(aborts_validate_read, "count", "aborts/s (read validation)")     /* snapshot could not be extended */                \
+  X(aborts_lock_fail_commit, "count", "aborts/s (commit lock)")      /* commit found a written cell locked */            \
+  X(aborts_validate_commit, "count", "aborts/s (commit validation)") /* commit found a read cell changed */              \
+  X(aborts_explicit, "count", "aborts/s (explicit)")                 /* unit.restart() */                                \
+  X(aborts_user_exception, "count", "aborts/s (exception)")          /* rolled back, exception propagated */             \
+  X(aborts_upgrade, "count", "aborts/s (read-only upgrade)")         /* read-only attempt that wrote: restarted */       \
+  X(extensions, "count", "snapshot extensions/s")                    /* successful snapshot extensions */                \
+  X(inevitable_units, "count", "inevitable units/s")                 /* units that became inevitable */                  \
+  X(serial_fallbacks, "count", "serial fallbacks/s")                 /* units run inevitable after max_retries aborts */ \
+  X(retries_0, "units", "")                                          /* histogram: retries per unit */                   \
+  X(retries_1, "units", "")                                                                                              \
+  X(retries_2_3, "units", "")                                                                                            \
+  X(retries_4_7, "units", "")                                                                                            \
+  X(retries_8_15, "units", "")                                                                                           \
+  X(retries_16_31, "units", "")                                                                                          \
+  X(retries_32_up, "units", "")                                                                                          \
+  X(aborted_ns, "ns", "time lost (%)")                               /* time lost in aborted attempts */                 \
+  X(inevitable_wait_ns, "ns", "inevitable wait (%)")                 /* waiting for the inevitable token or its end */   \
+  X(read_set_entries, "count", "")                                   /* reads logged by committed update units */        \
+  X(write_set_entries, "count", "")                                  /* writes logged by committed update units */
 
 TXRAY_SYNC_DEFINE_STATS(StmStats, TXRAY_STM_STATS)
 

@@ -45,62 +45,6 @@ sync::ItmBackend::Options backend_options<sync::ItmBackend>(const RigOptions& o)
 }
 #endif
 
-// Human names for the backends' statistics. Counts become rates, times
-// become shares of the render threads' time; anything unlisted keeps its
-// own name so a new statistic still shows.
-struct Naming {
-  const char* stat;
-  const char* label;
-};
-constexpr Naming kNames[] = {
-    // gil
-    {"switches", "GIL switches/s"},
-    {"drop_requests", "GIL drop requests/s"},
-    {"forced_switch_waits", "GIL forced-switch waits/s"},
-    {"io_releases", "GIL releases for I/O/s"},
-    {"acquisitions", "GIL acquisitions/s"},
-    // fine
-    {"contended_reads", "lock waits/s (read)"},
-    {"contended_writes", "lock waits/s (write)"},
-    {"read_acquisitions", "lock acquisitions/s (read)"},
-    {"write_acquisitions", "lock acquisitions/s (write)"},
-    // stm
-    {"aborts_locked_on_read", "aborts/s (locked on read)"},
-    {"aborts_validate_read", "aborts/s (read validation)"},
-    {"aborts_lock_fail_commit", "aborts/s (commit lock)"},
-    {"aborts_validate_commit", "aborts/s (commit validation)"},
-    {"aborts_explicit", "aborts/s (explicit)"},
-    {"aborts_user_exception", "aborts/s (exception)"},
-    {"aborts_upgrade", "aborts/s (read-only upgrade)"},
-    {"commits_read_only", "commits/s (read-only)"},
-    {"commits_update", "commits/s (update)"},
-    {"extensions", "snapshot extensions/s"},
-    {"inevitable_units", "inevitable units/s"},
-    {"serial_fallbacks", "serial fallbacks/s"},
-    {"aborted_ns", "time lost (%)"},
-    {"inevitable_wait_ns", "inevitable wait (%)"},
-    // snapshot (and rcu: versions published)
-    {"writes", "writes/s"},
-    {"publishes", "publishes/s"},
-    // mutex
-    {"contended_units", "lock waits/s"},
-    // rcu
-    {"versions_allocated", "versions allocated/s"},
-    // itm
-    {"restarts", "aborts/s (libitm restarts)"},
-    {"irrevocable_units", "irrevocable units/s"},
-    {"user_exceptions", "exceptions/s"},
-};
-
-std::string label_for(std::string_view stat, std::string_view backend) {
-  if (stat == "wait_ns") return backend == "gil" ? "GIL wait (%)" : "lock wait (%)";
-  if (stat == "hold_ns") return "GIL held (%)";
-  if (stat == "units") return "units/s";
-  for (const Naming& n : kNames)
-    if (stat == n.stat) return n.label;
-  return std::string(stat) + "/s";
-}
-
 }  // namespace
 
 void set_itm_method(const std::string& method) {
@@ -267,14 +211,14 @@ std::vector<StatFigure> Rig::stat_figures(double seconds) const {
   const double thread_ns = seconds * 1e9 * options_.threads;
   std::visit(
       [&](const auto& parts) {
-        using B = std::remove_reference_t<decltype(parts->backend)>;
-        const auto stats = parts->backend.stats();
-        for_each_stat(stats, [&](std::string_view name, double value, std::string_view unit) {
-          if (name.starts_with("retries_") || name.ends_with("_entries")) return;  // histogram: see JSON of micro-benchmarks
-          if (unit == "ns")
-            figures.push_back({label_for(name, B::kName), 100.0 * value / thread_ns, "%"});
+        // Counts become rates, times shares of the render threads' time;
+        // the labels are declared beside the statistics (common.hpp).
+        for_each_stat(parts->backend.stats(), [&](const sync::StatInfo& stat, double value) {
+          if (stat.label.empty()) return;  // JSON-only (histogram buckets, set sizes)
+          if (stat.unit == "ns")
+            figures.push_back({std::string(stat.label), 100.0 * value / thread_ns, "%"});
           else
-            figures.push_back({label_for(name, B::kName), value / seconds, "/s"});
+            figures.push_back({std::string(stat.label), value / seconds, "/s"});
         });
       },
       parts_);

@@ -79,8 +79,8 @@ float read_all(Unit& tx, Scene<B>& s, int n = kObjects) {
 template <class B>
 double conflicts(const typename B::Stats& st) {
   double sum = 0;
-  for_each_stat(st, [&](std::string_view name, double v, std::string_view) {
-    if (name.starts_with("aborts_") || name.starts_with("contended_") || name == "switches")
+  for_each_stat(st, [&](const StatInfo& stat, double v) {
+    if (stat.name.starts_with("aborts_") || stat.name.starts_with("contended_") || stat.name == "switches")
       sum += v;
   });
   return sum;

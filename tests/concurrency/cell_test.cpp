@@ -120,11 +120,22 @@ TYPED_TEST(CellTest, StatisticsEnumerateAndReset) {
     for (int i = 0; i < 5; ++i) backend.run(w, [&](typename B::Unit& tx) { tx.commute_add(a, 1); });
   }
   std::set<std::string> names;
+  std::set<std::string> labels;
   double units = -1;
-  for_each_stat(backend.stats(), [&](std::string_view name, double value, std::string_view unit) {
-    EXPECT_TRUE(names.insert(std::string(name)).second) << name;
-    EXPECT_FALSE(unit.empty());
-    if (name == "units") units = value;
+  for_each_stat(backend.stats(), [&](const StatInfo& stat, double value) {
+    EXPECT_TRUE(names.insert(std::string(stat.name)).second) << stat.name;
+    EXPECT_FALSE(stat.unit.empty());
+    // A shown statistic has its own label: two with one label would read
+    // as one figure in the report.
+    if (!stat.label.empty()) {
+      EXPECT_TRUE(labels.insert(std::string(stat.label)).second) << stat.label;
+      if (stat.unit == "ns") {
+        EXPECT_TRUE(stat.label.ends_with("(%)")) << stat.label;
+      } else if (stat.unit == "count") {
+        EXPECT_NE(stat.label.find("/s"), std::string_view::npos) << stat.label;
+      }
+    }
+    if (stat.name == "units") units = value;
   });
   EXPECT_EQ(units, 10.0);
   EXPECT_GE(names.size(), 3u);

@@ -15,10 +15,10 @@
 
 namespace txray::sync {
 
-// (1) Statistics: listed once, as X(field, "unit").
-#define TXRAY_EXAMPLE_SPIN_STATS(X)                       \
-  X(units, "count")      /* units run (outermost) */      \
-  X(spins, "count")      /* failed attempts to lock */
+// (1) Statistics: listed once, as X(field, "unit", "label in the report").
+#define TXRAY_EXAMPLE_SPIN_STATS(X)                          \
+  X(units, "count", "units/s") /* units run (outermost) */   \
+  X(spins, "count", "spins/s") /* failed attempts to lock */
 
 TXRAY_SYNC_DEFINE_STATS(ExampleSpinStats, TXRAY_EXAMPLE_SPIN_STATS)
 
