@@ -3,20 +3,19 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <iostream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <sys/utsname.h>
 #include <vector>
 
 #include "app/commands.h"
 #include "app/command_line.h"
+#include "app/workload_options.h"
 #include "bench/harness/calibrate.h"
 #include "bench/harness/fps_harness.h"
 #include "bench/harness/machine_load.h"
@@ -26,99 +25,86 @@
 namespace txray {
 namespace {
 
-using bench::BackendKind;
 using bench::Profile;
-using cli::CommandLine;
-using cli::UsageError;
 
-constexpr const char* kBenchUsage =
-    "usage: txray bench [options]\n"
-    "\n"
-    "Measures frames per second for points of the matrix (profiles) at several\n"
-    "thread counts and explains each figure with the backend's statistics.\n"
-    "\n"
-    "what to measure\n"
-    "  --preset P          ci (small: 320x180, 8 frames, 8 repetitions, about 2 minutes) |\n"
-    "                      reproduce (the talk: stmbench 256x256, one unit per pixel, every profile\n"
-    "                      at that size, beside the talk's figures) | sync (every backend, native,\n"
-    "                      spheres 640x360, 1 and 2 threads); other options override it\n"
-    "  --profiles A,B,...  cpython, cpython-ft, pypy, pypy-stm, native-fine, ideal (default: all)\n"
-    "  --engine E --backend B   one point instead: engine native|interp; backend mutex|gil|rwlock|rwlock-queuing|rwlock-std|fine|rcu|stm|itm|snapshot\n"
-    "  --backends A,B,...  several backends on one engine (--engine, default native)\n"
-    "  --itm-method M      itm backend: libitm's ml_wt (default) | gl_wt | serialirr\n"
-    "  --calibrate         also run the kernel file under python3 and pypy3 (when installed) with\n"
-    "                      the same threads, scene and size, beside the cpython and pypy profiles\n"
-    "                      (default profiles then: cpython,pypy)\n"
-    "  --threads N,M,...   render threads (default: 1 and every core)\n"
-    "  --scene NAME|FILE   (default spheres)     --size WxH (default 640x360)\n"
-    "  --interp-size WxH   image size of the interpreted profiles (cpython, cpython-ft: an eval loop,\n"
-    "                      far slower than compiled code):\n"
-    "                      default 96x54 (ci preset 80x45; reproduce: the same as --size)\n"
-    "  --frames K          measured frames per run (default 10)\n"
-    "  --warmup W          unmeasured frames first (default 2)\n"
-    "  --duration S        measure for S seconds instead of K frames\n"
-    "  --repetitions N     measure every profile x threads N times, round-robin across them,\n"
-    "                      each time with a fresh rig and warm-up (default 3; ci preset 8); FPS is\n"
-    "                      the mean with a 95% bootstrap interval over the repetitions\n"
-    "workload knobs\n"
-    "  --tile S            tile edge in pixels (default 16)\n"
-    "  --unit-rays N       primary rays (pixels) per unit of work (default: one tile)\n"
-    "  --animate MODE      between (animator only between frames: deterministic; default)\n"
-    "                      or HZ: an animator thread making HZ updates per second meanwhile\n"
-    "  --counters MODE     sharded (per worker; default) | shared (one counter every unit\n"
-    "                      reads and writes: the naive program) | commute (commute_add)\n"
-    "  --log-every N       every Nth unit of a worker writes a log line (I/O in the unit)\n"
-    "  --log-file PATH     where those lines go (default: txray-units.log in the temp dir)\n"
-    "  --log-outside       write those lines after the unit commits, outside it (the fix)\n"
-    "  --switch-interval MS   GIL switch interval (default 5, like sys.setswitchinterval)\n"
-    "  --stm-max-retries K    aborts before an STM unit runs serial-irrevocable (default 32)\n"
-    "conflicts\n"
-    "  --conflicts [N]     print each run's top N sources of lost time (default 10): the cell,\n"
-    "                      the kind (write-write, read-write at commit, locked on read,\n"
-    "                      inevitable, lock wait, GIL wait), the units on both sides, the time\n"
-    "                      lost; also into --json; then measure attribution's cost (extra\n"
-    "                      frames with it off and on, not counted in the FPS)\n"
-    "  --no-attribution    do not attribute aborts and waits (on by default; it costs little)\n"
-    "output\n"
-    "  --json FILE  --csv FILE  --markdown FILE\n"
-    "  --chart FILE.png          FPS by profile and thread count\n"
-    "  --speedup-chart FILE.png  speedup against threads\n"
-    "  --no-progress             no progress bar on stderr\n"
-    "a quiet machine\n"
-    "  --busy-threshold PCT  flag the run busy when other processes used more than PCT% of the\n"
-    "                      machine's CPU time while it measured (default 10); it warns on stderr\n"
-    "  --require-quiet     a busy run reports nothing and exits 3\n"
-    "\n"
-    "txray bench compare BASE.json NEW.json [--threshold PCT] [--alpha A] [--markdown F] [--json F]\n"
-    "                    [--allow-config-mismatch]   did anything get slower? (txray bench compare --help)\n"
-    "txray bench merge OUT.json IN.json...           one report from several runs' repetitions\n"
-    "\n"
-    "Ctrl-C stops at the next frame boundary and writes what finished.\n";
+cli::Command bench_command_line() {
+  std::vector<cli::Option> options = {
+      cli::heading("what to measure"),
+      cli::choice("preset", "P", {"ci", "reproduce", "sync"},
+                  "ci (small: 320x180, 8 frames, 8 repetitions, about 2 minutes) |\n"
+                  "reproduce (the talk: stmbench 256x256, one unit per pixel, every profile\n"
+                  "at that size, beside the talk's figures) | sync (every backend, native,\n"
+                  "spheres 640x360, 1 and 2 threads, each with the animator between frames,\n"
+                  "at 60 Hz, and with shared counters); other options override it"),
+      workload::profile_list("profiles", "A,B,...", 1, 1000, "cpython, cpython-ft, pypy, pypy-stm, native-fine, ideal (default: all)"),
+      workload::engine(),
+      workload::backend(),
+      workload::backends(),
+      cli::flag("calibrate",
+                "also run the kernel file under python3 and pypy3 (when installed) with\n"
+                "the same threads, scene and size, beside the cpython and pypy profiles\n"
+                "(default profiles then: cpython,pypy)"),
+      workload::thread_counts("(default: 1 and every core)"),
+      workload::scene("(default spheres)"),
+      workload::size("image size (default 640x360)"),
+      cli::size("interp-size", kMaxImageDimension,
+                "image size of the interpreted profiles (cpython, cpython-ft: an eval loop,\n"
+                "far slower than compiled code):\n"
+                "default 96x54 (ci preset 80x45; reproduce: the same as --size)"),
+      cli::integer("frames", "K", 1, 1000000, "measured frames per run (default 10)"),
+      cli::integer("warmup", "W", 0, 1000000, "unmeasured frames first (default 2)"),
+      cli::number("duration", "S", 0.0, 86400.0, "measure for S seconds instead of K frames"),
+      cli::integer("repetitions", "N", 1, 10000,
+                   "measure every profile x threads N times, round-robin across them,\n"
+                   "each time with a fresh rig and warm-up (default 3; ci preset 8); FPS is\n"
+                   "the mean with a 95% bootstrap interval over the repetitions"),
+      cli::heading("workload knobs"),
+      workload::tile("(default 16)"),
+  };
+  for (cli::Option& knob : workload::knobs()) options.push_back(std::move(knob));
+  const std::vector<cli::Option> rest = {
+      cli::heading("conflicts"),
+      cli::integer("conflicts", "N", 1, 100000,
+                   "print each run's top N sources of lost time (default 10): the cell,\n"
+                   "the kind (write-write, read-write at commit, locked on read,\n"
+                   "inevitable, lock wait, GIL wait), the units on both sides, the time\n"
+                   "lost; also into --json; then measure attribution's cost (extra\n"
+                   "frames with it off and on, not counted in the FPS)")
+          .or_bare("10"),
+      cli::heading("output"),
+      cli::output("json", "FILE", "", "the report as JSON (docs/report-schema.md)"),
+      cli::output("csv", "FILE", "", "the report as CSV, one row per run"),
+      cli::output("markdown", "FILE", "", "the table as Markdown"),
+      cli::output("chart", "FILE.png", ".png", "FPS by profile and thread count"),
+      cli::output("speedup-chart", "FILE.png", ".png", "speedup against threads"),
+      cli::flag("no-progress", "no progress bar on stderr"),
+      cli::heading("a quiet machine"),
+      cli::number("busy-threshold", "PCT", 0.0, 100.0,
+                  "flag the run busy when other processes used more than PCT% of the\n"
+                  "machine's CPU time while it measured (default 10); it warns on stderr"),
+      cli::flag("require-quiet", "a busy run reports nothing and exits 3"),
+  };
+  options.insert(options.end(), rest.begin(), rest.end());
+  std::vector<cli::Rule> rules = workload::selection_rules(options);
+  for (cli::Rule& r : workload::knob_rules()) rules.push_back(std::move(r));
+  return {.name = "txray bench",
+          .synopsis = "usage: txray bench [options]\n"
+                      "\n"
+                      "Measures frames per second for points of the matrix (profiles) at several\n"
+                      "thread counts and explains each figure with the backend's statistics.\n"
+                      "\n",
+          .options = std::move(options),
+          .rules = std::move(rules),
+          .epilogue = "\n"
+                      "txray bench compare BASE.json NEW.json [--threshold PCT] [--alpha A] [--markdown F] [--json F]\n"
+                      "                    [--allow-config-mismatch]   did anything get slower? (txray bench compare --help)\n"
+                      "txray bench merge OUT.json IN.json...           one report from several runs' repetitions\n"
+                      "\n"
+                      "Ctrl-C stops at the next frame boundary and writes what finished.\n"};
+}
 
 std::atomic<bool> g_stop{false};
 extern "C" void on_interrupt(int) { g_stop.store(true); }
-
-std::vector<std::string> split_commas(const std::string& text) {
-  std::vector<std::string> parts;
-  std::string part;
-  std::istringstream in(text);
-  while (std::getline(in, part, ',')) parts.push_back(part);
-  if (!text.empty() && text.back() == ',') parts.emplace_back();
-  return parts;
-}
-
-std::vector<int> parse_threads(const std::string& text) {
-  const UsageError bad("--threads '" + text + "': expected a list of thread counts from 1 to 256, like 1,2,4");
-  std::vector<int> threads;
-  for (const std::string& part : split_commas(text)) {
-    int n = 0;
-    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), n);
-    if (part.empty() || ec != std::errc() || end != part.data() + part.size() || n < 1 || n > 256) throw bad;
-    threads.push_back(n);
-  }
-  if (threads.empty()) throw bad;
-  return threads;
-}
 
 std::string read_first_line_with(const char* path, const std::string& key) {
   std::ifstream in(path);
@@ -174,20 +160,9 @@ int bench_command(int argc, char** argv) {
   if (argc > 0 && std::string_view(argv[0]) == "merge") return bench_merge_command(argc - 1, argv + 1);
   std::string command_text = "txray bench";
   for (int i = 0; i < argc; ++i) command_text += std::string(" ") + argv[i];
-  // --conflicts takes an optional N: given bare, it means the default.
-  std::vector<std::string> arg_text(argv, argv + argc);
-  for (std::size_t i = 0; i < arg_text.size(); ++i)
-    if (arg_text[i] == "--conflicts" && (i + 1 == arg_text.size() || arg_text[i + 1].starts_with("--")))
-      arg_text[i] = "--conflicts=10";
-  std::vector<char*> arg_ptrs;
-  for (std::string& a : arg_text) arg_ptrs.push_back(a.data());
-  argv = arg_ptrs.data();
-  CommandLine args({argv, static_cast<std::size_t>(argc)},
-                   {"help", "no-progress", "calibrate", "no-attribution", "log-outside", "require-quiet"});
-  if (args.flag("help")) {
-    std::cout << kBenchUsage;
-    return 0;
-  }
+  const auto read = cli::read(bench_command_line(), argc, argv);
+  if (!read) return 0;  // --help
+  const cli::Args& args = *read;
   bench::HarnessOptions o;
   std::string scene_name = "spheres";
   std::pair<int, int> size{640, 360};
@@ -218,89 +193,44 @@ int bench_command(int argc, char** argv) {
     o.unit_pixels = 1;
     profiles = {*bench::find_profile("cpython"), *bench::find_profile("pypy"), *bench::find_profile("pypy-stm")};
     o.frames = 8;
-  } else if (preset == "sync") {  // issue 12: every backend, native engine, spheres 640x360, 1 and 2 threads
-    profiles.clear();
-    for (bench::BackendKind b : bench::kAllBackendKinds) profiles.push_back(bench::profile_for(bench::Engine::native, b));
+  } else if (preset == "sync") {  // issue 12: every backend in three settings, spheres 640x360, 1 and 2 threads
+    profiles = bench::sync_profiles();
     threads = {1, 2};
-  } else if (preset) {
-    throw UsageError("--preset '" + *preset + "': expected ci, reproduce or sync");
   }
   const bool calibrate = args.flag("calibrate");
   if (calibrate && !preset) profiles = {*bench::find_profile("cpython"), *bench::find_profile("pypy")};
-
-  if (const auto list = args.value("profiles")) {
-    profiles.clear();
-    for (const std::string& name : split_commas(*list)) {
-      const auto p = bench::find_profile(name);
-      if (!p) {
-        std::string known;
-        for (const Profile& q : bench::named_profiles()) known += (known.empty() ? "" : ", ") + q.name;
-        throw UsageError("--profiles: unknown profile '" + name + "' (known: " + known + ")");
-      }
-      profiles.push_back(*p);
-    }
-  }
-  const auto engine = args.value("engine");
-  const auto backend = args.value("backend");
-  const auto backend_list = args.value("backends");
-  if (engine || backend || backend_list) {
-    if (args.value("profiles")) throw UsageError("--profiles and --engine/--backend exclude each other");
-    const auto e = bench::parse_engine(engine.value_or("native"));
-    if (!e) throw UsageError("--engine '" + *engine + "': expected native or interp");
-    if (backend && backend_list) throw UsageError("--backend and --backends exclude each other");
-    if (!backend && !backend_list) throw UsageError("--engine needs --backend (mutex, gil, rwlock, rwlock-queuing, rwlock-std, fine, rcu, stm, itm or snapshot)");
-    profiles.clear();
-    for (const std::string& name : backend_list ? split_commas(*backend_list) : std::vector<std::string>{*backend}) {
-      const auto b = bench::parse_backend(name);
-      if (!b) throw UsageError("--backend '" + name + "': expected mutex, gil, rwlock, rwlock-queuing, rwlock-std, fine, rcu, stm, itm or snapshot");
-      profiles.push_back(bench::profile_for(*e, *b));
-    }
-  }
-  if (const auto m = args.value("itm-method")) bench::set_itm_method(*m);  // issue 12: before any rig
-  if (const auto t = args.value("threads")) threads = parse_threads(*t);
+  std::vector<Profile> points = workload::read_profiles(args);
+  const bool profiles_chosen = preset || calibrate || !points.empty();
+  if (!points.empty()) profiles = std::move(points);
+  const workload::Knobs knobs = workload::read_knobs(args);
+  if (args.given("itm-method")) bench::set_itm_method(knobs.itm_method);  // issue 12: before any rig
+  threads = args.integers("threads", threads);
   scene_name = args.value("scene").value_or(scene_name);
-  size = args.size("size", size, kMaxImageDimension);
-  if (args.value("interp-size")) {
-    interp_size = args.size("interp-size", size, kMaxImageDimension);
+  size = args.size("size", size);
+  if (args.given("interp-size")) {
+    interp_size = args.size("interp-size", size);
     interp_follows_size = false;
   }
   // Never larger than the native image: a small --size shrinks both.
   const std::pair<int, int> interp =
       interp_follows_size ? size
                           : std::pair{std::min(interp_size.first, size.first), std::min(interp_size.second, size.second)};
-  o.frames = args.integer("frames", o.frames, 1, 1000000);
-  o.warmup = args.integer("warmup", o.warmup, 0, 1000000);
-  o.duration = args.number("duration", 0.0, 0.0, 86400.0);
-  o.repetitions = args.integer("repetitions", o.repetitions, 1, 10000);
-  const double busy_threshold = args.number("busy-threshold", bench::kDefaultBusyThresholdPct, 0.0, 100.0);
+  o.frames = args.integer("frames", o.frames);
+  o.warmup = args.integer("warmup", o.warmup);
+  o.duration = args.number("duration", 0.0);
+  o.repetitions = args.integer("repetitions", o.repetitions);
+  const double busy_threshold = args.number("busy-threshold", bench::kDefaultBusyThresholdPct);
   const bool require_quiet = args.flag("require-quiet");
-  o.tile = args.integer("tile", o.tile, 1, 4096);
-  o.unit_pixels = args.integer("unit-rays", o.unit_pixels, 1, 1 << 24);
-  const std::string animate = args.value("animate").value_or("between");
-  if (animate != "between") {
-    std::string opt = "--animate=" + animate;
-    char* one[] = {opt.data()};
-    CommandLine single({one, 1}, {});
-    try {
-      o.animate_hz = single.number("animate", 0.0, 0.001, 100000.0);
-    } catch (const UsageError&) {
-      throw UsageError("--animate '" + animate + "': expected between or updates per second (e.g. 60)");
-    }
-  }
-  const std::string counters = args.value("counters").value_or("sharded");
-  if (counters == "sharded") o.counters = CounterMode::sharded;
-  else if (counters == "shared") o.counters = CounterMode::shared;
-  else if (counters == "commute") o.counters = CounterMode::commute;
-  else throw UsageError("--counters '" + counters + "': expected sharded, shared or commute");
-  o.log_every = args.integer("log-every", 0, 0, 1 << 30);
-  const std::string log_path =
-      args.value("log-file").value_or((std::filesystem::temp_directory_path() / "txray-units.log").string());
-  o.switch_interval = std::chrono::microseconds(
-      static_cast<long long>(args.number("switch-interval", 5.0, 0.001, 10000.0) * 1000.0));
-  o.stm_max_retries = static_cast<std::uint32_t>(args.integer("stm-max-retries", 32, 1, 1 << 20));
-  o.conflicts_top = args.integer("conflicts", 0, 1, 100000);
-  o.attribution = !args.flag("no-attribution");
-  o.log_outside = args.flag("log-outside");
+  o.tile = args.integer("tile", o.tile);
+  o.unit_pixels = args.integer("unit-rays", o.unit_pixels);
+  o.animate_hz = knobs.animate_hz;
+  o.counters = knobs.counters;
+  o.log_every = knobs.log_every;
+  o.log_outside = knobs.log_outside;
+  o.switch_interval = knobs.switch_interval;
+  o.stm_max_retries = knobs.stm_max_retries;
+  o.attribution = knobs.attribution;
+  o.conflicts_top = args.integer("conflicts", 0);
   const auto json_path = args.value("json");
   const auto csv_path = args.value("csv");
   const auto markdown_path = args.value("markdown");
@@ -310,17 +240,6 @@ int bench_command(int argc, char** argv) {
   const bool progress = !no_progress && isatty(STDERR_FILENO);
   // Not a terminal (a CI log, a pipe): a plain line every few seconds.
   const bool progress_lines = !no_progress && !progress;
-  args.finish();
-  for (const auto& path : {json_path, csv_path, markdown_path, chart_path, speedup_path}) {
-    if (!path) continue;
-    const std::filesystem::path p = *path;
-    const std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : ".";
-    if (!std::filesystem::is_directory(dir))
-      throw UsageError("'" + *path + "': directory '" + dir.string() + "' does not exist");
-  }
-  for (const auto& path : {chart_path, speedup_path})
-    if (path && std::filesystem::path(*path).extension() != ".png")
-      throw UsageError("'" + *path + "': a chart's file name must end in .png");
 
   const SceneDescription scene = resolve_scene(scene_name);
   // The interpreted engine refuses meshes (bench/harness/rig.cpp). Asked
@@ -328,8 +247,7 @@ int bench_command(int argc, char** argv) {
   // are left out of a mesh scene's run, saying so.
   const bool has_meshes = std::any_of(scene.initial.objects.begin(), scene.initial.objects.end(),
                                       [](const Object& obj) { return obj.kind == ShapeKind::instance; });
-  const bool chosen = args.value("profiles") || engine || backend || backend_list || preset;
-  if (has_meshes && !chosen) {
+  if (has_meshes && !profiles_chosen) {
     const auto interp_end = std::remove_if(profiles.begin(), profiles.end(),
                                            [](const Profile& p) { return p.engine == bench::Engine::interp; });
     if (interp_end != profiles.end()) {
@@ -347,8 +265,8 @@ int bench_command(int argc, char** argv) {
 
   std::FILE* log = nullptr;
   if (o.log_every > 0) {
-    log = std::fopen(log_path.c_str(), "w");
-    if (!log) throw UsageError("--log-file '" + log_path + "': cannot open for writing");
+    log = std::fopen(knobs.log_file.c_str(), "w");
+    if (!log) throw cli::UsageError("--log-file '" + knobs.log_file + "': cannot open for writing");
     o.log = log;
   }
 
@@ -366,8 +284,8 @@ int bench_command(int argc, char** argv) {
   report.config.duration = o.duration;
   report.config.unit_rays = o.unit_pixels;
   report.config.tile = o.tile;
-  report.config.animate = o.animate_hz > 0.0 ? animate : "between";
-  report.config.counters = counters;
+  report.config.animate = args.value("animate").value_or("between");
+  report.config.counters = bench::counter_mode_name(o.counters);
   report.config.log_every = o.log_every;
   report.config.log_outside = o.log_outside;
   // The talk's figures sit beside only the workload that reproduces them.

@@ -16,36 +16,45 @@
 namespace txray {
 namespace {
 
-using cli::CommandLine;
 using cli::UsageError;
 
-constexpr const char* kCompareUsage =
-    "usage: txray bench compare BASE.json NEW.json [options]\n"
-    "\n"
-    "Did a change make anything slower? Matches the rows of two `txray bench --json`\n"
-    "reports by profile, engine, backend and threads, and gives each FPS base -> new,\n"
-    "the change, both 95% intervals, the p-value of a two-sided Mann-Whitney U test\n"
-    "over the repetitions' FPS (Holm-adjusted over the rows), and a verdict: faster,\n"
-    "slower or same. A verdict needs 5 repetitions a side, and over a dozen rows 6\n"
-    "(txray bench --repetitions 8, or the ci preset); with fewer than 5\n"
-    "the row says so and never fails. For an A/B on one machine: scripts/bench-ab.\n"
-    "\n"
-    "  --threshold PCT          a change smaller than this is \"same\" (default 5)\n"
-    "  --alpha A                significance level (default 0.05)\n"
-    "  --allow-config-mismatch  compare reports of different workloads (scene, size, frames, ...)\n"
-    "  --paired                 the repetitions were taken in alternating rounds (scripts/bench-ab):\n"
-    "                           also show the per-round ratio's geometric mean and 95% interval\n"
-    "  --markdown FILE          the table as Markdown (a CI job summary)\n"
-    "  --json FILE              the comparison as JSON\n"
-    "\n"
-    "exit status: 0 nothing slower; 1 some row significantly slower by more than the\n"
-    "threshold; 2 usage error, unreadable report, other schema, or reports that do not match\n";
+cli::Command compare_command_line() {
+  return {.name = "txray bench compare",
+          .synopsis =
+              "usage: txray bench compare BASE.json NEW.json [options]\n"
+              "\n"
+              "Did a change make anything slower? Matches the rows of two `txray bench --json`\n"
+              "reports by profile, engine, backend and threads, and gives each FPS base -> new,\n"
+              "the change, both 95% intervals, the p-value of a two-sided Mann-Whitney U test\n"
+              "over the repetitions' FPS (Holm-adjusted over the rows), and a verdict: faster,\n"
+              "slower or same. A verdict needs 5 repetitions a side, and over a dozen rows 6\n"
+              "(txray bench --repetitions 8, or the ci preset); with fewer than 5\n"
+              "the row says so and never fails. For an A/B on one machine: scripts/bench-ab.\n"
+              "\n",
+          .options = {cli::number("threshold", "PCT", 0.0, 1000.0, "a change smaller than this is \"same\" (default 5)"),
+                      cli::number("alpha", "A", 1e-6, 0.5, "significance level (default 0.05)"),
+                      cli::flag("allow-config-mismatch",
+                                "compare reports of different workloads (scene, size, frames, ...)"),
+                      cli::flag("paired",
+                                "the repetitions were taken in alternating rounds (scripts/bench-ab):\n"
+                                "also show the per-round ratio's geometric mean and 95% interval"),
+                      cli::output("markdown", "FILE", "", "the table as Markdown (a CI job summary)"),
+                      cli::output("json", "FILE", "", "the comparison as JSON")},
+          .epilogue =
+              "\n"
+              "exit status: 0 nothing slower; 1 some row significantly slower by more than the\n"
+              "threshold; 2 usage error, unreadable report, other schema, or reports that do not match\n",
+          .positional_samples = {"@DIR@/base.json", "@DIR@/new.json"}};
+}
 
-constexpr const char* kMergeUsage =
-    "usage: txray bench merge OUT.json IN.json [IN.json...]\n"
-    "\n"
-    "Writes one report holding the repetitions of every input (same workload, same\n"
-    "runs): scripts/bench-ab runs each binary once per round and merges the rounds.\n";
+cli::Command merge_command_line() {
+  return {.name = "txray bench merge",
+          .synopsis = "usage: txray bench merge OUT.json IN.json [IN.json...]\n"
+                      "\n"
+                      "Writes one report holding the repetitions of every input (same workload, same\n"
+                      "runs): scripts/bench-ab runs each binary once per round and merges the rounds.\n",
+          .positional_samples = {"@DIR@/out.json", "@DIR@/in.json"}};
+}
 
 /// A report from a file, or a UsageError naming the file and what is wrong.
 bench::BenchReport read_report(const std::string& path) {
@@ -60,49 +69,22 @@ bench::BenchReport read_report(const std::string& path) {
   return report;
 }
 
-void check_writable(const std::optional<std::string>& path) {
-  if (!path) return;
-  const std::filesystem::path p = *path;
-  const std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : ".";
-  if (!std::filesystem::is_directory(dir)) throw UsageError("'" + *path + "': directory '" + dir.string() + "' does not exist");
-}
-
 }  // namespace
 
 int bench_compare_command(int argc, char** argv) {
-  // The two reports are positionals; everything else goes through the
-  // usual reader (whose values may not start with "--").
-  std::vector<std::string> files, rest;
-  for (int i = 0; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a.starts_with("--")) {
-      rest.push_back(a);
-      const bool takes_value = a.find('=') == std::string::npos && a != "--help" && a != "--allow-config-mismatch" && a != "--paired";
-      if (takes_value && i + 1 < argc) rest.push_back(argv[++i]);
-    } else {
-      files.push_back(a);
-    }
-  }
-  std::vector<char*> rest_ptrs;
-  for (std::string& a : rest) rest_ptrs.push_back(a.data());
-  CommandLine args({rest_ptrs.data(), rest_ptrs.size()}, {"help", "allow-config-mismatch", "paired"});
-  if (args.flag("help")) {
-    std::cout << kCompareUsage;
-    return 0;
-  }
+  const auto args = cli::read(compare_command_line(), argc, argv);
+  if (!args) return 0;  // --help
   bench::CompareOptions options;
-  options.threshold_pct = args.number("threshold", options.threshold_pct, 0.0, 1000.0);
-  options.alpha = args.number("alpha", options.alpha, 1e-6, 0.5);
-  options.allow_config_mismatch = args.flag("allow-config-mismatch");
-  options.paired = args.flag("paired");
-  const auto markdown_path = args.value("markdown");
-  const auto json_path = args.value("json");
-  args.finish();
+  options.threshold_pct = args->number("threshold", options.threshold_pct);
+  options.alpha = args->number("alpha", options.alpha);
+  options.allow_config_mismatch = args->flag("allow-config-mismatch");
+  options.paired = args->flag("paired");
+  const auto markdown_path = args->value("markdown");
+  const auto json_path = args->value("json");
+  const std::vector<std::string>& files = args->positionals();
   if (files.size() != 2)
     throw UsageError("txray bench compare takes two reports, BASE.json and NEW.json (got " +
                      std::to_string(files.size()) + ")");
-  check_writable(markdown_path);
-  check_writable(json_path);
   const bench::BenchReport base = read_report(files[0]);
   const bench::BenchReport next = read_report(files[1]);
   const bench::Comparison comparison = bench::compare_reports(base, next, options);
@@ -132,18 +114,14 @@ int bench_compare_command(int argc, char** argv) {
 }
 
 int bench_merge_command(int argc, char** argv) {
-  if (argc > 0 && std::string_view(argv[0]) == "--help") {
-    std::cout << kMergeUsage;
-    return 0;
-  }
-  if (argc < 2) throw UsageError("txray bench merge takes OUT.json and at least one IN.json");
-  for (int i = 0; i < argc; ++i)
-    if (std::string_view(argv[i]).starts_with("--"))
-      throw UsageError(std::string("txray bench merge: unknown option ") + argv[i]);
-  const std::string out = argv[0];
-  check_writable(out);
+  const auto args = cli::read(merge_command_line(), argc, argv);
+  if (!args) return 0;  // --help
+  const std::vector<std::string>& files = args->positionals();
+  if (files.size() < 2) throw UsageError("txray bench merge takes OUT.json and at least one IN.json");
+  const std::string& out = files[0];
+  cli::check_output_file("'" + out + "'", out);
   std::vector<bench::BenchReport> parts;
-  for (int i = 1; i < argc; ++i) parts.push_back(read_report(argv[i]));
+  for (std::size_t i = 1; i < files.size(); ++i) parts.push_back(read_report(files[i]));
   bench::BenchReport merged;
   if (const std::string problem = bench::merge_reports(parts, merged); !problem.empty())
     throw UsageError("txray bench merge: " + problem + " (inputs in the order given)");

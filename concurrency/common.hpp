@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <string_view>
 #include <thread>
 #include <type_traits>
@@ -274,6 +275,84 @@ class Session {
   Backend& b_;
   std::size_t worker_;
 };
+
+// What every backend keeps per worker: its statistics, the hooks of the
+// unit in flight, and how deep in nested run() calls the worker is. A
+// backend's Worker derives from it and adds its own state; the alignment
+// keeps two workers' counters off one cache line.
+template <class StatsBlock>
+struct alignas(kCacheLine) WorkerBase {
+  StatsBlock stats;
+  UnitHooks hooks;
+  int depth = 0;
+};
+
+// A backend's workers, one slot each, with their statistics summed and reset
+// (accumulate/reset come from TXRAY_SYNC_DEFINE_STATS, found by ADL).
+template <class Worker>
+class WorkerArray {
+ public:
+  explicit WorkerArray(std::size_t n) : w_(std::make_unique<Worker[]>(n)), n_(n) {}
+  Worker& operator[](std::size_t i) noexcept { return w_[i]; }
+  const Worker& operator[](std::size_t i) const noexcept { return w_[i]; }
+  std::size_t size() const noexcept { return n_; }
+  const Worker* data() const noexcept { return w_.get(); }
+
+  template <class Stats>
+  Stats sum_stats() const {
+    Stats s;
+    for (std::size_t i = 0; i < n_; ++i) accumulate(s, w_[i].stats);
+    return s;
+  }
+  void reset_stats() {
+    for (std::size_t i = 0; i < n_; ++i) reset(w_[i].stats);
+  }
+
+ private:
+  std::unique_ptr<Worker[]> w_;
+  std::size_t n_;
+};
+
+// The part of a unit that is the same in every backend: it registers
+// commit/abort hooks with its worker and knows which worker it runs on.
+class UnitBase {
+ public:
+  template <class F>
+  void on_commit(F&& f) {
+    hooks_.on_commit(std::forward<F>(f));
+  }
+  template <class F>
+  void on_abort(F&& f) {
+    hooks_.on_abort(std::forward<F>(f));
+  }
+  std::size_t worker() const noexcept { return w_; }
+
+ protected:
+  UnitBase(UnitHooks& hooks, std::size_t w) noexcept : hooks_(hooks), w_(w) {}
+  UnitHooks& hooks_;
+  std::size_t w_;
+};
+
+// run() for the backends whose units never abort internally: a nested call
+// is part of the enclosing unit; the outermost one calls enter(), runs fn
+// with the commit/abort hooks, and on every exit path counts the unit and
+// calls leave() (which must not throw: it runs in a destructor).
+template <class Worker, class Unit, class F, class Enter, class Leave>
+decltype(auto) run_outermost(Worker& me, Unit& unit, F& fn, Enter&& enter, Leave&& leave) {
+  if (me.depth > 0) return fn(unit);
+  enter();
+  me.depth = 1;
+  struct End {
+    Worker& m;
+    Leave& leave;
+    ~End() {
+      m.depth = 0;
+      m.stats.units.add();
+      leave();
+    }
+  } end{me, leave};
+  return run_with_hooks(me.hooks, unit, fn);
+}
 
 }  // namespace txray::sync
 

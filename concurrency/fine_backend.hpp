@@ -76,7 +76,7 @@ class FineBackend {
   static constexpr bool kExclusiveInevitable = false;
 
   explicit FineBackend(std::size_t workers, Options = {})
-      : workers_(std::make_unique<Worker[]>(workers)), n_(workers) {}
+      : workers_(workers) {}
 
   // ---- Attribution (conflict_log.hpp) ----
   void set_unit_kind(std::size_t worker, UnitKind kind) noexcept { workers_[worker].attr.set(kind); }
@@ -85,7 +85,7 @@ class FineBackend {
   void set_attribution(bool on) noexcept { attribution_.store(on, std::memory_order_relaxed); }
   bool attribution() const noexcept { return attribution_.load(std::memory_order_relaxed); }
   std::vector<ConflictRecord> conflicts() const {
-    return merge_conflicts(workers_.get(), n_, [](const Worker& w) -> const WorkerAttribution& { return w.attr; }, false);
+    return merge_conflicts(workers_.data(), workers_.size(), [](const Worker& w) -> const WorkerAttribution& { return w.attr; }, false);
   }
 
   template <class F>
@@ -93,33 +93,23 @@ class FineBackend {
   void release(std::size_t) noexcept {}
   void publish() noexcept {}
 
-  std::size_t workers() const noexcept { return n_; }
-  Stats stats() const {
-    Stats s;
-    for (std::size_t i = 0; i < n_; ++i) accumulate(s, workers_[i].stats);
-    return s;
-  }
+  std::size_t workers() const noexcept { return workers_.size(); }
+  Stats stats() const { return workers_.template sum_stats<Stats>(); }
   void reset_stats() {
-    for (std::size_t i = 0; i < n_; ++i) {
-      reset(workers_[i].stats);
-      workers_[i].attr.table.reset();
-    }
+    workers_.reset_stats();
+    for (std::size_t i = 0; i < workers_.size(); ++i) workers_[i].attr.table.reset();
   }
 
  private:
   friend class FineUnit;
-  struct alignas(kCacheLine) Worker {
-    FineStatsBlock stats;
-    UnitHooks hooks;
-    int depth = 0;
+  struct Worker : WorkerBase<FineStatsBlock> {
     WorkerAttribution attr;
   };
-  std::unique_ptr<Worker[]> workers_;
-  std::size_t n_;
+  WorkerArray<Worker> workers_;
   std::atomic<bool> attribution_{true};  // read only on contended paths
 };
 
-class FineUnit {
+class FineUnit : public UnitBase {
  public:
   template <class T>
   T read(const FineCell<T>& c) {
@@ -187,19 +177,9 @@ class FineUnit {
   }
   void check_eval_breaker() noexcept {}
 
-  template <class F>
-  void on_commit(F&& f) {
-    b_.workers_[w_].hooks.on_commit(std::forward<F>(f));
-  }
-  template <class F>
-  void on_abort(F&& f) {
-    b_.workers_[w_].hooks.on_abort(std::forward<F>(f));
-  }
-  std::size_t worker() const noexcept { return w_; }
-
  private:
   friend class FineBackend;
-  FineUnit(FineBackend& b, std::size_t w) noexcept : b_(b), w_(w) {}
+  FineUnit(FineBackend& b, std::size_t w) noexcept : UnitBase(b.workers_[w].hooks, w), b_(b) {}
   FineStatsBlock& stats() noexcept { return b_.workers_[w_].stats; }
 
   // A cell's write lock, released on every exit path: update()'s f may
@@ -281,25 +261,14 @@ class FineUnit {
   }
 
   FineBackend& b_;
-  std::size_t w_;
 };
 
 template <class F>
 decltype(auto) FineBackend::run(std::size_t worker, F&& fn) {
   Worker& me = workers_[worker];
   FineUnit unit(*this, worker);
-  if (me.depth > 0) return fn(unit);
-  me.depth = 1;
-  me.attr.unit_lost_ns = 0;
-  struct End {
-    Worker& m;
-    ~End() {
-      m.depth = 0;
-      m.stats.units.add();
-      m.attr.end_unit();
-    }
-  } end{me};
-  return run_with_hooks(me.hooks, unit, fn);
+  return run_outermost(
+      me, unit, fn, [&] { me.attr.unit_lost_ns = 0; }, [&]() noexcept { me.attr.end_unit(); });
 }
 
 }  // namespace txray::sync

@@ -133,7 +133,7 @@ class ItmBackend {
   static constexpr bool kExclusiveInevitable = true;  // serial-irrevocable
 
   explicit ItmBackend(std::size_t workers, Options options = {})
-      : workers_(std::make_unique<Worker[]>(workers)), n_(workers) {
+      : workers_(workers) {
     if (!options.method.empty()) set_method(options.method);
   }
 
@@ -154,29 +154,19 @@ class ItmBackend {
   void release(std::size_t) noexcept {}
   void publish() noexcept {}
 
-  std::size_t workers() const noexcept { return n_; }
-  Stats stats() const {
-    Stats s;
-    for (std::size_t i = 0; i < n_; ++i) accumulate(s, workers_[i].stats);
-    return s;
-  }
-  void reset_stats() {
-    for (std::size_t i = 0; i < n_; ++i) reset(workers_[i].stats);
-  }
+  std::size_t workers() const noexcept { return workers_.size(); }
+  Stats stats() const { return workers_.template sum_stats<Stats>(); }
+  void reset_stats() { workers_.reset_stats(); }
 
  private:
   friend class ItmUnit;
-  struct alignas(kCacheLine) Worker {
-    ItmStatsBlock stats;
-    UnitHooks hooks;
-    int depth = 0;
+  struct Worker : WorkerBase<ItmStatsBlock> {
     bool irrevocable = false;
   };
-  std::unique_ptr<Worker[]> workers_;
-  std::size_t n_;
+  WorkerArray<Worker> workers_;
 };
 
-class ItmUnit {
+class ItmUnit : public UnitBase {
  public:
   template <class T>
   T read(const ItmCell<T>& c) const {
@@ -240,21 +230,10 @@ class ItmUnit {
   }
   void check_eval_breaker() noexcept {}
 
-  template <class F>
-  void on_commit(F&& f) {
-    b_.workers_[w_].hooks.on_commit(std::forward<F>(f));
-  }
-  template <class F>
-  void on_abort(F&& f) {
-    b_.workers_[w_].hooks.on_abort(std::forward<F>(f));
-  }
-  std::size_t worker() const noexcept { return w_; }
-
  private:
   friend class ItmBackend;
-  ItmUnit(ItmBackend& b, std::size_t w) noexcept : b_(b), w_(w) {}
+  ItmUnit(ItmBackend& b, std::size_t w) noexcept : UnitBase(b.workers_[w].hooks, w), b_(b) {}
   ItmBackend& b_;
-  std::size_t w_;
 };
 
 template <class F>

@@ -63,30 +63,20 @@ class MutexBackend {
   static constexpr bool kExclusiveInevitable = true;  // io() runs holding the lock
 
   explicit MutexBackend(std::size_t workers, Options = {})
-      : workers_(std::make_unique<Worker[]>(workers)), n_(workers) {}
+      : workers_(workers) {}
 
   template <class F>
   decltype(auto) run(std::size_t worker, F&& fn);
   void release(std::size_t) noexcept {}
   void publish() noexcept {}
 
-  std::size_t workers() const noexcept { return n_; }
-  Stats stats() const {
-    Stats s;
-    for (std::size_t i = 0; i < n_; ++i) accumulate(s, workers_[i].stats);
-    return s;
-  }
-  void reset_stats() {
-    for (std::size_t i = 0; i < n_; ++i) reset(workers_[i].stats);
-  }
+  std::size_t workers() const noexcept { return workers_.size(); }
+  Stats stats() const { return workers_.template sum_stats<Stats>(); }
+  void reset_stats() { workers_.reset_stats(); }
 
  private:
   friend class MutexUnit;
-  struct alignas(kCacheLine) Worker {
-    MutexStatsBlock stats;
-    UnitHooks hooks;
-    int depth = 0;
-  };
+  struct Worker : WorkerBase<MutexStatsBlock> {};
 
   // try_lock first, so the uncontended unit reads no clock.
   void lock(Worker& me) {
@@ -98,12 +88,11 @@ class MutexBackend {
     me.stats.wait_ns.add(waited);
   }
 
-  std::unique_ptr<Worker[]> workers_;
-  std::size_t n_;
+  WorkerArray<Worker> workers_;
   alignas(kCacheLine) std::mutex mu_;
 };
 
-class MutexUnit {
+class MutexUnit : public UnitBase {
  public:
   template <class T>
   T read(const MutexCell<T>& c) const noexcept {
@@ -147,40 +136,17 @@ class MutexUnit {
   }
   void check_eval_breaker() noexcept {}
 
-  template <class F>
-  void on_commit(F&& f) {
-    b_.workers_[w_].hooks.on_commit(std::forward<F>(f));
-  }
-  template <class F>
-  void on_abort(F&& f) {
-    b_.workers_[w_].hooks.on_abort(std::forward<F>(f));
-  }
-  std::size_t worker() const noexcept { return w_; }
-
  private:
   friend class MutexBackend;
-  MutexUnit(MutexBackend& b, std::size_t w) noexcept : b_(b), w_(w) {}
+  MutexUnit(MutexBackend& b, std::size_t w) noexcept : UnitBase(b.workers_[w].hooks, w), b_(b) {}
   MutexBackend& b_;
-  std::size_t w_;
 };
 
 template <class F>
 decltype(auto) MutexBackend::run(std::size_t worker, F&& fn) {
   Worker& me = workers_[worker];
   MutexUnit unit(*this, worker);
-  if (me.depth > 0) return fn(unit);  // nested: part of the enclosing unit
-  lock(me);
-  me.depth = 1;
-  struct End {
-    MutexBackend& b;
-    Worker& m;
-    ~End() {
-      m.depth = 0;
-      m.stats.units.add();
-      b.mu_.unlock();
-    }
-  } end{*this, me};
-  return run_with_hooks(me.hooks, unit, fn);
+  return run_outermost(me, unit, fn, [&] { lock(me); }, [&]() noexcept { mu_.unlock(); });
 }
 
 }  // namespace txray::sync

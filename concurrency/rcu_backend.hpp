@@ -246,7 +246,7 @@ class RcuBackend {
   static constexpr bool kExclusiveInevitable = false;
 
   explicit RcuBackend(std::size_t workers, Options = {})
-      : workers_(std::make_unique<Worker[]>(workers)), n_(workers) {}
+      : workers_(workers) {}
   // Waits for every version retired so far to come back (rcu_barrier), so
   // that no callback can touch a pool after this. Call it quiescent.
   ~RcuBackend() {
@@ -268,29 +268,19 @@ class RcuBackend {
   // reclamation runs on call_rcu's thread.
   void publish() noexcept {}
 
-  std::size_t workers() const noexcept { return n_; }
-  Stats stats() const {
-    Stats s;
-    for (std::size_t i = 0; i < n_; ++i) accumulate(s, workers_[i].stats);
-    return s;
-  }
-  void reset_stats() {
-    for (std::size_t i = 0; i < n_; ++i) reset(workers_[i].stats);
-  }
+  std::size_t workers() const noexcept { return workers_.size(); }
+  Stats stats() const { return workers_.template sum_stats<Stats>(); }
+  void reset_stats() { workers_.reset_stats(); }
 
  private:
   friend class RcuUnit;
-  struct alignas(kCacheLine) Worker {
-    RcuStatsBlock stats;
-    UnitHooks hooks;
-    int depth = 0;
+  struct Worker : WorkerBase<RcuStatsBlock> {
     RcuPool pool;
   };
-  std::unique_ptr<Worker[]> workers_;
-  std::size_t n_;
+  WorkerArray<Worker> workers_;
 };
 
-class RcuUnit {
+class RcuUnit : public UnitBase {
  public:
   template <class T>
   T read(const RcuCell<T>& c) const noexcept {
@@ -340,19 +330,9 @@ class RcuUnit {
   }
   void check_eval_breaker() noexcept {}
 
-  template <class F>
-  void on_commit(F&& f) {
-    b_.workers_[w_].hooks.on_commit(std::forward<F>(f));
-  }
-  template <class F>
-  void on_abort(F&& f) {
-    b_.workers_[w_].hooks.on_abort(std::forward<F>(f));
-  }
-  std::size_t worker() const noexcept { return w_; }
-
  private:
   friend class RcuBackend;
-  RcuUnit(RcuBackend& b, std::size_t w) noexcept : b_(b), w_(w) {}
+  RcuUnit(RcuBackend& b, std::size_t w) noexcept : UnitBase(b.workers_[w].hooks, w), b_(b) {}
   RcuStatsBlock& stats() noexcept { return b_.workers_[w_].stats; }
 
   struct WriteGuard {
@@ -399,29 +379,24 @@ class RcuUnit {
   }
 
   RcuBackend& b_;
-  std::size_t w_;
 };
 
 template <class F>
 decltype(auto) RcuBackend::run(std::size_t worker, F&& fn) {
   Worker& me = workers_[worker];
   RcuUnit unit(*this, worker);
-  if (me.depth > 0) return fn(unit);
-  rcu_detail::ensure_registered();
-  urcu_memb_read_lock();
-  me.depth = 1;
-  struct End {
-    Worker& m;
-    ~End() {
-      m.depth = 0;
-      m.stats.units.add();
+  return run_outermost(
+      me, unit, fn,
+      [] {
+        rcu_detail::ensure_registered();
+        urcu_memb_read_lock();
+      },
+      []() noexcept {
 #ifdef TXRAY_SYNC_TSAN
-      __tsan_release(&rcu_detail::grace_token);
+        __tsan_release(&rcu_detail::grace_token);
 #endif
-      urcu_memb_read_unlock();
-    }
-  } end{me};
-  return run_with_hooks(me.hooks, unit, fn);
+        urcu_memb_read_unlock();
+      });
 }
 
 }  // namespace txray::sync

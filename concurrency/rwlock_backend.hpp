@@ -143,24 +143,18 @@ class RwLockBackend {
   static constexpr bool kExclusiveInevitable = false;
 
   explicit RwLockBackend(std::size_t workers, Options = {})
-      : workers_(std::make_unique<Worker[]>(workers)), n_(workers) {}
+      : workers_(workers) {}
 
   template <class F>
   decltype(auto) run(std::size_t worker, F&& fn);
   void release(std::size_t) noexcept {}
   void publish() noexcept {}
 
-  std::size_t workers() const noexcept { return n_; }
-  Stats stats() const {
-    Stats s;
-    for (std::size_t i = 0; i < n_; ++i) accumulate(s, workers_[i].stats);
-    return s;
-  }
+  std::size_t workers() const noexcept { return workers_.size(); }
+  Stats stats() const { return workers_.template sum_stats<Stats>(); }
   void reset_stats() {
-    for (std::size_t i = 0; i < n_; ++i) {
-      reset(workers_[i].stats);
-      workers_[i].attr.table.reset();
-    }
+    workers_.reset_stats();
+    for (std::size_t i = 0; i < workers_.size(); ++i) workers_[i].attr.table.reset();
   }
 
   // ---- Attribution (conflict_log.hpp), as `fine` does it: contended acquisitions only ----
@@ -169,19 +163,15 @@ class RwLockBackend {
   void set_attribution(bool on) noexcept { attribution_.store(on, std::memory_order_relaxed); }
   bool attribution() const noexcept { return attribution_.load(std::memory_order_relaxed); }
   std::vector<ConflictRecord> conflicts() const {
-    return merge_conflicts(workers_.get(), n_, [](const Worker& w) -> const WorkerAttribution& { return w.attr; }, false);
+    return merge_conflicts(workers_.data(), workers_.size(), [](const Worker& w) -> const WorkerAttribution& { return w.attr; }, false);
   }
 
  private:
   friend class RwLockUnit<Policy>;
-  struct alignas(kCacheLine) Worker {
-    RwLockStatsBlock stats;
-    UnitHooks hooks;
-    int depth = 0;
+  struct Worker : WorkerBase<RwLockStatsBlock> {
     WorkerAttribution attr;
   };
-  std::unique_ptr<Worker[]> workers_;
-  std::size_t n_;
+  WorkerArray<Worker> workers_;
   std::atomic<bool> attribution_{true};  // read only on contended paths
 };
 
@@ -190,7 +180,7 @@ using RwLockQueuingBackend = RwLockBackend<TbbQueuingRwPolicy>;
 using RwLockStdBackend = RwLockBackend<StdSharedMutexPolicy>;
 
 template <class Policy>
-class RwLockUnit {
+class RwLockUnit : public UnitBase {
   using Guard = typename Policy::Guard;
   template <class T>
   using Cell = RwLockCell<Policy, T>;
@@ -252,19 +242,9 @@ class RwLockUnit {
   }
   void check_eval_breaker() noexcept {}
 
-  template <class F>
-  void on_commit(F&& f) {
-    b_.workers_[w_].hooks.on_commit(std::forward<F>(f));
-  }
-  template <class F>
-  void on_abort(F&& f) {
-    b_.workers_[w_].hooks.on_abort(std::forward<F>(f));
-  }
-  std::size_t worker() const noexcept { return w_; }
-
  private:
   friend class RwLockBackend<Policy>;
-  RwLockUnit(RwLockBackend<Policy>& b, std::size_t w) noexcept : b_(b), w_(w) {}
+  RwLockUnit(RwLockBackend<Policy>& b, std::size_t w) noexcept : UnitBase(b.workers_[w].hooks, w), b_(b) {}
   RwLockStatsBlock& stats() noexcept { return b_.workers_[w_].stats; }
 
   void acquire(Guard& g, typename Policy::Mutex& m, bool exclusive) {
@@ -286,7 +266,6 @@ class RwLockUnit {
   }
 
   RwLockBackend<Policy>& b_;
-  std::size_t w_;
 };
 
 template <class Policy>
@@ -294,18 +273,8 @@ template <class F>
 decltype(auto) RwLockBackend<Policy>::run(std::size_t worker, F&& fn) {
   Worker& me = workers_[worker];
   Unit unit(*this, worker);
-  if (me.depth > 0) return fn(unit);
-  me.depth = 1;
-  me.attr.unit_lost_ns = 0;
-  struct End {
-    Worker& m;
-    ~End() {
-      m.depth = 0;
-      m.stats.units.add();
-      m.attr.end_unit();
-    }
-  } end{me};
-  return run_with_hooks(me.hooks, unit, fn);
+  return run_outermost(
+      me, unit, fn, [&] { me.attr.unit_lost_ns = 0; }, [&]() noexcept { me.attr.end_unit(); });
 }
 
 }  // namespace txray::sync

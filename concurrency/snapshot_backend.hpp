@@ -108,7 +108,7 @@ class SnapshotBackend {
   static constexpr bool kExclusiveInevitable = false;
 
   explicit SnapshotBackend(std::size_t workers, Options = {})
-      : workers_(std::make_unique<Worker[]>(workers)), n_(workers) {}
+      : workers_(workers) {}
 
   template <class F>
   decltype(auto) run(std::size_t worker, F&& fn);
@@ -119,12 +119,12 @@ class SnapshotBackend {
   // also orders their writes before this store). A unit caught running is a
   // logic error in the caller.
   void publish() {
-    for (std::size_t i = 0; i < n_; ++i)
+    for (std::size_t i = 0; i < workers_.size(); ++i)
       if (workers_[i].in_unit.load(std::memory_order_relaxed))
         throw std::logic_error("SnapshotBackend::publish() while a unit is running");
     const std::uint64_t next = epoch_.load(std::memory_order_relaxed) + 1;
     const int published = static_cast<int>(next & 1);
-    for (std::size_t i = 0; i < n_; ++i) {
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
       for (const Dirty& d : workers_[i].dirty) d.forward(d.cell, published);
       workers_[i].dirty.clear();  // keeps its capacity: no allocation in steady state
     }
@@ -133,15 +133,9 @@ class SnapshotBackend {
   }
   std::uint64_t epoch() const noexcept { return epoch_.load(std::memory_order_acquire); }
 
-  std::size_t workers() const noexcept { return n_; }
-  Stats stats() const {
-    Stats s;
-    for (std::size_t i = 0; i < n_; ++i) accumulate(s, workers_[i].stats);
-    return s;
-  }
-  void reset_stats() {
-    for (std::size_t i = 0; i < n_; ++i) reset(workers_[i].stats);
-  }
+  std::size_t workers() const noexcept { return workers_.size(); }
+  Stats stats() const { return workers_.template sum_stats<Stats>(); }
+  void reset_stats() { workers_.reset_stats(); }
 
  private:
   friend class SnapshotUnit;
@@ -149,19 +143,15 @@ class SnapshotBackend {
     void* cell;
     void (*forward)(void*, int);
   };
-  struct alignas(kCacheLine) Worker {
-    SnapshotStatsBlock stats;
-    UnitHooks hooks;
+  struct Worker : WorkerBase<SnapshotStatsBlock> {
     std::atomic<bool> in_unit{false};  // only for publish()'s contract check
-    int depth = 0;
     std::vector<Dirty> dirty;  // cells this worker wrote first in the current frame
   };
-  std::unique_ptr<Worker[]> workers_;
-  std::size_t n_;
+  WorkerArray<Worker> workers_;
   alignas(kCacheLine) std::atomic<std::uint64_t> epoch_{0};
 };
 
-class SnapshotUnit {
+class SnapshotUnit : public UnitBase {
  public:
   template <class T>
   T read(const SnapshotCell<T>& c) const noexcept {
@@ -211,20 +201,10 @@ class SnapshotUnit {
   }
   void check_eval_breaker() noexcept {}
 
-  template <class F>
-  void on_commit(F&& f) {
-    b_.workers_[w_].hooks.on_commit(std::forward<F>(f));
-  }
-  template <class F>
-  void on_abort(F&& f) {
-    b_.workers_[w_].hooks.on_abort(std::forward<F>(f));
-  }
-  std::size_t worker() const noexcept { return w_; }
-
  private:
   friend class SnapshotBackend;
   SnapshotUnit(SnapshotBackend& b, std::size_t w, std::uint64_t epoch) noexcept
-      : b_(b), w_(w), epoch_(epoch), published_(static_cast<int>(epoch & 1)) {}
+      : UnitBase(b.workers_[w].hooks, w), b_(b), epoch_(epoch), published_(static_cast<int>(epoch & 1)) {}
 
   struct WriteGuard {
     SnapshotUnit& u;
@@ -269,7 +249,6 @@ class SnapshotUnit {
   }
 
   SnapshotBackend& b_;
-  std::size_t w_;
   std::uint64_t epoch_;  // the published epoch when the unit started
   int published_;        // its parity: the slot every read copies
 };
@@ -278,18 +257,9 @@ template <class F>
 decltype(auto) SnapshotBackend::run(std::size_t worker, F&& fn) {
   Worker& me = workers_[worker];
   SnapshotUnit unit(*this, worker, epoch_.load(std::memory_order_acquire));
-  if (me.depth > 0) return fn(unit);
-  me.depth = 1;
-  me.in_unit.store(true, std::memory_order_relaxed);
-  struct End {
-    Worker& m;
-    ~End() {
-      m.in_unit.store(false, std::memory_order_relaxed);
-      m.depth = 0;
-      m.stats.units.add();
-    }
-  } end{me};
-  return run_with_hooks(me.hooks, unit, fn);
+  return run_outermost(
+      me, unit, fn, [&] { me.in_unit.store(true, std::memory_order_relaxed); },
+      [&]() noexcept { me.in_unit.store(false, std::memory_order_relaxed); });
 }
 
 }  // namespace txray::sync

@@ -58,6 +58,7 @@
 
 #include "concurrency/common.hpp"
 #include "concurrency/conflict_log.hpp"
+#include "concurrency/dcheck.hpp"
 
 namespace txray::sync {
 
@@ -261,7 +262,8 @@ struct alignas(kCacheLine) Descriptor {
   bool next_update = false;      // the retry must keep a read set
   bool next_inevitable = false;  // the retry must start inevitable
   Cause cause = Cause::validate_read;
-  // Who to blame for the abort being thrown: set at each abort site.
+  // Who to blame for the abort being thrown: set at each conflict, through
+  // the ConflictHook, just before the abort.
   std::uintptr_t blame_subject = kSubjectNone;
   ConflictKind blame_kind = ConflictKind::read_write_read;
   UnitKind blame_other = UnitKind::unknown;
@@ -273,6 +275,94 @@ struct alignas(kCacheLine) Descriptor {
   // Waiting at the commit gate for an inevitable unit to end. Written on
   // that slow path only; lets a test hand-shake on the wait.
   std::atomic<bool> waiting_at_gate{false};
+};
+
+// Conflict attribution (conflict_log.hpp), kept out of the TL2 algorithm
+// the way TinySTM keeps conflict tracking behind a callback: the algorithm
+// reports what happened (a conflict on a cell, a wait for the inevitable
+// unit, a commit) and the hook decides what to remember. Only `committed`
+// is on a common path (once per update commit: one relaxed load with
+// attribution off); the rest run on abort and wait paths.
+class ConflictHook {
+ public:
+  explicit ConflictHook(bool on) : writers_(std::make_unique<WriterSlot[]>(kWriterSlots)) { set(on); }
+
+  void set(bool on) noexcept { on_.store(on, std::memory_order_relaxed); }
+  bool on() const noexcept { return on_.load(std::memory_order_relaxed); }
+
+  // The abort `d` is about to throw lost to a unit of kind `other` over
+  // `subject` (a cell's lock word, or a kSubject* constant). Recorded even
+  // with attribution off, so switching it on mid-run never reports a stale
+  // blame.
+  static void conflict(Descriptor& d, std::uintptr_t subject, ConflictKind kind, UnitKind other) noexcept {
+    d.blame_subject = subject;
+    d.blame_kind = kind;
+    d.blame_other = other;
+  }
+  // A conflict on `lock` whose word was `found` when it was detected.
+  void conflict_on(Descriptor& d, const std::atomic<std::uint64_t>* lock, ConflictKind kind,
+                   std::uint64_t found) const noexcept {
+    conflict(d, subject(lock), kind, writer_of_word(found));
+  }
+  // A conflict on `lock` as it is now.
+  void conflict_on(Descriptor& d, const std::atomic<std::uint64_t>* lock, ConflictKind kind) const noexcept {
+    conflict_on(d, lock, kind, lock->load(std::memory_order_acquire));
+  }
+  // A logged read that changed; null: a unit with no read set, whose
+  // snapshot as a whole went stale.
+  void stale(Descriptor& d, const ReadEntry* bad, ConflictKind kind) const noexcept {
+    if (bad) conflict_on(d, bad->lock, kind);
+    else conflict(d, kSubjectUnit, kind, UnitKind::unknown);
+  }
+
+  // The attempt whose conflict was reported has been rolled back, `lost`
+  // nanoseconds wasted.
+  void aborted(Descriptor& d, std::uint64_t lost) noexcept {
+    if (!on()) return;
+    d.attr.table.record(d.blame_subject, d.blame_kind, d.attr.now(), d.blame_other, lost);
+    d.attr.unit_lost_ns += lost;
+  }
+  // `d` waited `ns` for the inevitable token (or for commits to drain
+  // before taking it), held by a unit of kind `holder`.
+  void waited(Descriptor& d, std::uint64_t ns, UnitKind holder) noexcept {
+    if (!on()) return;
+    d.attr.table.record(kSubjectInevitable, ConflictKind::inevitable, d.attr.now(), holder, ns);
+    d.attr.unit_lost_ns += ns;
+  }
+  // `d` committed version `wv`: remember who, so that a later conflict on
+  // a cell with that version can name its writer.
+  void committed(const Descriptor& d, std::uint64_t wv) noexcept {
+    if (!on()) return;
+    WriterSlot& slot = writers_[(wv >> 1) & (kWriterSlots - 1)];
+    slot.kind.store(d.attr.now(), std::memory_order_relaxed);
+    slot.version.store(wv, std::memory_order_release);
+  }
+
+  static std::uintptr_t subject(const std::atomic<std::uint64_t>* lock) noexcept {
+    return reinterpret_cast<std::uintptr_t>(lock);
+  }
+
+ private:
+  // The kind of unit that holds a lock word (owner | 1), or last committed
+  // its version.
+  UnitKind writer_of_word(std::uint64_t w) const noexcept {
+    if (w & 1) return reinterpret_cast<const Descriptor*>(w & ~std::uint64_t{1})->attr.now();
+    const WriterSlot& s = writers_[(w >> 1) & (kWriterSlots - 1)];
+    if (s.version.load(std::memory_order_acquire) != w) return UnitKind::unknown;
+    return s.kind.load(std::memory_order_relaxed);
+  }
+
+  // Commit versions and who made them, indexed by version: lets an abort
+  // on a changed version name the kind of unit that changed it, without a
+  // field in every cell. Best effort: a slot overwritten since reads as
+  // "unknown".
+  static constexpr std::size_t kWriterSlots = 1024;
+  struct WriterSlot {
+    std::atomic<std::uint64_t> version{1};  // odd: never a commit version
+    std::atomic<UnitKind> kind{UnitKind::unknown};
+  };
+  std::unique_ptr<WriterSlot[]> writers_;
+  std::atomic<bool> on_{true};  // read on abort/wait paths and once per update commit
 };
 
 }  // namespace stm_detail
@@ -310,9 +400,8 @@ class StmBackend {
   explicit StmBackend(std::size_t workers, Options options = {})
       : options_(options),
         descs_(std::make_unique<stm_detail::Descriptor[]>(workers)),
-        writers_(std::make_unique<WriterSlot[]>(kWriterSlots)),
+        hook_(options.attribution),
         n_(workers) {
-    attribution_.store(options.attribution, std::memory_order_relaxed);
     clock_.store(options.clock_start & ~std::uint64_t{1}, std::memory_order_relaxed);
     for (std::size_t i = 0; i < n_; ++i) {
       auto& d = descs_[i];
@@ -351,8 +440,8 @@ class StmBackend {
   // Time lost by the last outermost unit run on `worker` (aborted attempts
   // and waits for the inevitable token); 0 with attribution off.
   std::uint64_t last_unit_lost_ns(std::size_t worker) const noexcept { return descs_[worker].attr.unit_lost_ns; }
-  void set_attribution(bool on) noexcept { attribution_.store(on, std::memory_order_relaxed); }
-  bool attribution() const noexcept { return attribution_.load(std::memory_order_relaxed); }
+  void set_attribution(bool on) noexcept { hook_.set(on); }
+  bool attribution() const noexcept { return hook_.on(); }
   // `worker`'s update unit is waiting at its commit for an inevitable unit
   // to end (an observable event for tests and tools, not a lock).
   bool waiting_for_inevitable(std::size_t worker) const noexcept {
@@ -371,50 +460,19 @@ class StmBackend {
   static constexpr std::size_t kNobody = std::numeric_limits<std::size_t>::max();
   static constexpr std::uint8_t kPredictUnits = 16;
 
+  // Unwinds the attempt; run() retries it. Every abort site first tells
+  // hook_ what it conflicted with.
   [[noreturn]] static void abort(Desc& d, Cause c) {
     d.cause = c;
     throw stm_detail::Abort{};
   }
-  [[noreturn]] static void abort(Desc& d, Cause c, std::uintptr_t subject, ConflictKind kind, UnitKind other) {
-    d.blame_subject = subject;
-    d.blame_kind = kind;
-    d.blame_other = other;
+  // A logged read whose version changed (null: no read set, the snapshot
+  // as a whole).
+  [[noreturn]] void abort_stale(Desc& d, Cause c, const stm_detail::ReadEntry* bad, ConflictKind kind) {
+    hook_.stale(d, bad, kind);
     abort(d, c);
   }
-  static std::uintptr_t subject(const std::atomic<std::uint64_t>* lock) noexcept {
-    return reinterpret_cast<std::uintptr_t>(lock);
-  }
-
-  // Commit versions and who made them, indexed by version: lets an abort
-  // on a changed version name the kind of unit that changed it, without a
-  // field in every cell. Best effort: a slot overwritten since reads as
-  // "unknown".
-  static constexpr std::size_t kWriterSlots = 1024;
-  struct WriterSlot {
-    std::atomic<std::uint64_t> version{1};  // odd: never a commit version
-    std::atomic<UnitKind> kind{UnitKind::unknown};
-  };
-  // The kind of unit that holds `lock`, or last committed its version.
-  UnitKind writer_of(const std::atomic<std::uint64_t>* lock) const noexcept {
-    return writer_of_word(lock->load(std::memory_order_acquire));
-  }
-  UnitKind writer_of_word(std::uint64_t w) const noexcept {
-    if (w & 1) return reinterpret_cast<const Desc*>(w & ~std::uint64_t{1})->attr.now();
-    const WriterSlot& s = writers_[(w >> 1) & (kWriterSlots - 1)];
-    if (s.version.load(std::memory_order_acquire) != w) return UnitKind::unknown;
-    return s.kind.load(std::memory_order_relaxed);
-  }
-  // A logged read whose version changed: blame its cell and its writer.
-  [[noreturn]] void abort_stale(Desc& d, Cause c, const stm_detail::ReadEntry* bad, ConflictKind kind) {
-    if (!bad) abort(d, c, kSubjectUnit, kind, UnitKind::unknown);  // no read set: the snapshot as a whole
-    abort(d, c, subject(bad->lock), kind, writer_of(bad->lock));
-  }
-  // A wait for the inevitable token (or for commits to drain before it).
-  void note_wait(Desc& d, std::uint64_t ns, UnitKind other) noexcept {
-    if (!attribution_.load(std::memory_order_relaxed)) return;
-    d.attr.table.record(kSubjectInevitable, ConflictKind::inevitable, d.attr.now(), other, ns);
-    d.attr.unit_lost_ns += ns;
-  }
+  // What kind of unit `w` runs, for the hook's account of a wait.
   UnitKind kind_of_worker(std::size_t w) const noexcept {
     return w < n_ ? descs_[w].attr.now() : UnitKind::unknown;
   }
@@ -489,7 +547,8 @@ class StmBackend {
       if (d.ro_has_read) {
         d.next_update = true;  // the retry keeps a read set, so it can extend
         // No read set: the cell that turned out too new is all we know.
-        abort(d, Cause::validate_read, subject(lock), ConflictKind::read_write_read, writer_of(lock));
+        hook_.conflict_on(d, lock, ConflictKind::read_write_read);
+        abort(d, Cause::validate_read);
       }
       d.rv = catch_up(v);
       return;
@@ -532,7 +591,7 @@ class StmBackend {
     if (t0) {
       const std::uint64_t waited = now_ns() - t0;
       d.stats.inevitable_wait_ns.add(waited);
-      note_wait(d, waited, holder);
+      hook_.waited(d, waited, holder);
     }
     // From here on the clock stands still for update units. What was read
     // must still be current, else restart (inevitable from the start).
@@ -570,7 +629,7 @@ class StmBackend {
       d.waiting_at_gate.store(false, std::memory_order_relaxed);
       const std::uint64_t waited = now_ns() - t0;
       d.stats.inevitable_wait_ns.add(waited);
-      note_wait(d, waited, holder);
+      hook_.waited(d, waited, holder);
     }
   }
 
@@ -579,7 +638,20 @@ class StmBackend {
       d.writes[i].lock->store(d.writes[i].saved_version, std::memory_order_release);
   }
 
+  // The descriptor's state at commit (and at rollback): inside a unit,
+  // holding the inevitable token exactly when inevitable, and a unit still
+  // read-only has kept no read set.
+  void check_state(const Desc& d) const noexcept {
+    TXRAY_DCHECK(d.depth == 1, "descriptor depth %d", d.depth);
+    TXRAY_DCHECK(d.inevitable == (inevitable_owner_.load(std::memory_order_relaxed) == d.worker),
+                 "worker %zu: inevitable %d, token held by %zu", d.worker, d.inevitable,
+                 inevitable_owner_.load(std::memory_order_relaxed));
+    TXRAY_DCHECK(!d.ro_mode || (d.reads.empty() && !d.inevitable), "read-only unit with %zu logged reads",
+                 d.reads.size());
+  }
+
   void commit(Desc& d) {
+    check_state(d);
     if (d.writes.empty()) {
       if (d.inevitable) inevitable_owner_.store(kNobody, std::memory_order_release);
       d.stats.commits_read_only.add();
@@ -604,7 +676,8 @@ class StmBackend {
         }
         unlock_written(d, i);
         d.committing.store(false, std::memory_order_release);
-        abort(d, Cause::lock_fail_commit, subject(e.lock), ConflictKind::write_write, writer_of_word(v));
+        hook_.conflict_on(d, e.lock, ConflictKind::write_write, v);
+        abort(d, Cause::lock_fail_commit);
       }
     }
     // Payload stores below must not be seen before the lock words above.
@@ -629,20 +702,17 @@ class StmBackend {
           kind = ConflictKind::write_write;
           found = e->saved_version;
         }
-        const std::uintptr_t sub = subject(bad->lock);
-        const UnitKind other = writer_of_word(found);
+        hook_.conflict_on(d, bad->lock, kind, found);  // before unlocking: `found` may be a lock we hold
         unlock_written(d, d.writes.size());
         d.committing.store(false, std::memory_order_release);
-        abort(d, Cause::validate_commit, sub, kind, other);
+        abort(d, Cause::validate_commit);
       }
     }
-    if (attribution_.load(std::memory_order_relaxed)) {
-      WriterSlot& slot = writers_[(wv >> 1) & (kWriterSlots - 1)];
-      slot.kind.store(d.attr.now(), std::memory_order_relaxed);
-      slot.version.store(wv, std::memory_order_release);
-    }
+    hook_.committed(d, wv);
     std::uint64_t tmp[128 / 8];  // CellValue caps payloads at 128 bytes
     for (auto& e : d.writes) {
+      TXRAY_DCHECK(e.nwords >= 1 && e.nwords <= std::size(tmp) && e.offset + e.nwords <= d.redo.size(),
+                   "cell of %u words at redo offset %u of %zu", e.nwords, e.offset, d.redo.size());
       const std::uint64_t* src = &d.redo[e.offset];
       if (e.add) {
         for (std::uint32_t k = 0; k < e.nwords; ++k) tmp[k] = e.words[k].load(kPayloadLoad);
@@ -662,6 +732,7 @@ class StmBackend {
   }
 
   void rollback(Desc& d) noexcept {
+    check_state(d);
     if (d.inevitable) inevitable_owner_.store(kNobody, std::memory_order_release);
     d.inevitable = false;
     clear_logs(d);
@@ -710,17 +781,25 @@ class StmBackend {
     }
   }
 
-  void note_abort(Desc& d, std::uint64_t lost) noexcept {
-    if (!attribution_.load(std::memory_order_relaxed)) return;
-    d.attr.table.record(d.blame_subject, d.blame_kind, d.attr.now(), d.blame_other, lost);
-    d.attr.unit_lost_ns += lost;
+  // The one place an aborted attempt is accounted for, whatever aborted
+  // it (a conflict, restart(), or a user exception thrown from a stale
+  // view): count it by cause, roll it back, charge its time (to the stats
+  // and, through the hook, to what it conflicted with), and back off
+  // before the retry, except after an upgrade, which restarts at once.
+  void retire_attempt(Desc& d, std::uint64_t t0, std::uint32_t& retries) {
+    count_abort(d);
+    rollback(d);
+    const std::uint64_t lost = options_.measure_time ? now_ns() - t0 : 0;
+    d.stats.aborted_ns.add(lost);
+    hook_.aborted(d, lost);
+    ++retries;
+    if (d.cause != Cause::upgrade) backoff(d, retries);
   }
 
   Options options_;
   std::unique_ptr<Desc[]> descs_;
-  std::unique_ptr<WriterSlot[]> writers_;
+  stm_detail::ConflictHook hook_;
   std::size_t n_;
-  std::atomic<bool> attribution_{true};  // read on abort/wait paths and once per update commit
   alignas(kCacheLine) std::atomic<std::uint64_t> clock_{0};
   alignas(kCacheLine) std::atomic<std::size_t> inevitable_owner_{kNobody};
 };
@@ -734,6 +813,7 @@ class StmUnit {
   // written keeps the fast path for the cells it did not write.
   template <class T>
   T read(const StmCell<T>& c) {
+    TXRAY_DCHECK(d_.depth == 1, "a unit used after it ended");
     if (d_.write_filter & stm_detail::filter_bit(&c.lock_)) [[unlikely]]
       return read_after_write(c);
     std::uint64_t buf[AtomicWords<T>::kWords];
@@ -817,8 +897,8 @@ class StmUnit {
   // threw std::logic_error out of run() after 32 restarts).
   [[noreturn]] void restart() {
     if (d_.declared_inevitable) throw std::logic_error("StmUnit::restart() after inevitable() or io()");
-    StmBackend::abort(d_, stm_detail::Cause::explicit_restart, kSubjectUnit, ConflictKind::explicit_restart,
-                      UnitKind::unknown);
+    stm_detail::ConflictHook::conflict(d_, kSubjectUnit, ConflictKind::explicit_restart, UnitKind::unknown);
+    StmBackend::abort(d_, stm_detail::Cause::explicit_restart);
   }
   bool is_inevitable() const noexcept { return d_.inevitable; }
 
@@ -843,6 +923,7 @@ class StmUnit {
   // A commute_add keeps a read-only unit read-only; a plain write upgrades.
   template <class T>
   stm_detail::WriteEntry& entry(StmCell<T>& c, bool commute) {
+    TXRAY_DCHECK(d_.depth == 1, "a unit used after it ended");
     if (d_.ro_mode && !commute) upgrade(&c.lock_);
     if (auto* e = find(&c.lock_)) {
       // A plain write over a pending delta: the value no longer depends on
@@ -861,8 +942,9 @@ class StmUnit {
   void upgrade(const std::atomic<std::uint64_t>* written) {
     if (d_.ro_has_read) {
       d_.next_update = true;
-      StmBackend::abort(d_, stm_detail::Cause::upgrade, StmBackend::subject(written), ConflictKind::upgrade,
-                        UnitKind::unknown);
+      stm_detail::ConflictHook::conflict(d_, stm_detail::ConflictHook::subject(written), ConflictKind::upgrade,
+                                         UnitKind::unknown);
+      StmBackend::abort(d_, stm_detail::Cause::upgrade);
     }
     d_.ro_mode = false;
   }
@@ -927,8 +1009,8 @@ class StmUnit {
           wait.wait();
           continue;
         }
-        StmBackend::abort(d_, stm_detail::Cause::locked_on_read, StmBackend::subject(&c.lock_),
-                          ConflictKind::locked_on_read, b_.writer_of_word(v1));
+        b_.hook_.conflict_on(d_, &c.lock_, ConflictKind::locked_on_read, v1);
+        StmBackend::abort(d_, stm_detail::Cause::locked_on_read);
       }
       c.data_.load_words(buf);
       payload_load_fence();
@@ -950,6 +1032,7 @@ template <class F>
 auto StmBackend::run(std::size_t worker, F&& fn) -> std::invoke_result_t<F&, StmUnit&> {
   using R = std::invoke_result_t<F&, StmUnit&>;
   static_assert(!std::is_reference_v<R>, "a unit returns values, not references into cells");
+  TXRAY_DCHECK(worker < n_, "worker %zu of %zu", worker, n_);
   Desc& d = descs_[worker];
   StmUnit unit(*this, d);
   if (d.depth > 0) return fn(unit);  // nested: flattened into the enclosing unit
@@ -971,30 +1054,15 @@ auto StmBackend::run(std::size_t worker, F&& fn) -> std::invoke_result_t<F&, Stm
       commit(d);
       break;
     } catch (const stm_detail::Abort&) {
-      count_abort(d);
-      rollback(d);
-      const std::uint64_t lost = options_.measure_time ? now_ns() - t0 : 0;
-      d.stats.aborted_ns.add(lost);
-      note_abort(d, lost);
-      ++retries;
-      if (d.cause != Cause::upgrade) backoff(d, retries);
+      retire_attempt(d, t0, retries);
     } catch (...) {
       // A user exception. Propagate it only if the unit's view was still
       // current: a unit that threw because it read a stale (if consistent)
-      // snapshot runs again instead.
-      const stm_detail::ReadEntry* bad = !d.inevitable && !d.ro_mode ? first_invalid(d) : nullptr;
-      if (bad) {
+      // snapshot runs again instead, as if its read had aborted.
+      if (const stm_detail::ReadEntry* bad = !d.inevitable && !d.ro_mode ? first_invalid(d) : nullptr) {
         d.cause = Cause::validate_read;
-        d.blame_subject = subject(bad->lock);
-        d.blame_kind = ConflictKind::read_write_read;
-        d.blame_other = writer_of(bad->lock);
-        count_abort(d);
-        rollback(d);
-        const std::uint64_t lost = options_.measure_time ? now_ns() - t0 : 0;
-        d.stats.aborted_ns.add(lost);
-        note_abort(d, lost);
-        ++retries;
-        backoff(d, retries);
+        hook_.stale(d, bad, ConflictKind::read_write_read);
+        retire_attempt(d, t0, retries);
         continue;
       }
       d.stats.aborts_user_exception.add();

@@ -56,25 +56,11 @@ struct UnitOptions {
   std::atomic<std::uint64_t>* tile_lost_ns = nullptr;
 };
 
-/// Renders pixels [begin, end) of `tile` (row-major inside the tile).
-template <class Access>
-std::uint64_t render_tile_span(Access& scene, const TraceSetup& setup, const Tile& tile, int begin, int end,
-                               Film& film) {
-  return render_pixels(scene, setup, tile, begin, end, film);  // render.h: packets of primary rays
-}
-
-/// The compiled engine as a type: render_frame_on's `Kernel` parameter picks
-/// the engine once per frame (renderer/interp/interp_render.h has InterpKernel).
-struct NativeKernel {
-  template <class Access>
-  static std::uint64_t span(Access& access, const TraceSetup& setup, const Tile& tile, int begin, int end, Film& film) {
-    return render_tile_span(access, setup, tile, begin, end, film);
-  }
-};
-
-/// Renders one frame of `scene` on `backend`. `bvh` must bound every object
-/// for as long as the frame lasts (see scenes/animator.h). Returns the frame's
-/// wall time and the rays traced by committed units.
+/// Renders one frame of `scene` on `backend`, the engine being `Kernel`
+/// (NativeKernel in render.h, InterpKernel in interp/interp_render.h).
+/// `bvh` must bound every object for as long as the frame lasts (see
+/// scenes/animator.h). Returns the frame's wall time and the rays traced
+/// by committed units.
 template <class Backend, class Kernel = NativeKernel>
 FrameStats render_frame_on(Backend& backend, SharedScene<Backend>& scene, const Bvh& bvh, Film& film,
                            TileScheduler& scheduler, const TileGrid& grid, TileOrder order, const UnitOptions& options) {
@@ -96,14 +82,14 @@ FrameStats render_frame_on(Backend& backend, SharedScene<Backend>& scene, const 
     sync::Session<Backend> session(backend, w);
     sync::set_unit_kind(backend, w, sync::UnitKind::render_tile);  // names this side of its conflicts
     while (const std::optional<Tile> tile = next_tile()) {
-      const int pixels = (tile->x1 - tile->x0) * (tile->y1 - tile->y0);
+      const int pixels = tile->pixels();
       const int step = options.unit_pixels > 0 ? options.unit_pixels : pixels;
       for (int begin = 0; begin < pixels; begin += step) {
         const int end = std::min(pixels, begin + step);
         const bool log_this = options.log_every > 0 && (tally[w].units + 1) % static_cast<std::uint64_t>(options.log_every) == 0;
         const std::uint64_t rays = backend.run(w, [&](typename Backend::Unit& unit) {
           BackendSceneAccess<Backend> access(unit, scene);
-          const std::uint64_t traced = Kernel::span(access, setup, *tile, begin, end, film);
+          const std::uint64_t traced = Kernel::render(access, setup, *tile, begin, end, film);
           switch (options.counters) {
             case CounterMode::sharded: break;
             case CounterMode::shared: unit.write(scene.rays_traced(), unit.read(scene.rays_traced()) + traced); break;

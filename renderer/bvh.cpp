@@ -20,6 +20,7 @@ struct Builder {
   std::vector<Vec3>& centroids;
   Bvh& out;
   std::vector<std::uint32_t>& scratch;  ///< partition buffer, sized once
+  int max_depth = 0;                    ///< deepest node built, for the checks after the build
 
   // Builds the subtree over out.indices[first, first + count) at node `index`.
   void build(std::uint32_t index, std::uint32_t first, std::uint32_t count, int depth) {
@@ -29,15 +30,15 @@ struct Builder {
       centroid_box.grow(centroids[out.indices[k]]);
     }
     out.nodes[index].bounds = box;
+    max_depth = std::max(max_depth, depth);
     auto make_leaf = [&] {
       out.nodes[index].first_or_second = first;
       out.nodes[index].count = static_cast<std::uint16_t>(count);
     };
     if (count <= 1) return make_leaf();
-    // The traversal stack holds 64 entries. SAH splits can be lopsided on
-    // adversarial input, so past depth 40 halve by position instead: that
-    // adds at most log2(kMaxSceneObjects) = 17 levels.
-    if (depth >= 40) {
+    // Traversal stacks are sized for kMaxBvhDepth levels (bvh.h): past
+    // kBvhSahDepth halve by position, which ends within kBvhHalvingLevels.
+    if (depth >= kBvhSahDepth) {
       if (count <= kMaxLeafSize) return make_leaf();
       return split(index, first, count, count / 2, -1, depth);
     }
@@ -186,6 +187,20 @@ struct Collapser {
   }
 };
 
+// Debug builds: the leaves' ranges tile `indices` exactly, in order (the
+// builder creates nodes depth first, left before right), and each holds
+// 1..kMaxLeafSize objects (what the wide leaf reference relies on).
+void check_leaves(const Bvh& bvh) {
+  std::uint32_t next = 0;
+  for (const BvhNode& n : bvh.nodes) {
+    if (!n.is_leaf()) continue;
+    TXRAY_DCHECK(n.count <= kMaxLeafSize, "leaf of %u objects", static_cast<unsigned>(n.count));
+    TXRAY_DCHECK(n.first_or_second == next, "leaf starts at %u, expected %u", n.first_or_second, next);
+    next += n.count;
+  }
+  TXRAY_DCHECK(next == bvh.indices.size(), "leaves hold %u of %zu objects", next, bvh.indices.size());
+}
+
 }  // namespace
 
 void rebuild_bvh(Bvh& bvh, std::span<const Aabb> bounds, std::span<const bool> bounded, BvhBuildScratch& scratch) {
@@ -205,11 +220,20 @@ void rebuild_bvh(Bvh& bvh, std::span<const Aabb> bounds, std::span<const bool> b
   bvh.nodes.reserve(2 * bvh.indices.size());
   bvh.nodes.emplace_back();
   builder.build(0, 0, static_cast<std::uint32_t>(bvh.indices.size()), 0);
+  TXRAY_DCHECK(builder.max_depth <= kMaxBvhDepth, "depth %d", builder.max_depth);
+  // Every inner node has two children, so n leaves make 2n - 1 nodes, and
+  // a leaf holds at least one object.
+  TXRAY_DCHECK(bvh.nodes.size() % 2 == 1 && bvh.nodes.size() <= 2 * bvh.indices.size() - 1, "%zu nodes over %zu objects",
+               bvh.nodes.size(), bvh.indices.size());
+  if constexpr (kDchecksEnabled) check_leaves(bvh);
   // Leaves hold at most kMaxLeafSize objects and indices stay below
   // kMaxSceneObjects, so both fit a wide leaf reference.
   static_assert(kMaxLeafSize <= kWideMaxLeaf);
   bvh.wide.reserve(bvh.nodes.size() / 2 + 1);
   Collapser{bvh}.collapse(0);
+  // A wide node replaces at least one binary inner node.
+  TXRAY_DCHECK(bvh.wide.size() <= bvh.nodes.size() / 2 + 1, "%zu wide nodes from %zu binary ones", bvh.wide.size(),
+               bvh.nodes.size());
 }
 
 Bvh build_bvh(std::span<const Aabb> bounds, std::span<const bool> bounded) {

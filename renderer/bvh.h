@@ -4,6 +4,7 @@
 /// every ray tests. The BVH is frame-private derived data: it is built from
 /// object bounds and holds indices, never copies of objects; the traversal
 /// reads each object it tests through the scene accessor.
+#include <bit>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -12,6 +13,7 @@
 #include <xmmintrin.h>
 #endif
 
+#include "concurrency/dcheck.hpp"
 #include "renderer/geometry.h"
 
 namespace txray {
@@ -47,6 +49,17 @@ inline constexpr std::uint32_t kWideCountShift = 24;
 inline constexpr std::uint32_t kWideMaxLeaf = 128;
 inline constexpr std::uint32_t kWideFirstMask = (1u << kWideCountShift) - 1;
 inline constexpr std::uint32_t kWideEmpty = 0xffffffffu;
+
+/// The deepest a tree build_bvh makes can be (the root is depth 0): every
+/// traversal stack is sized from it, as Embree sizes its stacks from its
+/// tree's depth. The builder splits by SAH down to kBvhSahDepth; SAH splits
+/// can be lopsided on adversarial input, so below that it halves by
+/// position. A subtree holds at most kWideFirstMask objects (rebuild_bvh
+/// refuses more), so halving reaches a leaf within kBvhHalvingLevels.
+inline constexpr int kMaxBvhDepth = 64;
+inline constexpr int kBvhHalvingLevels = std::bit_width(kWideFirstMask);
+inline constexpr int kBvhSahDepth = kMaxBvhDepth - kBvhHalvingLevels;
+static_assert(kBvhSahDepth > 0 && kBvhSahDepth + kBvhHalvingLevels <= kMaxBvhDepth);
 
 struct Bvh {
   std::vector<BvhNode> nodes;             ///< nodes[0] is the root (absent when no bounded object)
@@ -89,7 +102,8 @@ Hit closest_hit_binary(Access& scene, const Bvh& bvh, const Ray& ray, float t_mi
   if (bvh.nodes.empty()) return hit;
   const Vec3 inv = reciprocal(ray.direction);
   const bool negative[3] = {ray.direction.x < 0.0f, ray.direction.y < 0.0f, ray.direction.z < 0.0f};
-  std::uint32_t stack[64];
+  // One entry per inner ancestor of the node being visited.
+  std::uint32_t stack[kMaxBvhDepth];
   int top = 0;
   std::uint32_t node_index = 0;
   for (;;) {
@@ -105,6 +119,7 @@ Hit closest_hit_binary(Access& scene, const Bvh& bvh, const Ray& ray, float t_mi
         // Visit the child on the ray's side of the split first.
         std::uint32_t near_child = node_index + 1, far_child = node.first_or_second;
         if (negative[node.axis]) std::swap(near_child, far_child);
+        TXRAY_DCHECK(top < kMaxBvhDepth, "binary traversal deeper than kMaxBvhDepth");
         stack[top++] = far_child;
         node_index = near_child;
         continue;
@@ -124,7 +139,7 @@ bool occluded_binary(Access& scene, const Bvh& bvh, const Ray& ray, float t_min,
     if (intersect(ray, scene.object(i), t_min, t_max) != kInfinity) return true;
   if (bvh.nodes.empty()) return false;
   const Vec3 inv = reciprocal(ray.direction);
-  std::uint32_t stack[64];
+  std::uint32_t stack[kMaxBvhDepth];  // as in closest_hit_binary
   int top = 0;
   std::uint32_t node_index = 0;
   for (;;) {
@@ -136,6 +151,7 @@ bool occluded_binary(Access& scene, const Bvh& bvh, const Ray& ray, float t_min,
           if (intersect(ray, scene.object(i), t_min, t_max) != kInfinity) return true;
         }
       } else {
+        TXRAY_DCHECK(top < kMaxBvhDepth, "binary traversal deeper than kMaxBvhDepth");
         stack[top++] = node.first_or_second;
         node_index = node_index + 1;
         continue;
@@ -208,9 +224,15 @@ TXRAY_HOT_INLINE unsigned wide_box_test(const WideNode& node, const WideRay& r, 
 #endif
 }
 
-/// Deep enough for any tree build_bvh makes: the binary tree is under 64
-/// levels and a wide visit pushes at most 3 entries per level.
-inline constexpr int kWideStackSize = 3 * 64 + 4;  // + slack for the fixed three-entry push
+/// Deep enough for any tree build_bvh makes. The wide tree is no deeper
+/// than the binary one (each wide level opens at least one binary level).
+/// Visiting a wide node at depth D < kMaxBvhDepth finds at most 3 entries
+/// per ancestor level on the stack, 3 * D, and adds at most 3 more (the
+/// nearest-first traversals always store three) or 4 before popping one
+/// (the any-hit ones): 3 * kMaxBvhDepth + 1 at most, so + 4 (a whole
+/// node's children) covers both.
+inline constexpr int kWideStackSize = 3 * kMaxBvhDepth + 4;
+static_assert(kWideStackSize >= 3 * (kMaxBvhDepth - 1) + 4);
 
 /// Nearest hit in (t_min, t_max): the kernel's traversal, over the wide
 /// tree, nearest child first, skipping popped subtrees that start beyond
@@ -273,6 +295,7 @@ Hit closest_hit(Access& scene, const Bvh& bvh, const Ray& ray, float t_min, floa
         }
         // Three fixed copies rather than a loop, which compilers turn into
         // a memcpy (rep movs) that costs more than the whole node test.
+        TXRAY_DCHECK(top + 3 <= kWideStackSize, "wide traversal deeper than kMaxBvhDepth");
         stack[top] = hits[0];
         stack[top + 1] = hits[1];
         stack[top + 2] = hits[2];
@@ -319,6 +342,7 @@ bool occluded(Access& scene, const Bvh& bvh, const Ray& ray, float t_min, float 
       while (mask) {
         const int c = __builtin_ctz(mask);
         mask &= mask - 1;
+        TXRAY_DCHECK(top < kWideStackSize, "wide traversal deeper than kMaxBvhDepth");
         stack[top++] = node.child[c];
       }
     }

@@ -223,6 +223,7 @@ template <class F, class I, class Access>
         }
         if (n > 0) {
           // Fixed copies: a loop here becomes a slow rep movs (see bvh.h).
+          TXRAY_DCHECK(top + 3 <= kWideStackSize, "wide traversal deeper than kMaxBvhDepth");
           stack[top] = hits[0];
           stack[top + 1] = hits[1];
           stack[top + 2] = hits[2];
@@ -317,7 +318,10 @@ template <class F, class I, class Access>
           leave = TXRAY_MIN(leave, TXRAY_MAX(t_lo, t_hi));
         }
         const I lane_hit = enter <= leave;
-        if (TXRAY_ANY(lane_hit)) stack[top++] = node.child[c];
+        if (TXRAY_ANY(lane_hit)) {
+          TXRAY_DCHECK(top < kWideStackSize, "wide traversal deeper than kMaxBvhDepth");
+          stack[top++] = node.child[c];
+        }
       }
     }
     if (top == 0) return blocked << lane0;
@@ -385,6 +389,7 @@ inline const char* packet_isa_name(PacketIsa isa) { return isa == PacketIsa::avx
 template <class Access>
 void closest_hit_packet(Access& scene, const Bvh& bvh, const RayPacket& rays, float t_min, HitPacket& out,
                         PacketIsa isa = detected_packet_isa()) {
+  TXRAY_DCHECK(rays.count >= 0 && rays.count <= kPacketSize, "packet of %d rays", rays.count);
 #if defined(__x86_64__) || defined(__i386__)
   if (isa == PacketIsa::avx2) return packet_detail::closest_hit_packet_avx2(scene, bvh, rays, t_min, out);
 #else
@@ -399,12 +404,21 @@ void closest_hit_packet(Access& scene, const Bvh& bvh, const RayPacket& rays, fl
 template <class Access>
 unsigned occluded_packet(Access& scene, const Bvh& bvh, const RayPacket& rays, float t_min, const float* t_max,
                          unsigned active, PacketIsa isa = detected_packet_isa()) {
+  // A lane mask names lanes of this packet only: a bit at or past
+  // rays.count would trace a ray nobody set.
+  TXRAY_DCHECK(rays.count >= 0 && rays.count <= kPacketSize, "packet of %d rays", rays.count);
+  TXRAY_DCHECK((active >> rays.count) == 0, "lane mask %#x for %d rays", active, rays.count);
+  unsigned blocked;
 #if defined(__x86_64__) || defined(__i386__)
-  if (isa == PacketIsa::avx2) return packet_detail::occluded_packet_avx2(scene, bvh, rays, t_min, t_max, active);
+  if (isa == PacketIsa::avx2)
+    blocked = packet_detail::occluded_packet_avx2(scene, bvh, rays, t_min, t_max, active);
+  else
 #else
   (void)isa;
 #endif
-  return packet_detail::occluded_packet_portable(scene, bvh, rays, t_min, t_max, active);
+    blocked = packet_detail::occluded_packet_portable(scene, bvh, rays, t_min, t_max, active);
+  TXRAY_DCHECK((blocked & ~active) == 0, "blocked lanes %#x outside the active ones %#x", blocked, active);
+  return blocked;
 }
 
 }  // namespace txray

@@ -19,7 +19,7 @@ FrameStats render_frame(const SceneState& state, Film& film, TileScheduler& sche
   const TileGrid grid(film.width(), film.height(), options.tile_size);
   scheduler.for_each_tile(grid, options.order, [&](const Tile& tile, int worker) {
     PlainSceneAccess scene(state);
-    counts[static_cast<std::size_t>(worker)].rays += render_tile(scene, setup, tile, film);
+    counts[static_cast<std::size_t>(worker)].rays += NativeKernel::render(scene, setup, tile, 0, tile.pixels(), film);
   });
   FrameStats stats;
   for (const RayCount& c : counts) stats.rays += c.rays;

@@ -1,9 +1,11 @@
 #pragma once
-/// Rendering a frame: one unit of work per tile. render_tile is the kernel
-/// entry a synchronisation backend wraps; render_frame is the plain,
-/// single-owner path used by `txray render`.
+/// Rendering: NativeKernel::render is the compiled kernel's one entry, a
+/// span of a tile's pixels (a synchronisation backend wraps each span in a
+/// unit, backend_render.h); render_frame is the plain, single-owner path
+/// used by `txray render`.
 #include <cstdint>
 
+#include "concurrency/dcheck.hpp"
 #include "renderer/bvh.h"
 #include "renderer/camera.h"
 #include "renderer/film.h"
@@ -34,18 +36,30 @@ class FlushDenormals {
   FlushDenormals& operator=(const FlushDenormals&) = delete;
 };
 
-/// Renders pixels [begin, end) of `tile` (row-major inside the tile) into
-/// `film`; returns the rays traced (primary, secondary and shadow). Primary
-/// rays go eight at a time through the packet traversal (consecutive pixels
-/// of a span are neighbours, so a packet is coherent, and each object it
-/// tests is read once for eight rays), and so are their shadow, mirror and
-/// refracted rays (WhittedTracer::shade_packet), with AVX2 or, without it,
-/// the portable SSE packets (kernel_bench measures both against single rays).
-/// The packets' answers are bit-identical to closest_hit's and occluded's,
-/// so is the image.
-/// No allocation: everything lives on the stack.
+/// The compiled engine. An engine is a type with one static `render`, so
+/// that render_frame_on (backend_render.h) picks it once per frame as its
+/// `Kernel` parameter; renderer/interp/interp_render.h has InterpKernel.
+struct NativeKernel {
+  /// Renders pixels [begin, end) of `tile` (row-major inside the tile;
+  /// 0, tile.pixels() is the whole tile) into `film`; returns the rays
+  /// traced (primary, secondary and shadow). Primary rays go eight at a
+  /// time through the packet traversal (consecutive pixels of a span are
+  /// neighbours, so a packet is coherent, and each object it tests is read
+  /// once for eight rays), and so are their shadow, mirror and refracted
+  /// rays (WhittedTracer::shade_packet), with AVX2 or, without it, the
+  /// portable SSE packets (kernel_bench measures both against single
+  /// rays). The packets' answers are bit-identical to closest_hit's and
+  /// occluded's, so is the image. No allocation: everything lives on the
+  /// stack.
+  template <class Access>
+  static std::uint64_t render(Access& scene, const TraceSetup& setup, const Tile& tile, int begin, int end, Film& film);
+};
+
 template <class Access>
-std::uint64_t render_pixels(Access& scene, const TraceSetup& setup, const Tile& tile, int begin, int end, Film& film) {
+std::uint64_t NativeKernel::render(Access& scene, const TraceSetup& setup, const Tile& tile, int begin, int end,
+                                   Film& film) {
+  TXRAY_DCHECK(0 <= begin && begin <= end && end <= tile.pixels(), "span [%d, %d) of a %d-pixel tile", begin, end,
+               tile.pixels());
   FlushDenormals ftz;
   const CameraRays camera(scene.camera(), film.width(), film.height());
   WhittedTracer<Access> tracer(scene, setup);
@@ -69,12 +83,6 @@ std::uint64_t render_pixels(Access& scene, const TraceSetup& setup, const Tile& 
     }
   }
   return tracer.rays();
-}
-
-/// Renders the pixels of `tile` into `film`; returns the rays traced.
-template <class Access>
-std::uint64_t render_tile(Access& scene, const TraceSetup& setup, const Tile& tile, Film& film) {
-  return render_pixels(scene, setup, tile, 0, (tile.x1 - tile.x0) * (tile.y1 - tile.y0), film);
 }
 
 struct FrameStats {

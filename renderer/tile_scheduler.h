@@ -19,6 +19,7 @@ namespace txray {
 struct Tile {
   int x0, y0, x1, y1;  ///< pixel rectangle [x0, x1) × [y0, y1)
   int index;           ///< position in row-major tile order
+  [[nodiscard]] int pixels() const { return (x1 - x0) * (y1 - y0); }
 };
 
 class TileGrid {

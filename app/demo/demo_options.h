@@ -1,6 +1,7 @@
 #pragma once
-/// txray-demo's command line, read with the txray CLI's option reader.
-/// Problems throw cli::UsageError (exit status 2).
+/// txray-demo's command line: its option table (the workload knobs from
+/// app/workload_options.h, the window's own beside them), read with the
+/// txray CLI's reader. Problems throw cli::UsageError (exit status 2).
 #include <optional>
 #include <string>
 #include <vector>
@@ -8,7 +9,6 @@
 namespace txray::demo {
 
 struct DemoOptions {
-  bool help = false;
   std::string scene = "spheres";
   std::vector<std::string> profiles;  ///< one, or two or three (--compare)
   std::optional<std::string> script;  ///< --script FILE
@@ -26,11 +26,8 @@ struct DemoOptions {
   std::optional<std::string> font;
 };
 
-/// `args` excludes the program name. `known_profiles`: named_profiles().
-[[nodiscard]] DemoOptions parse_demo_options(int argc, char** argv, const std::vector<std::string>& known_profiles);
-/// The profile shown when none is asked for: pypy-stm (compiled, every
-/// core, a story to tell), not the interpreter.
-[[nodiscard]] std::string default_profile(const std::vector<std::string>& known_profiles);
-[[nodiscard]] std::string demo_usage(const std::vector<std::string>& known_profiles);
+/// `args` excludes the program name. Nothing when it asked for --help,
+/// which has then been printed: the demo has nothing left to do.
+[[nodiscard]] std::optional<DemoOptions> parse_demo_options(int argc, char** argv);
 
 }  // namespace txray::demo

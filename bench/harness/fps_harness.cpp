@@ -64,14 +64,16 @@ Measurement measure_once(const Choreography& choreography, const SceneDescriptio
   UnitLog log(options.log);
   UnitOptions units;
   units.unit_pixels = options.unit_pixels;
-  units.counters = options.counters;
+  units.counters = profile.counters.value_or(options.counters);
   units.log_every = options.log_every;
   units.log_outside = options.log_outside;
   units.log = options.log_every > 0 ? &log : nullptr;
 
+  const double animate_hz = profile.animate_hz.value_or(options.animate_hz);
+
   auto one_frame = [&]() -> std::pair<double, std::uint64_t> {
     const auto start = Clock::now();
-    if (options.animate_hz <= 0.0) rig.animate_between(static_cast<float>(options.animation_step));
+    if (animate_hz <= 0.0) rig.animate_between(static_cast<float>(options.animation_step));
     rig.end_frame();
     const FrameStats stats = rig.render_frame(film, scheduler, grid, options.order, units);
     return {seconds_since(start), stats.rays};
@@ -80,7 +82,7 @@ Measurement measure_once(const Choreography& choreography, const SceneDescriptio
   Measurement m;
   p.frame = 0;
   p.warming_up = true;
-  if (options.animate_hz > 0.0) rig.start_animator(options.animate_hz);
+  if (animate_hz > 0.0) rig.start_animator(animate_hz);
   for (int k = 0; k < options.warmup && !stop; ++k) {
     (void)one_frame();
     ++p.frame;
@@ -131,7 +133,7 @@ Measurement measure_once(const Choreography& choreography, const SceneDescriptio
   if (measure_attribution && options.attribution && !stop) {
     const int pairs = std::max(3, m.repetition.frames / 2);
     std::vector<double> on, off;
-    if (options.animate_hz > 0.0) rig.start_animator(options.animate_hz);
+    if (animate_hz > 0.0) rig.start_animator(animate_hz);
     for (int k = 0; k < pairs && !stop; ++k)
       for (int half = 0; half < 2; ++half) {
         const bool attribute = (half == 0) == (k % 2 == 1);

@@ -47,14 +47,26 @@ std::optional<BackendKind> parse_backend(std::string_view name) {
   return std::nullopt;
 }
 
+namespace {
+// A point of the matrix in the run's own workload setting.
+Profile point(std::string name, Engine engine, BackendKind backend, std::string models) {
+  Profile p;
+  p.name = std::move(name);
+  p.engine = engine;
+  p.backend = backend;
+  p.models = std::move(models);
+  return p;
+}
+}  // namespace
+
 const std::vector<Profile>& named_profiles() {
   static const std::vector<Profile> profiles = {
-      {"cpython", Engine::interp, BackendKind::gil, "CPython: an interpreter under a global interpreter lock"},
-      {"cpython-ft", Engine::interp, BackendKind::fine, "free-threaded CPython (PEP 703): an interpreter with a lock per object"},
-      {"pypy", Engine::native, BackendKind::gil, "compiled code under a global interpreter lock (PyPy)"},
-      {"pypy-stm", Engine::native, BackendKind::stm, "compiled code in optimistic transactions (PyPy-STM)"},
-      {"native-fine", Engine::native, BackendKind::fine, "compiled code with a lock per object (careful C++)"},
-      {"ideal", Engine::native, BackendKind::snapshot, "compiled code reading an immutable per-frame snapshot"},
+      point("cpython", Engine::interp, BackendKind::gil, "CPython: an interpreter under a global interpreter lock"),
+      point("cpython-ft", Engine::interp, BackendKind::fine, "free-threaded CPython (PEP 703): an interpreter with a lock per object"),
+      point("pypy", Engine::native, BackendKind::gil, "compiled code under a global interpreter lock (PyPy)"),
+      point("pypy-stm", Engine::native, BackendKind::stm, "compiled code in optimistic transactions (PyPy-STM)"),
+      point("native-fine", Engine::native, BackendKind::fine, "compiled code with a lock per object (careful C++)"),
+      point("ideal", Engine::native, BackendKind::snapshot, "compiled code reading an immutable per-frame snapshot"),
   };
   return profiles;
 }
@@ -79,11 +91,34 @@ std::vector<Profile> library_profiles() {
   return out;
 }
 
+std::vector<Profile> sync_profiles() {
+  std::vector<Profile> between, animated, shared;
+  for (BackendKind b : kAllBackendKinds) {
+    if (!backend_available(b)) continue;
+    Profile p = profile_for(Engine::native, b);
+    p.animate_hz = 0.0;
+    p.counters = CounterMode::sharded;
+    between.push_back(p);
+    Profile a = p;
+    a.name += " \xC2\xB7 animator 60 Hz";
+    a.animate_hz = 60.0;
+    animated.push_back(a);
+    Profile c = p;
+    c.name += " \xC2\xB7 shared counters";
+    c.counters = CounterMode::shared;
+    shared.push_back(c);
+  }
+  std::vector<Profile> out = between;
+  out.insert(out.end(), animated.begin(), animated.end());
+  out.insert(out.end(), shared.begin(), shared.end());
+  return out;
+}
+
 Profile profile_for(Engine engine, BackendKind backend) {
   for (const Profile& p : named_profiles())
     if (p.engine == engine && p.backend == backend) return p;
-  return {std::string(engine_name(engine)) + "+" + std::string(backend_name(backend)), engine, backend,
-          "unnamed point of the matrix"};
+  return point(std::string(engine_name(engine)) + "+" + std::string(backend_name(backend)), engine, backend,
+               "unnamed point of the matrix");
 }
 
 }  // namespace txray::bench

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "renderer/backend_render.h"
+
 namespace txray::bench {
 
 enum class Engine { native, interp };
@@ -27,6 +29,10 @@ struct Profile {
   Engine engine = Engine::native;
   BackendKind backend = BackendKind::snapshot;
   std::string models;  ///< one line for people: what this profile stands for
+  /// A workload setting of its own, over the run's --animate / --counters
+  /// (the sync preset measures every backend in three settings in one run).
+  std::optional<double> animate_hz;  ///< 0: the animator runs between frames
+  std::optional<CounterMode> counters;
 };
 
 [[nodiscard]] std::string_view engine_name(Engine e);
@@ -49,6 +55,13 @@ void set_itm_method(const std::string& method);
 /// 12: "native+mutex", "native+rwlock", ..., "native+itm"): what the demo
 /// offers beside the named profiles.
 [[nodiscard]] std::vector<Profile> library_profiles();
+/// `--preset sync` (issue 12): the native engine on every backend of this
+/// build, in three settings, each a profile of its own so one run measures
+/// them all round-robin: the animator between frames (named as
+/// profile_for() names the pair), the animator at 60 Hz beside the
+/// renderers ("… · animator 60 Hz"), and the ray counter in one shared cell
+/// ("… · shared counters").
+[[nodiscard]] std::vector<Profile> sync_profiles();
 /// The profile for an engine and backend: its name when the pair is named,
 /// else "<engine>+<backend>".
 [[nodiscard]] Profile profile_for(Engine engine, BackendKind backend);

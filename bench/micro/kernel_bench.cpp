@@ -188,7 +188,7 @@ void BM_RenderTileOn(benchmark::State& state) {
   std::uint64_t rays = 0;
   if constexpr (std::is_void_v<Backend>) {
     PlainSceneAccess access(f.state);
-    for (auto _ : state) rays += render_tile(access, setup, tile, film);
+    for (auto _ : state) rays += NativeKernel::render(access, setup, tile, 0, tile.pixels(), film);
   } else {
     Backend backend(1);
     SharedScene<Backend> scene(f.state);
@@ -196,7 +196,7 @@ void BM_RenderTileOn(benchmark::State& state) {
     for (auto _ : state)
       rays += backend.run(0, [&](typename Backend::Unit& unit) {
         BackendSceneAccess<Backend> access(unit, scene);
-        return render_tile(access, setup, tile, film);
+        return NativeKernel::render(access, setup, tile, 0, tile.pixels(), film);
       });
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(rays));

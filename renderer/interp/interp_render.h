@@ -1,8 +1,8 @@
 #pragma once
-/// The interpreted engine's entry point, with the same shape as
-/// render_tile_span (backend_render.h): a tile span rendered by this
-/// thread's VM running the Python kernel, every scene read going through
-/// `Access` — under a backend, through its barrier.
+/// The interpreted engine, InterpKernel, with the same entry as NativeKernel
+/// (render.h): a span of a tile rendered by this thread's VM running the
+/// Python kernel, every scene read going through `Access` — under a
+/// backend, through its barrier.
 #include <cstdint>
 
 #include "renderer/interp/kernel.h"
@@ -37,19 +37,16 @@ HostScene host_scene(Access& access, const TraceSetup& setup) {
 
 namespace txray {
 
-template <class Access>
-std::uint64_t render_tile_span_interp(Access& access, const TraceSetup& setup, const Tile& tile, int begin, int end,
-                                      Film& film) {
-  FlushDenormals ftz;  // as the native kernel: same MXCSR for the doubles here
-  const interp::HostScene scene = interp::host_scene(access, setup);
-  return interp::kernel_vm().render_span(scene, tile, begin, end, film);
-}
-
 /// The engine as a type for render_frame_on (backend_render.h).
 struct InterpKernel {
+  /// Pixels [begin, end) of `tile`, as NativeKernel::render; returns the
+  /// rays traced.
   template <class Access>
-  static std::uint64_t span(Access& access, const TraceSetup& setup, const Tile& tile, int begin, int end, Film& film) {
-    return render_tile_span_interp(access, setup, tile, begin, end, film);
+  static std::uint64_t render(Access& access, const TraceSetup& setup, const Tile& tile, int begin, int end,
+                              Film& film) {
+    FlushDenormals ftz;  // as the native kernel: same MXCSR for the doubles here
+    const interp::HostScene scene = interp::host_scene(access, setup);
+    return interp::kernel_vm().render_span(scene, tile, begin, end, film);
   }
 };
 

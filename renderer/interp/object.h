@@ -159,7 +159,7 @@ struct BoundMethodObj : Obj {
   BoundMethodObj(Obj* s, BuiltinObj* m) : Obj(Tag::bound_method), self(s), method(m) {}
 };
 
-/// The kinds of host objects the kernel sees (see vm.cpp): the scene
+/// The kinds of host objects the kernel sees (see vm_host.h): the scene
 /// context, its sequences and the proxies whose attribute loads read the
 /// scene through the backend's accessor.
 enum class HostKind : std::uint8_t {

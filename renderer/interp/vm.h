@@ -76,7 +76,7 @@ class Vm {
 
   [[nodiscard]] const VmCounters& counters() const { return counters_; }
 
-  // ---- used by the eval loop and builtins (vm.cpp) ----
+  // ---- the per-VM state, used by the eval loop (vm_host.h, vm.cpp) ----
   struct Impl;
 
  private:

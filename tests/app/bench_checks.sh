@@ -42,12 +42,15 @@ case $case_name in
     ls -A "$dir" | grep -q '\.tmp' && fail "a temporary file was left: $(ls -A "$dir")"
     ;;
   failed_write)
-    # --json names a directory: that write fails, exit 1 naming the file,
-    # and the other reports are still written.
-    mkdir -p "$dir/taken.json/inside"
+    # The temporary file beside --json is a directory: that write fails at
+    # the end (a --json naming a directory is refused before the run: the
+    # bad-input matrix), exit 1 naming the file, and the other reports are
+    # still written.
+    mkdir -p "$dir/taken.json.tmp/inside"
     run 1 "txray bench: .*taken.json" "${tiny[@]}" --frames 1 --threads 1 --profiles ideal \
       --json "$dir/taken.json" --csv "$dir/r.csv" --chart "$dir/fps.png"
-    [ -d "$dir/taken.json/inside" ] || fail "the directory in the way was damaged"
+    [ -d "$dir/taken.json.tmp/inside" ] || fail "the directory in the way was damaged"
+    [ ! -e "$dir/taken.json" ] || fail "the failed write left $dir/taken.json"
     [ "$(grep -c . "$dir/r.csv" 2>/dev/null)" -ge 2 ] || fail "r.csv was not written after the failed write"
     check png "$dir/fps.png" 0 0 4 99
     ;;

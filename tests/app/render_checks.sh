@@ -87,7 +87,7 @@ case $case_name in
     check same "$dir/plain.png" "$dir/image.png"
     run 2 "--heatmap 'heat.txt': the file name must end in .png" --scene stmbench --size 16x16 --profile pypy-stm \
       --heatmap heat.txt --out "$dir/x.png"
-    run 2 "--heatmap and the workload knobs need --profile" --scene stmbench --size 16x16 --heatmap "$dir/h2.png" \
+    run 2 "--heatmap needs --profile or --backend" --scene stmbench --size 16x16 --heatmap "$dir/h2.png" \
       --out "$dir/x.png"
     [ ! -e "$dir/x.png" ] && [ ! -e "$dir/h2.png" ] || fail "a refused command left a file"
     ;;

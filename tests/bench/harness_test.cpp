@@ -1,5 +1,6 @@
 #include <atomic>
 #include <cmath>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -327,6 +328,53 @@ TEST(Harness, StopFlagEndsTheRunEarly) {
   o.height = 16;
   std::atomic<bool> stop{true};
   EXPECT_TRUE(run_harness(*scene, o, nullptr, stop).empty());
+}
+
+// --preset sync: every available backend in three settings, each its own
+// profile. The settings are the profile's own, over the run's options: with
+// --animate 1000 given, the between-frames profile still steps the animator
+// exactly once per frame, and shared counters turn every render unit into an
+// update (stm commits nothing read-only).
+TEST(Harness, SyncPresetProfilesCarryTheirSettings) {
+  const std::vector<Profile> all = sync_profiles();
+  std::size_t available = 0;
+  for (BackendKind b : kAllBackendKinds) available += backend_available(b) ? 1 : 0;
+  ASSERT_EQ(all.size(), 3 * available);
+  std::set<std::string> names;
+  for (const Profile& p : all) EXPECT_TRUE(names.insert(p.name).second) << p.name;
+
+  HarnessOptions o;
+  for (const Profile& p : all)
+    if (p.backend == BackendKind::stm) o.profiles.push_back(p);
+  ASSERT_EQ(o.profiles.size(), 3u);
+  o.threads = {1};
+  o.width = 16;
+  o.height = 16;
+  o.frames = 3;
+  o.warmup = 1;
+  o.animate_hz = 1000.0;  // overridden by every sync profile
+  std::atomic<bool> stop{false};
+  const std::vector<RunRecord> runs = run_harness(*builtin_scene("spheres"), o, nullptr, stop);
+  ASSERT_EQ(runs.size(), 3u);
+  auto figure = [](const RunRecord& r, std::string_view label) {
+    for (const StatFigure& f : r.stats)
+      if (f.name == label) return f.value * r.seconds;  // a rate back to a count
+    ADD_FAILURE() << r.profile << " has no " << label;
+    return -1.0;
+  };
+  for (const RunRecord& r : runs) {
+    SCOPED_TRACE(r.profile);
+    EXPECT_EQ(r.backend, "stm");
+    if (r.profile == "pypy-stm") {  // between frames, sharded counters
+      EXPECT_NEAR(figure(r, "animator steps/s"), r.frames, 1e-6);
+      EXPECT_GT(figure(r, "commits/s (read-only)"), 0.5);
+    } else if (r.profile.ends_with("shared counters")) {
+      EXPECT_NEAR(figure(r, "animator steps/s"), r.frames, 1e-6);
+      EXPECT_LT(figure(r, "commits/s (read-only)"), 0.5);
+    } else {
+      EXPECT_TRUE(r.profile.ends_with("animator 60 Hz"));
+    }
+  }
 }
 
 }  // namespace

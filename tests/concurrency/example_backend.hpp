@@ -58,31 +58,21 @@ class ExampleSpinBackend {
   static constexpr bool kExclusiveInevitable = true;  // io() runs holding the lock
 
   explicit ExampleSpinBackend(std::size_t workers, Options = {})
-      : workers_(std::make_unique<Worker[]>(workers)), n_(workers) {}
+      : workers_(workers) {}
 
   template <class F>
   decltype(auto) run(std::size_t worker, F&& fn);
   void release(std::size_t) noexcept {}
   void publish() noexcept {}
 
-  std::size_t workers() const noexcept { return n_; }
-  Stats stats() const {
-    Stats s;
-    for (std::size_t i = 0; i < n_; ++i) accumulate(s, workers_[i].stats);
-    return s;
-  }
-  void reset_stats() {
-    for (std::size_t i = 0; i < n_; ++i) reset(workers_[i].stats);
-  }
+  std::size_t workers() const noexcept { return workers_.size(); }
+  Stats stats() const { return workers_.template sum_stats<Stats>(); }
+  void reset_stats() { workers_.reset_stats(); }
 
  private:
   friend class ExampleSpinUnit;
   // Per-worker state on its own cache line: statistics, hooks, nesting.
-  struct alignas(kCacheLine) Worker {
-    ExampleSpinStatsBlock stats;
-    UnitHooks hooks;
-    int depth = 0;
-  };
+  struct Worker : WorkerBase<ExampleSpinStatsBlock> {};
   // Spin on a plain load (no cache-line ping-pong); SpinWait (common.hpp)
   // yields the core after a while: with more threads than cores the holder
   // may be descheduled.
@@ -93,13 +83,12 @@ class ExampleSpinBackend {
       while (locked_.load(std::memory_order_relaxed)) spin.wait();
     }
   }
-  std::unique_ptr<Worker[]> workers_;
-  std::size_t n_;
+  WorkerArray<Worker> workers_;
   alignas(kCacheLine) std::atomic<bool> locked_{false};
 };
 
 // (4) The unit: what a body sees.
-class ExampleSpinUnit {
+class ExampleSpinUnit : public UnitBase {
  public:
   template <class T>
   T read(const ExampleSpinCell<T>& c) const noexcept {
@@ -140,21 +129,11 @@ class ExampleSpinUnit {
     return std::forward<F>(f)();
   }
   void check_eval_breaker() noexcept {}
-  template <class F>
-  void on_commit(F&& f) {
-    b_.workers_[w_].hooks.on_commit(std::forward<F>(f));
-  }
-  template <class F>
-  void on_abort(F&& f) {
-    b_.workers_[w_].hooks.on_abort(std::forward<F>(f));
-  }
-  std::size_t worker() const noexcept { return w_; }
 
  private:
   friend class ExampleSpinBackend;
-  ExampleSpinUnit(ExampleSpinBackend& b, std::size_t w) noexcept : b_(b), w_(w) {}
+  ExampleSpinUnit(ExampleSpinBackend& b, std::size_t w) noexcept : UnitBase(b.workers_[w].hooks, w), b_(b) {}
   ExampleSpinBackend& b_;
-  std::size_t w_;
 };
 
 // (5) run(): nested units flatten; the outermost takes the lock, runs the
@@ -163,19 +142,8 @@ template <class F>
 decltype(auto) ExampleSpinBackend::run(std::size_t worker, F&& fn) {
   Worker& me = workers_[worker];
   ExampleSpinUnit unit(*this, worker);
-  if (me.depth > 0) return fn(unit);
-  lock(me);
-  me.depth = 1;
-  struct End {
-    ExampleSpinBackend& b;
-    Worker& m;
-    ~End() {
-      m.depth = 0;
-      m.stats.units.add();
-      b.locked_.store(false, std::memory_order_release);
-    }
-  } end{*this, me};
-  return run_with_hooks(me.hooks, unit, fn);
+  return run_outermost(me, unit, fn, [&] { lock(me); },
+                       [&]() noexcept { locked_.store(false, std::memory_order_release); });
 }
 
 }  // namespace txray::sync

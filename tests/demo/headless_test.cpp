@@ -220,7 +220,7 @@ TEST(DemoHeadless, BadScriptNamesTheLineBeforeAnyWindow) {
 TEST(DemoHeadless, UsageMistakesExitTwo) {
   const DemoRun r = run_demo("--compare pypy", "dummy");
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.output.find("expected two or three profiles"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--compare 'pypy': expected two or three"), std::string::npos) << r.output;
 }
 
 TEST(DemoHeadless, ScriptRunsHeadless) {

@@ -39,7 +39,7 @@ TEST(OverlayText, LockAndGilStories) {
 
 TEST(OverlayText, LinesSayWhatThePaneIs) {
   PaneStatus s;
-  s.profile = {"pypy-stm", bench::Engine::native, bench::BackendKind::stm, "compiled code in transactions"};
+  s.profile = *bench::find_profile("pypy-stm");
   s.threads = 4;
   s.width = 640;
   s.height = 360;

@@ -70,7 +70,7 @@ TEST(InterpAgreement, CountsTheRaysNativeCounts) {
   std::uint64_t rays = 0;
   for (int i = 0; i < grid.count(); ++i) {
     const Tile t = grid.tile(i);
-    rays += render_tile_span_interp(access, setup, t, 0, (t.x1 - t.x0) * (t.y1 - t.y0), film);
+    rays += InterpKernel::render(access, setup, t, 0, t.pixels(), film);
   }
   // Equal but for the rays of the rare pixels that flip.
   EXPECT_NEAR(static_cast<double>(rays), static_cast<double>(native.rays), 0.002 * static_cast<double>(native.rays));

@@ -61,13 +61,12 @@ Film render_units(Stm& backend, SharedScene<Stm>& shared, const SceneState& stat
   const TileGrid grid(kWidth, kHeight, 16);
   for (int t = 0; t < grid.count(); ++t) {
     const Tile tile = grid.tile(t);
-    const int pixels = (tile.x1 - tile.x0) * (tile.y1 - tile.y0);
     int attempt = 0;
     backend.run(0, [&](Stm::Unit& unit) {
       ++attempts;
       BackendSceneAccess<Stm> access(unit, shared);
       Sabotaged<BackendSceneAccess<Stm>> sabotaged{access, 40, sabotage(t, attempt++, unit)};
-      (void)render_tile_span_interp(sabotaged, setup, tile, 0, pixels, film);
+      (void)InterpKernel::render(sabotaged, setup, tile, 0, tile.pixels(), film);
       EXPECT_GE(sabotaged.reads, 40) << "the tile should read the scene more than 40 times";
     });
   }

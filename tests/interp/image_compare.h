@@ -42,8 +42,7 @@ inline Film render_interp_plain(const SceneState& state, int width, int height, 
   const TileGrid grid(width, height, tile_size);
   for (int i = 0; i < grid.count(); ++i) {
     const Tile tile = grid.tile(i);
-    const int pixels = (tile.x1 - tile.x0) * (tile.y1 - tile.y0);
-    (void)render_tile_span_interp(access, setup, tile, 0, pixels, film);
+    (void)InterpKernel::render(access, setup, tile, 0, tile.pixels(), film);
   }
   return film;
 }

@@ -1,5 +1,6 @@
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -144,6 +145,29 @@ TEST_P(BvhOnBuiltinScene, MatchesBruteForce) {
 
 INSTANTIATE_TEST_SUITE_P(AllScenes, BvhOnBuiltinScene, ::testing::ValuesIn(builtin_scene_names()),
                          [](const auto& info) { return info.param; });
+
+// A wide tree whose root lists itself as all four children, with boxes
+// every ray enters: a cycle no builder makes. The any-hit traversal pushes
+// four entries and pops one per visit, so without the check it would run
+// off the end of its stack; the check on the push stops it.
+TEST(BvhDeathTest, StackOverflowIsCaughtAtThePush) {
+  if (!kDchecksEnabled) GTEST_SKIP() << "TXRAY_DCHECK is off in this build type";
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  Bvh bvh;
+  WideNode root{};
+  const float big = std::numeric_limits<float>::max();
+  for (int a = 0; a < 3; ++a)
+    for (int c = 0; c < 4; ++c) {
+      root.bounds[0][a][c] = -big;
+      root.bounds[1][a][c] = big;
+    }
+  for (int c = 0; c < 4; ++c) root.child[c] = 0;
+  bvh.wide.push_back(root);
+  SceneState state;
+  PlainSceneAccess access(state);
+  const Ray ray{Vec3(0.0f), Vec3(0.0f, 0.0f, 1.0f)};
+  EXPECT_DEATH((void)occluded(access, bvh, ray, 0.0f, 1.0f), "wide traversal deeper than kMaxBvhDepth");
+}
 
 }  // namespace
 }  // namespace txray

@@ -270,9 +270,9 @@ TEST(Packet, RenderingATileAllocatesNothing) {
   Film film(64, 36);
   PlainSceneAccess access(state);
   const Tile tile{0, 0, 64, 36, 0};
-  render_tile(access, setup, tile, film);  // warm: first-use statics (CPU detection)
+  NativeKernel::render(access, setup, tile, 0, tile.pixels(), film);  // warm: first-use statics (CPU detection)
   const std::uint64_t before = g_allocations.load();
-  const std::uint64_t rays = render_tile(access, setup, tile, film);
+  const std::uint64_t rays = NativeKernel::render(access, setup, tile, 0, tile.pixels(), film);
   EXPECT_EQ(g_allocations.load() - before, 0u) << "allocations while tracing " << rays << " rays";
   EXPECT_GT(rays, 64u * 36u);
 }
