@@ -197,6 +197,7 @@ float closest_hit_mesh(const Mesh& mesh, const Ray& ray, float t_min, float t_ma
           }
           hits[j] = e;
         }
+        TXRAY_DCHECK(top + n - 1 <= kWideStackSize, "mesh traversal deeper than kMaxBvhDepth");
         for (int k = 0; k < n - 1; ++k) stack[top++] = hits[k];
         ref = hits[n - 1].ref;
         continue;
