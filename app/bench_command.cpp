@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -15,6 +14,7 @@
 
 #include "app/commands.h"
 #include "app/command_line.h"
+#include "app/interrupt.h"
 #include "app/workload_options.h"
 #include "bench/harness/calibrate.h"
 #include "bench/harness/fps_harness.h"
@@ -43,7 +43,13 @@ cli::Command bench_command_line() {
       cli::flag("calibrate",
                 "also run the kernel file under python3 and pypy3 (when installed) with\n"
                 "the same threads, scene and size, beside the cpython and pypy profiles\n"
-                "(default profiles then: cpython,pypy)"),
+                "(default profiles then: cpython,pypy); and the convoy anchor\n"
+                "(assets/kernels/convoy.py) beside the latency probe's factors\n"
+                "(implies --latency-probe)"),
+      cli::flag("latency-probe",
+                "an I/O thread beside the renderers, through the same backend: a short\n"
+                "unit, then a one-byte pipe write and read via io(), back to back; adds\n"
+                "its round trip (p50, p99, max) and convoy factor (vs alone) to each run"),
       workload::thread_counts("(default: 1 and every core)"),
       workload::scene("(default spheres)"),
       workload::size("image size (default 640x360)"),
@@ -77,6 +83,7 @@ cli::Command bench_command_line() {
       cli::output("markdown", "FILE", "", "the table as Markdown"),
       cli::output("chart", "FILE.png", ".png", "FPS by profile and thread count"),
       cli::output("speedup-chart", "FILE.png", ".png", "speedup against threads"),
+      cli::output("latency-chart", "FILE.png", ".png", "the latency probe's p99 round trip by profile and thread count"),
       cli::flag("no-progress", "no progress bar on stderr"),
       cli::heading("a quiet machine"),
       cli::number("busy-threshold", "PCT", 0.0, 100.0,
@@ -87,6 +94,7 @@ cli::Command bench_command_line() {
   options.insert(options.end(), rest.begin(), rest.end());
   std::vector<cli::Rule> rules = workload::selection_rules(options);
   for (cli::Rule& r : workload::knob_rules()) rules.push_back(std::move(r));
+  rules.push_back(cli::needs("latency-chart", {"latency-probe", "calibrate"}, "it draws the probe's figures"));
   return {.name = "txray bench",
           .synopsis = "usage: txray bench [options]\n"
                       "\n"
@@ -102,9 +110,6 @@ cli::Command bench_command_line() {
                       "\n"
                       "Ctrl-C stops at the next frame boundary and writes what finished.\n"};
 }
-
-std::atomic<bool> g_stop{false};
-extern "C" void on_interrupt(int) { g_stop.store(true); }
 
 std::string read_first_line_with(const char* path, const std::string& key) {
   std::ifstream in(path);
@@ -231,11 +236,13 @@ int bench_command(int argc, char** argv) {
   o.stm_max_retries = knobs.stm_max_retries;
   o.attribution = knobs.attribution;
   o.conflicts_top = args.integer("conflicts", 0);
+  o.latency_probe = args.flag("latency-probe") || calibrate;
   const auto json_path = args.value("json");
   const auto csv_path = args.value("csv");
   const auto markdown_path = args.value("markdown");
   const auto chart_path = args.value("chart");
   const auto speedup_path = args.value("speedup-chart");
+  const auto latency_chart_path = args.value("latency-chart");
   const bool no_progress = args.flag("no-progress");
   const bool progress = !no_progress && isatty(STDERR_FILENO);
   // Not a terminal (a CI log, a pipe): a plain line every few seconds.
@@ -291,7 +298,7 @@ int bench_command(int argc, char** argv) {
   // The talk's figures sit beside only the workload that reproduces them.
   if (preset == "reproduce") report.seed = bench::europython2015_seed();
 
-  std::signal(SIGINT, on_interrupt);
+  catch_interrupt();
   const bench::LoadSampler load(busy_threshold);
   {
     char per_run[64];
@@ -331,20 +338,20 @@ int bench_command(int argc, char** argv) {
   std::function<void(const bench::Progress&)> on_progress;
   if (progress) on_progress = draw_progress;
   if (progress_lines) on_progress = progress_line;
-  report.runs = bench::run_harness(scene, o, on_progress, g_stop);
-  std::signal(SIGINT, SIG_DFL);
+  report.runs = bench::run_harness(scene, o, on_progress, interrupted());
+  release_interrupt();
   if (progress) std::fprintf(stderr, "\r\033[K");
   if (log) std::fclose(log);
 
   bench::CalibrationResult calibration;
-  if (calibrate && !g_stop) {
+  if (calibrate && !interrupted()) {
     bench::CalibrateOptions c;
     c.width = o.interp_width;  // the real runtimes stand beside the interpreted profiles
     c.height = o.interp_height;
     c.tile = o.tile;
     c.threads = threads;
     if (progress) std::fprintf(stderr, "calibrating: python3 and pypy3 on the kernel file...");
-    calibration = bench::run_calibration(scene, c, g_stop);
+    calibration = bench::run_calibration(scene, c, interrupted());
     if (progress) std::fprintf(stderr, "\r\033[K");
     // Extra rows in every report: engine "python3" / "pypy3" (docs/report-schema.md).
     report.runs.insert(report.runs.end(), calibration.runs.begin(), calibration.runs.end());
@@ -379,11 +386,13 @@ int bench_command(int argc, char** argv) {
   if (markdown_path) write(markdown_path, bench::write_text_file(*markdown_path, bench::to_markdown(report)));
   if (chart_path) write(chart_path, bench::write_chart(*chart_path, report, bench::ChartKind::fps));
   if (speedup_path) write(speedup_path, bench::write_chart(*speedup_path, report, bench::ChartKind::speedup));
+  if (latency_chart_path)
+    write(latency_chart_path, bench::write_chart(*latency_chart_path, report, bench::ChartKind::latency));
   for (const std::string& path : written) std::cerr << "txray bench: wrote " << path << "\n";
-  if (g_stop) {
+  if (interrupted()) {
     std::cerr << "txray bench: interrupted: reported the " << report.runs.size()
               << " run(s) with at least one measured frame\n";
-    return 130;
+    return kInterruptedStatus;
   }
   return status;
 }

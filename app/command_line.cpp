@@ -320,6 +320,7 @@ std::vector<BadInput> bad_inputs(const Command& command) {
       case Kind::heading: continue;
       case Kind::flag:
         add(o, "flag given a value", {name + "=1"});
+        if (command.positional_samples.empty()) add(o, "flag followed by a word", {name, "yes"});
         add(o, "given twice", {name, name});
         continue;
       default: break;
@@ -436,7 +437,15 @@ Args::Args(Command command_line, std::span<char* const> args) : command_(std::mo
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string_view arg = args[i];
     if (!is_option(arg)) {
-      if (command.positional_samples.empty()) throw UsageError("unexpected argument '" + std::string(arg) + "'");
+      if (command.positional_samples.empty()) {
+        // After a flag the word was most likely meant as its value: say so.
+        const Option* before =
+            i > 0 && is_option(args[i - 1]) ? find_option(command, option_name(args[i - 1])) : nullptr;
+        if (before && before->kind == Kind::flag)
+          throw UsageError("option " + dashed(*before) + " takes no value (unexpected argument '" + std::string(arg) +
+                           "')");
+        throw UsageError("unexpected argument '" + std::string(arg) + "'");
+      }
       positionals_.emplace_back(arg);
       continue;
     }

@@ -13,6 +13,7 @@
 
 #include "app/command_line.h"
 #include "app/commands.h"
+#include "app/interrupt.h"
 #include "app/workload_options.h"
 #include "bench/harness/conflict_view.h"
 #include "bench/harness/rig.h"
@@ -56,7 +57,10 @@ cli::Command render_command_line() {
   return {.name = "txray render",
           .synopsis = "usage: txray render --scene NAME|FILE --out FILE.png [options]\n\n",
           .options = std::move(options),
-          .rules = std::move(rules)};
+          .rules = std::move(rules),
+          .epilogue = "\n"
+                      "Ctrl-C stops at the next frame boundary (exit 130): --sequence frames written stay;\n"
+                      "an --out whose frames did not all render is not written.\n"};
 }
 
 std::filesystem::path sequence_path(const std::filesystem::path& out, int frame) {
@@ -134,7 +138,11 @@ int render_command(int argc, char** argv) {
   std::vector<double> frame_seconds;
   std::uint64_t total_rays = 0;
   double total_seconds = 0.0;
-  for (int k = 0; k < frames; ++k) {
+  // Ctrl-C stops at the next frame boundary: frames written stay, the
+  // --out of an animation not rendered to its end is not written.
+  catch_interrupt();
+  int rendered = 0;
+  for (int k = 0; k < frames && !interrupted(); ++k) {
     FrameStats stats;
     if (rig) {
       if (k > 0 && knobs.animate_hz <= 0.0) rig->animate_between(static_cast<float>(1.0 / fps));
@@ -143,6 +151,7 @@ int render_command(int argc, char** argv) {
     } else {
       stats = render_frame(scene.at(time + k / fps), film, scheduler, {tile, order});
     }
+    ++rendered;
     frame_seconds.push_back(stats.seconds);
     total_rays += stats.rays;
     total_seconds += stats.seconds;
@@ -154,8 +163,17 @@ int render_command(int argc, char** argv) {
       }
     }
   }
+  release_interrupt();
   if (rig) rig->stop_animator();
   if (log_file) std::fclose(log_file);
+  if (rendered < frames) {
+    std::cerr << "txray render: interrupted after " << rendered << " of " << frames << " frames; "
+              << (sequence && rendered > 0 ? "wrote " + sequence_path(out_path, 0).string() + " to " +
+                                                 sequence_path(out_path, rendered - 1).string()
+                                           : "wrote nothing")
+              << "\n";
+    return kInterruptedStatus;
+  }
   if (heatmap_path) {
     std::vector<double> lost_ms;
     for (const auto& t : tile_lost) lost_ms.push_back(static_cast<double>(t.load()) * 1e-6);

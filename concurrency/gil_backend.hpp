@@ -32,6 +32,31 @@
 // Attribution (conflict_log.hpp): a wait to take the GIL already reads the
 // clock; it is also recorded per thread, with the kind of unit that held
 // the GIL when the wait began, under the mutex the wait holds anyway.
+//
+// GilPolicy::pypy: PyPy's GIL instead (rpython/translator/c/src/thread_gil.c
+// and pypy/module/thread/gil.py, PyPy 7.3), which hands over very
+// differently, and so convoys very differently (issue 19):
+// - The GIL is two locks, held together: `fastgil` (here slot_: the holder,
+//   or 0) and `mutex_gil` (a flag under a mutex with a condition variable,
+//   "mutex2", locked in the steady state).
+// - Around I/O the holder just stores 0 into fastgil: no mutex, no wake-up.
+//   Coming back it tries one compare-and-swap 0 -> me; usually it wins,
+//   because nobody is woken to race it.
+// - A thread that fails the CAS registers as waiting, polls fastgil 40..400
+//   times with a pause instruction ("early polling", PyPy issue #2341), then
+//   queues on `mutex_gil_stealer`. The one thread holding that mutex is the
+//   stealer: it loops { CAS fastgil if it reads 0; wait up to 0.1 ms for
+//   mutex_gil to be unlocked }.
+// - The holder never gets a drop request. Every sys.checkinterval bytecodes
+//   (a periodic action; here: every unit boundary and check_eval_breaker())
+//   it yields if anyone is waiting: it unlocks mutex_gil, leaving fastgil
+//   set, so only the stealer's timed wait can take it, and then queues for
+//   the GIL itself (RPyGilYieldThread).
+// So a thread back from I/O waits at most until the holder's next periodic
+// check, not a 5 ms interval: PyPy's convoy is a few microseconds per round
+// trip where CPython's is hundreds. The safety net above has a twin here:
+// a stealer whose timed waits have gone unanswered for a switch interval
+// takes the GIL from a holder idle between units.
 #pragma once
 
 #include <chrono>
@@ -55,6 +80,7 @@ namespace txray::sync {
   X(forced_switch_waits, "count", "GIL forced-switch waits/s") /* drops that waited for another thread to take it */     \
   X(io_releases, "count", "GIL releases for I/O/s")            /* releases around io() */                                \
   X(idle_takeovers, "count", "GIL idle takeovers/s")           /* GIL taken from a holder idle between units */          \
+  X(yields, "count", "GIL yields/s")                           /* pypy: periodic checks that handed the GIL over */      \
   X(wait_ns, "ns", "GIL wait (%)")                             /* time spent waiting to take the GIL */                  \
   X(hold_ns, "ns", "GIL held (%)")                             /* time the GIL was held */
 
@@ -63,9 +89,17 @@ TXRAY_SYNC_DEFINE_STATS(GilStats, TXRAY_GIL_STATS)
 class GilBackend;
 class GilUnit;
 
+// Whose GIL: CPython's new GIL (drop requests after a switch interval) or
+// PyPy's (a fast CAS lock, a stealer thread, periodic yields). See the top.
+enum class GilPolicy { cpython, pypy };
+
 struct GilOptions {
   // sys.setswitchinterval: how long a waiter waits before asking to switch.
+  // pypy: how long a stealer waits before taking over an idle holder.
   std::chrono::nanoseconds switch_interval = std::chrono::milliseconds(5);
+  GilPolicy policy = GilPolicy::cpython;
+  // pypy: the stealer's timed wait on mutex_gil (thread_gil.c: 0.0001 s).
+  std::chrono::nanoseconds steal_wait = std::chrono::microseconds(100);
 };
 
 // Under the GIL, every access to a cell happens while holding the lock, so a
@@ -112,6 +146,13 @@ class GilBackend {
   // The worker's batch is over: give the GIL back if it holds it. Must not
   // be called from inside a unit.
   void release(std::size_t worker) {
+    if (options_.policy == GilPolicy::pypy) {
+      // A stealer may take an idle holder over at any moment: only clear our own slot.
+      std::uint64_t mine = slot(worker, false);
+      if (slot_.compare_exchange_strong(mine, 0, std::memory_order_release, std::memory_order_relaxed))
+        note_release(worker);
+      return;
+    }
     if (slot_.load(std::memory_order_relaxed) >> 1 == worker + 1) drop(worker);
   }
   void publish() noexcept {}
@@ -155,7 +196,7 @@ class GilBackend {
   struct alignas(kCacheLine) Worker {
     GilStatsBlock stats;
     UnitHooks hooks;
-    std::uint64_t acquired_at = 0;
+    std::atomic<std::uint64_t> acquired_at{0};  // relaxed: a pypy takeover reads it from another thread
     int depth = 0;
     int io_depth = 0;  // io() bodies running on this worker (the GIL is not held)
     WorkerAttribution attr;
@@ -200,7 +241,7 @@ class GilBackend {
     drop_request_.store(false, std::memory_order_relaxed);
     switch_cv_.notify_all();
     me.stats.acquisitions.add();
-    me.acquired_at = now_ns();
+    me.acquired_at.store(now_ns(), std::memory_order_relaxed);
   }
 
   // Under mu_, in take(): the request was set an interval ago and the
@@ -212,7 +253,7 @@ class GilBackend {
                                                            std::memory_order_relaxed))
       return false;
     Worker& old = workers_[(s >> 1) - 1];
-    old.stats.hold_ns.add(now_ns() - old.acquired_at);  // hold_ns is only written under mu_
+    old.stats.hold_ns.add(now_ns() - old.acquired_at.load(std::memory_order_relaxed));  // hold_ns is only written under mu_
     workers_[w].stats.idle_takeovers.add();
     return true;
   }
@@ -223,7 +264,7 @@ class GilBackend {
     std::unique_lock lk(mu_);
     // Taken over while we sat between units: already handed over.
     if (slot_.load(std::memory_order_relaxed) >> 1 != w + 1) return;
-    me.stats.hold_ns.add(now_ns() - me.acquired_at);
+    me.stats.hold_ns.add(now_ns() - me.acquired_at.load(std::memory_order_relaxed));
     locked_ = false;
     slot_.store(0, std::memory_order_relaxed);
     cv_.notify_one();
@@ -235,6 +276,140 @@ class GilBackend {
       switch_cv_.wait(lk, [&] { return last_holder_ != w; });
     }
   }
+
+  // The policy's take and give, as io(), the unit boundary and
+  // check_eval_breaker() use them.
+  void acquire(std::size_t w) {
+    if (options_.policy == GilPolicy::pypy)
+      pypy_take(w);
+    else
+      take(w);
+  }
+  void give_for_io(std::size_t w) {
+    if (options_.policy == GilPolicy::pypy) {
+      // RPyGilRelease: fastgil = 0, mutex_gil stays locked, nobody is woken.
+      note_release(w);
+      slot_.store(0, std::memory_order_release);
+    } else {
+      drop(w);
+    }
+  }
+  // The periodic check at a boundary (the holder is between units or at an
+  // eval-breaker point). cpython: honour a drop request. pypy: the periodic
+  // action's do_yield_thread(), if anyone waits.
+  void periodic_check(std::size_t w) {
+    if (options_.policy == GilPolicy::pypy) {
+      if (waiting_.load(std::memory_order_relaxed) > 0) pypy_yield(w);
+    } else if (drop_request_.load(std::memory_order_relaxed)) {
+      drop(w);
+      take(w);
+    }
+  }
+
+  void note_release(std::size_t w) {
+    Worker& me = workers_[w];
+    me.stats.hold_ns.add(now_ns() - me.acquired_at.load(std::memory_order_relaxed));
+  }
+  void note_acquired(std::size_t w) {
+    Worker& me = workers_[w];
+    me.stats.acquisitions.add();
+    if (pypy_last_holder_.exchange(w, std::memory_order_relaxed) != w) me.stats.switches.add();
+    me.acquired_at.store(now_ns(), std::memory_order_relaxed);
+  }
+
+  // mutex2_unlock(&mutex_gil).
+  void unlock_mutex_gil() {
+    {
+      std::lock_guard lk(gil_mu_);
+      gil_locked_ = false;
+    }
+    gil_cv_.notify_one();
+  }
+
+  // RPyGilAcquire: the fast path, else RPyGilAcquireSlowPath.
+  void pypy_take(std::size_t w) {
+    std::uint64_t free = 0;
+    if (slot_.compare_exchange_strong(free, slot(w, true), std::memory_order_acquire, std::memory_order_relaxed)) {
+      note_acquired(w);
+      return;
+    }
+    Worker& me = workers_[w];
+    const std::uint64_t t0 = now_ns();
+    const std::uint64_t holder_slot = free;
+    const UnitKind holder = holder_slot != 0 ? workers_[(holder_slot >> 1) - 1].attr.now() : UnitKind::unknown;
+    const int old_waiting = waiting_.fetch_add(1, std::memory_order_relaxed) + 1;
+    // Early polling, 40..400 rounds, the count stepped as thread_gil.c does
+    // so that two pollers do not stay in step.
+    int n = early_poll_n_.load(std::memory_order_relaxed) * 2 + 1;
+    while (n >= kPokeMax) n -= kPokeMax - kPokeMin;
+    early_poll_n_.store(n, std::memory_order_relaxed);
+    for (; n >= 0; --n) {
+      if (waiting_.load(std::memory_order_relaxed) != old_waiting) break;  // someone came or went
+      cpu_relax();
+      std::uint64_t zero = 0;
+      if (slot_.load(std::memory_order_relaxed) == 0 &&
+          slot_.compare_exchange_strong(zero, slot(w, true), std::memory_order_acquire, std::memory_order_relaxed)) {
+        // Got it before queueing; for fairness hand mutex_gil to a stealer
+        // if there is one, and queue anyway (falls through if there is none).
+        unlock_mutex_gil();
+        break;
+      }
+    }
+    {
+      std::lock_guard stealer(stealer_mu_);
+      std::unique_lock lk(gil_mu_);
+      int unanswered = 0;
+      const auto patience = std::max<std::int64_t>(1, options_.switch_interval / options_.steal_wait);
+      while (true) {
+        std::uint64_t zero = 0;
+        if (slot_.load(std::memory_order_relaxed) == 0 &&
+            slot_.compare_exchange_strong(zero, slot(w, true), std::memory_order_acquire, std::memory_order_relaxed))
+          break;
+        if (gil_locked_) gil_cv_.wait_for(lk, options_.steal_wait);
+        if (!gil_locked_) {
+          // Yielded to us: fastgil still names the yielder; it becomes ours.
+          gil_locked_ = true;
+          slot_.store(slot(w, true), std::memory_order_release);
+          break;
+        }
+        if (++unanswered >= patience && pypy_take_over_idle(w)) break;
+      }
+      waiting_.fetch_sub(1, std::memory_order_relaxed);
+    }
+    const std::uint64_t waited = now_ns() - t0;
+    me.stats.wait_ns.add(waited);
+    if (attribution_.load(std::memory_order_relaxed)) {
+      me.attr.table.record(kSubjectGil, ConflictKind::gil_wait, me.attr.now(), holder, waited);
+      me.attr.unit_lost_ns += waited;
+    }
+    note_acquired(w);
+  }
+
+  // The safety net (see the top): a holder idle between units whose
+  // periodic check will never come.
+  bool pypy_take_over_idle(std::size_t w) {
+    std::uint64_t s = slot_.load(std::memory_order_relaxed);
+    if (s == 0 || (s & 1) || !slot_.compare_exchange_strong(s, slot(w, true), std::memory_order_acq_rel,
+                                                           std::memory_order_relaxed))
+      return false;
+    Worker& old = workers_[(s >> 1) - 1];
+    old.stats.hold_ns.add(now_ns() - old.acquired_at.load(std::memory_order_relaxed));
+    workers_[w].stats.idle_takeovers.add();
+    return true;
+  }
+
+  // RPyGilYieldThread: unlock mutex_gil with fastgil still set, so only the
+  // stealer's timed wait can take it, then queue for it like anyone else.
+  // Called with the slot busy (inside a unit or at its boundary).
+  void pypy_yield(std::size_t w) {
+    Worker& me = workers_[w];
+    me.stats.yields.add();
+    note_release(w);
+    unlock_mutex_gil();
+    pypy_take(w);
+  }
+
+  static constexpr int kPokeMin = 40, kPokeMax = 400;  // RPY_GIL_POKE_MIN, _MAX
 
   Options options_;
   std::unique_ptr<Worker[]> workers_;
@@ -252,6 +427,15 @@ class GilBackend {
   std::atomic<std::uint64_t> slot_{0};
   std::atomic<bool> drop_request_{false};
   std::atomic<bool> attribution_{true};  // read only after a wait
+
+  // pypy (slot_ is fastgil).
+  std::mutex stealer_mu_;                // mutex_gil_stealer
+  std::mutex gil_mu_;                    // mutex_gil: the flag below, under this mutex,
+  std::condition_variable gil_cv_;       //   signalled when it is unlocked
+  bool gil_locked_ = true;               // guarded by gil_mu_; locked in the steady state
+  std::atomic<int> waiting_{0};          // rpy_waiting_threads
+  std::atomic<int> early_poll_n_{0};     // rpy_early_poll_n
+  std::atomic<std::size_t> pypy_last_holder_{kNobody};
 };
 
 // What a unit of work sees. Accesses are plain copies: the GIL is held.
@@ -304,28 +488,26 @@ class GilUnit {
     GilBackend::Worker& me = b_.workers_[w_];
     if (me.io_depth > 0) return std::forward<F>(f)();
     me.stats.io_releases.add();
-    b_.drop(w_);
+    b_.give_for_io(w_);
     ++me.io_depth;
     struct Retake {
       GilBackend& b;
       std::size_t w;
       ~Retake() {
         --b.workers_[w].io_depth;
-        b.take(w);
+        b.acquire(w);
       }
     } retake{b_, w_};
     return std::forward<F>(f)();
   }
   // An interpreter's periodic eval-breaker check (every N instructions):
-  // hands the GIL over mid-unit if asked. This splits the unit's atomicity
-  // at that point, exactly as CPython's bytecode boundaries do.
+  // hands the GIL over mid-unit if asked (cpython) or if anyone waits
+  // (pypy's periodic action). This splits the unit's atomicity at that
+  // point, exactly as the runtimes' bytecode boundaries do.
   void check_eval_breaker() {
     // Inside io() the GIL is not held: nothing to hand over.
     if (b_.workers_[w_].io_depth > 0) return;
-    if (b_.drop_request_.load(std::memory_order_relaxed)) {
-      b_.drop(w_);
-      b_.take(w_);
-    }
+    b_.periodic_check(w_);
   }
 
   template <class F>
@@ -354,7 +536,7 @@ decltype(auto) GilBackend::run(std::size_t worker, F&& fn) {
   std::uint64_t idle = slot(worker, false);
   if (!slot_.compare_exchange_strong(idle, slot(worker, true), std::memory_order_acquire,
                                      std::memory_order_relaxed))
-    take(worker);
+    acquire(worker);
   me.depth = 1;
   // The unit boundary, reached however the unit ends: the only place the
   // drop request is honoured without the unit's consent.
@@ -365,8 +547,16 @@ decltype(auto) GilBackend::run(std::size_t worker, F&& fn) {
       Worker& m = b.workers_[w];
       m.depth = 0;
       m.stats.units.add();
-      b.slot_.store(slot(w, false), std::memory_order_release);
-      if (b.drop_request_.load(std::memory_order_relaxed)) b.drop(w);
+      if (b.options_.policy == GilPolicy::pypy) {
+        // The thread goes on running Python code: it queues for the GIL
+        // again at once (RPyGilYieldThread). The slot stays busy until
+        // then, so no stealer can take an idle holder over mid-yield.
+        if (b.waiting_.load(std::memory_order_relaxed) > 0) b.pypy_yield(w);
+        b.slot_.store(slot(w, false), std::memory_order_release);
+      } else {
+        b.slot_.store(slot(w, false), std::memory_order_release);
+        if (b.drop_request_.load(std::memory_order_relaxed)) b.drop(w);
+      }
     }
   } boundary{*this, worker};
   return run_with_hooks(me.hooks, unit, fn);

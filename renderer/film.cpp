@@ -1,13 +1,12 @@
 #include "renderer/film.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <system_error>
 
 #include <stb_image.h>
 #include <stb_image_write.h>
+
+#include "renderer/atomic_file.h"
 
 namespace txray {
 
@@ -28,25 +27,23 @@ std::vector<std::uint8_t> Film::to_rgba8() const {
   return out;
 }
 
+std::string encode_png(int width, int height, const std::vector<std::uint8_t>& rgba) {
+  std::string bytes;
+  auto append = [](void* context, void* data, int size) {
+    static_cast<std::string*>(context)->append(static_cast<const char*>(data), static_cast<std::size_t>(size));
+  };
+  if (!stbi_write_png_to_func(append, &bytes, width, height, 4, rgba.data(), width * 4)) bytes.clear();
+  return bytes;
+}
+
 std::string write_png(const std::filesystem::path& path, int width, int height,
                       const std::vector<std::uint8_t>& rgba) {
   if (width <= 0 || height <= 0 || rgba.size() != static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 4)
     return path.string() + ": internal error: image size does not match its pixels";
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  if (!stbi_write_png(tmp.string().c_str(), width, height, 4, rgba.data(), width * 4)) {
-    const int err = errno;
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    return path.string() + ": cannot write PNG" + (err ? std::string(": ") + std::strerror(err) : std::string());
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    return path.string() + ": cannot write PNG: " + ec.message();
-  }
+  const std::string bytes = encode_png(width, height, rgba);
+  if (bytes.empty()) return path.string() + ": cannot write PNG: the encoder failed";
+  if (const std::string why = write_file_atomically(path, bytes); !why.empty())
+    return path.string() + ": cannot write PNG: " + why;
   return {};
 }
 

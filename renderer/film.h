@@ -32,8 +32,10 @@ class Film {
 /// One linear channel value to an sRGB byte.
 [[nodiscard]] std::uint8_t encode_srgb8(float linear);
 
-/// Writes RGBA8 pixels as PNG. The file appears whole or not at all: the
-/// bytes go to a temporary beside it, renamed into place on success.
+/// RGBA8 pixels as the bytes of a PNG file; empty if the encoder fails.
+[[nodiscard]] std::string encode_png(int width, int height, const std::vector<std::uint8_t>& rgba);
+
+/// Writes RGBA8 pixels as PNG, whole or not at all (write_file_atomically).
 /// Returns an empty string on success, else a message naming the file.
 [[nodiscard]] std::string write_png(const std::filesystem::path& path, int width, int height,
                                     const std::vector<std::uint8_t>& rgba);

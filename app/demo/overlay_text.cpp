@@ -91,10 +91,15 @@ std::string backend_story(bench::BackendKind backend, const std::vector<bench::S
       return "lock waits " + short_number(read + write) + "/s (read " + short_number(read) + ", write " +
              short_number(write) + ") \xC2\xB7 waiting " + percent(figure(figures, "lock wait (%)"));
     }
-    case bench::BackendKind::gil:
-      return "GIL switches " + short_number(figure(figures, "GIL switches/s")) + "/s \xC2\xB7 drop requests " +
-             short_number(figure(figures, "GIL drop requests/s")) + "/s \xC2\xB7 waiting " +
-             percent(figure(figures, "GIL wait (%)"));
+    case bench::BackendKind::gil: {
+      // How the lock changes hands: CPython's drop requests, or PyPy's
+      // yields (the pypy profile's lock never gets a drop request).
+      const double yields = figure(figures, "GIL yields/s");
+      const std::string hand_over = yields > 0.0 ? "yields " + short_number(yields)
+                                                 : "drop requests " + short_number(figure(figures, "GIL drop requests/s"));
+      return "GIL switches " + short_number(figure(figures, "GIL switches/s")) + "/s \xC2\xB7 " + hand_over +
+             "/s \xC2\xB7 waiting " + percent(figure(figures, "GIL wait (%)"));
+    }
     case bench::BackendKind::mutex:
       return "one lock per unit \xC2\xB7 lock waits " + short_number(figure(figures, "lock waits/s")) +
              "/s \xC2\xB7 waiting " + percent(figure(figures, "lock wait (%)"));
@@ -118,6 +123,15 @@ std::string backend_story(bench::BackendKind backend, const std::vector<bench::S
   return "";
 }
 
+std::string drag_line(const DragLatency::Figures& drag) {
+  if (drag.samples == 0) return {};
+  std::string line = "drag \xE2\x86\x92 frame " + short_number(drag.last_ms) + " ms";
+  if (drag.samples > 1)
+    line += " (median " + short_number(drag.median_ms) + ", max " + short_number(drag.max_ms) + " over " +
+            std::to_string(drag.samples) + " drags)";
+  return line;
+}
+
 OverlayLines overlay_lines(const PaneStatus& status, const RenderConfig& config) {
   OverlayLines lines;
   lines.title = status.profile.name;
@@ -139,6 +153,7 @@ OverlayLines overlay_lines(const PaneStatus& status, const RenderConfig& config)
   lines.knobs = std::string("animator ") + (config.paused ? "paused" : config.animator ? "concurrent" : "between frames") +
                 " \xC2\xB7 counters " + (config.shared_counters ? "shared" : "sharded") + " \xC2\xB7 log " +
                 (config.log ? "every 16 units" : "off");
+  lines.drag = drag_line(status.drag);
   return lines;
 }
 

@@ -78,6 +78,7 @@ struct RenderDriver::Pane {
   std::vector<bench::StatFigure> figures;
   std::int64_t frames = 0;
   double last_frame = 1.0 / 30.0;
+  DragLatency drag;  // the input writer commits, this pane's frames show
 };
 
 RenderDriver::RenderDriver(const Options& options) : options_(options) {
@@ -141,6 +142,9 @@ void RenderDriver::drag(float u, float v) {
   {
     std::lock_guard lock(mutex_);
     if (grabbed_ < 0) return;
+    // Events the input writer has not taken yet are coalesced: the batch
+    // is timed from its oldest, what the hand felt.
+    if (!drag_target_) drag_time_ = steady_seconds();
     drag_target_ = std::pair{u, v};
   }
   wake_.notify_all();
@@ -435,6 +439,7 @@ void RenderDriver::render_one(std::size_t index) {
       pane.rig->animate_between(static_cast<float>(dt));
     }
     pane.rig->end_frame();
+    pane.drag.frame_began();  // under input_mutex_: no write lands between the boundary and this
     if (applied_.heatmap) pane.heat->set_scene(camera, pane.rig->frame_objects());
   }
 
@@ -463,6 +468,7 @@ void RenderDriver::render_one(std::size_t index) {
   };
   const FrameStats frame = pane.rig->render_frame(*pane.film, *pane.scheduler, *pane.grid, TileOrder::row_major, units);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  pane.drag.frame_shown(steady_seconds());
 
   pane.last_frame = seconds;
   ++pane.frames;
@@ -508,6 +514,7 @@ void RenderDriver::render_one(std::size_t index) {
   s.frames = pane.frames;
   s.busy_seconds = scheduler_->busy(static_cast<int>(index));
   s.animator_running = pane.animator_running;
+  s.drag = pane.drag.figures();
 }
 
 void RenderDriver::input_loop() {
@@ -516,6 +523,7 @@ void RenderDriver::input_loop() {
     wake_.wait(lock, [&] { return stop_ || drag_target_.has_value(); });
     if (stop_) return;
     const auto [u, v] = *drag_target_;
+    const double event_time = drag_time_;
     drag_target_.reset();
     const int index = grabbed_;
     const float depth = grab_depth_;
@@ -530,8 +538,10 @@ void RenderDriver::input_loop() {
       // same scene; the pane rendering now takes it mid-frame.
       std::lock_guard input(input_mutex_);
       for (auto& pane : panes_)
-        if (pane && pane->rig && static_cast<std::size_t>(index) < pane->rig->object_count())
+        if (pane && pane->rig && static_cast<std::size_t>(index) < pane->rig->object_count()) {
           pane->rig->move_object(static_cast<std::size_t>(index), center);
+          pane->drag.committed(event_time);
+        }
     }
     lock.lock();
   }

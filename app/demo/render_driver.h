@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "app/demo/display_buffer.h"
+#include "app/demo/drag_latency.h"
 #include "app/demo/pane_scheduler.h"
 #include "app/demo/tile_heat.h"
 #include "bench/harness/profile.h"
@@ -54,6 +55,7 @@ struct PaneStatus {
   double busy_seconds = 0.0;  ///< machine time this pane has had
   bool has_machine = false;   ///< rendering now (compare: its turn)
   bool animator_running = false;
+  DragLatency::Figures drag;  ///< a dragged object: input event to the frame that shows it
 };
 
 struct PaneView {
@@ -81,6 +83,8 @@ class RenderDriver {
   /// Picks the object nearest the ray through (u, v) ∈ [0,1]² of the panes'
   /// image; later drag() calls move it at its depth along the view ray.
   void grab(float u, float v);
+  /// The object moves to (u, v); timed from this call for the drag's
+  /// latency (PaneStatus::drag).
   void drag(float u, float v);
   void release();
   /// Minimised: no frames until resumed.
@@ -127,6 +131,7 @@ class RenderDriver {
   bool camera_known_ = false;
   std::optional<std::pair<float, float>> grab_request_;
   std::optional<std::pair<float, float>> drag_target_;
+  double drag_time_ = 0.0;  // when the oldest event drag_target_ carries arrived (steady seconds)
   int grabbed_ = -1;
   float grab_depth_ = 0.0f;
   int pane_width_ = 1, pane_height_ = 1;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -52,6 +53,8 @@ class Parser {
       script_.steps.push_back(results);
     }
     if (script_.steps.size() == 1) fail(1, "no steps: a script needs at least one 'step'");
+    if (script_.loop && !(script_.steps.back().seconds > 0.0))
+      fail(loop_line_, "'loop' needs a timed results step to start again after (for example 'results 10s')");
     return script_;
   }
 
@@ -99,6 +102,11 @@ class Parser {
       if (in_step_) fail("'title' belongs before the first step");
       need_value(word, value);
       script_.title = std::string(value);
+    } else if (word == "loop") {
+      if (in_step_) fail("'loop' belongs before the first step");
+      if (!value.empty()) fail("'loop' takes no value");
+      script_.loop = true;
+      loop_line_ = line_;
     } else if (word == "step" || word == "results") {
       if (!value.empty() && word == "step") fail("'step' takes no value (put settings on the lines after it)");
       finish_step();
@@ -152,6 +160,8 @@ class Parser {
       current_.log = on_off(word, value);
     } else if (word == "heatmap") {
       current_.heatmap = on_off(word, value);
+    } else if (word == "drag") {
+      current_.drag = on_off(word, value);
     } else if (word == "caption") {
       need_value(word, value);
       current_.caption = std::string(value);
@@ -160,7 +170,7 @@ class Parser {
       current_.seconds = duration(value);
     } else {
       fail("unknown directive '" + std::string(word) +
-           "' (expected title, step, profile, compare, threads, scene, animator, counters, log, heatmap, caption, duration, results)");
+           "' (expected title, loop, step, profile, compare, threads, scene, animator, counters, log, heatmap, drag, caption, duration, results)");
     }
   }
 
@@ -177,7 +187,7 @@ class Parser {
   StageScript script_;
   StageStep current_;  // settings carry over from step to step
   bool in_step_ = false, results_seen_ = false;
-  int line_ = 0;
+  int line_ = 0, loop_line_ = 0;
 };
 
 }  // namespace
@@ -206,6 +216,11 @@ bool StagePlayer::update(double now) {
       step_start_ = now;
       return true;
     }
+    if (script_.loop) {
+      index_ = 0;
+      step_start_ = now;
+      return true;
+    }
     finished_ = true;  // a timed results step ends the show
     return true;
   }
@@ -228,6 +243,13 @@ bool StagePlayer::click(int delta, double now) {
 double StagePlayer::remaining(double now) const {
   const StageStep& s = step();
   return s.seconds > 0.0 ? std::max(0.0, s.seconds - (now - step_start_)) : 0.0;
+}
+
+std::pair<float, float> scripted_drag_point(double seconds) {
+  constexpr double kTwoPi = 6.283185307179586;
+  const double a = kTwoPi * seconds / 4.0;
+  return {kScriptedGrab.first + static_cast<float>(0.15 * std::cos(a)) - 0.15f,
+          kScriptedGrab.second + static_cast<float>(0.10 * std::sin(a))};
 }
 
 }  // namespace txray::demo

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace txray::demo {
@@ -35,12 +36,19 @@ struct StageStep {
   bool shared_counters = false;
   bool log = false;
   bool heatmap = false;               ///< the T overlay
+  /// The demo drags the object under the picture's centre in a slow circle
+  /// (scripted_drag_point), through the same path as a Shift-drag, so the
+  /// drag's latency shows without a hand on the mouse.
+  bool drag = false;
   std::string caption;
   double seconds = 0.0;               ///< > 0: advance after this long; 0: wait for the clicker
 };
 
 struct StageScript {
   std::string title;
+  /// `loop`: a timed results step starts the script again from its first
+  /// step instead of ending it (a kiosk, scripts/soak).
+  bool loop = false;
   std::vector<StageStep> steps;  ///< the last is always the results step
 };
 
@@ -58,7 +66,8 @@ class StagePlayer {
  public:
   StagePlayer(StageScript script, double now) : script_(std::move(script)), step_start_(now) {}
 
-  /// Advances timed steps; returns true when the step changed.
+  /// Advances timed steps; returns true when the step changed. A timed
+  /// results step ends the script, or with `loop` goes back to the first.
   bool update(double now);
   /// Clicker: +1 next, −1 previous. Past the last step: finished().
   bool click(int delta, double now);
@@ -77,5 +86,12 @@ class StagePlayer {
   double step_start_;
   bool finished_ = false;
 };
+
+/// Where a scripted drag holds the object `seconds` after it began, as
+/// (u, v) in [0, 1]² of the pane: a circle about the point it was grabbed
+/// at, once every four seconds, small enough to stay inside the picture.
+[[nodiscard]] std::pair<float, float> scripted_drag_point(double seconds);
+/// Where a scripted drag grabs: the object nearest this point of the pane.
+inline constexpr std::pair<float, float> kScriptedGrab{0.5f, 0.55f};
 
 }  // namespace txray::demo

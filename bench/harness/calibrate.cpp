@@ -37,7 +37,35 @@ std::pair<std::string, int> capture(const std::string& command) {
   return {out, status};
 }
 
+std::string runtime_display_name(const std::string& impl) {
+  if (impl == "cpython") return "CPython";
+  if (impl == "pypy") return "PyPy";
+  return impl;
+}
+
 }  // namespace
+
+extern const char kConvoySource[];
+extern const std::size_t kConvoySourceSize;
+
+std::optional<ConvoyFigure> parse_convoy_line(const std::string& runtime, const std::string& output) {
+  const auto at = output.rfind("convoy alone_s ");
+  if (at == std::string::npos) return std::nullopt;
+  double alone = 0.0, beside = 0.0;
+  int round_trips = 0, spinners = 0;
+  char impl[64] = {0}, version[64] = {0};
+  if (std::sscanf(output.c_str() + at, "convoy alone_s %lf beside_s %lf round_trips %d spinners %d runtime %63s %63s",
+                  &alone, &beside, &round_trips, &spinners, impl, version) != 6 ||
+      !(alone > 0.0) || !(beside > 0.0) || round_trips <= 0)
+    return std::nullopt;
+  ConvoyFigure f;
+  f.runtime = runtime;
+  f.version = runtime_display_name(impl) + " " + version;
+  f.round_trips = round_trips;
+  f.alone_ms = alone * 1e3;
+  f.beside_ms = beside * 1e3;
+  return f;
+}
 
 CalibrationResult run_calibration(const SceneDescription& scene, const CalibrateOptions& o, const std::atomic<bool>& stop) {
   CalibrationResult result;
@@ -49,7 +77,9 @@ CalibrationResult run_calibration(const SceneDescription& scene, const Calibrate
   const std::string tag = "txray-calibrate-" + std::to_string(::getpid());
   const auto script = dir / (tag + "-raytrace.py");
   const auto json = dir / (tag + ".json");
+  const auto convoy_script = dir / (tag + "-convoy.py");
   {
+    std::ofstream(convoy_script, std::ios::binary).write(kConvoySource, static_cast<std::streamsize>(kConvoySourceSize));
     std::ofstream(script, std::ios::binary) << interp::kernel_source();
     std::ofstream(json) << interp::kernel_scene_json(state, bvh, o.width, o.height);
   }
@@ -63,6 +93,15 @@ CalibrationResult run_calibration(const SceneDescription& scene, const Calibrate
       result.notes.push_back(runtime + ": not installed, skipped" +
                              (runtime == "pypy3" ? " (Debian: apt-get install pypy3)" : ""));
       continue;
+    }
+    // The convoy anchor first: it takes well under a second where there is no convoy, a few where there is.
+    if (!stop) {
+      const auto [out, status] = capture(quoted(runtime) + " " + quoted(convoy_script.string()) + " 2>&1");
+      const auto figure = status == 0 ? parse_convoy_line(runtime, out) : std::nullopt;
+      if (figure)
+        result.convoy.push_back(*figure);
+      else
+        result.notes.push_back(runtime + " convoy.py failed: " + (out.empty() ? "no output" : out.substr(0, 300)));
     }
     for (int threads : o.threads) {
       if (stop) break;
@@ -95,14 +134,74 @@ CalibrationResult run_calibration(const SceneDescription& scene, const Calibrate
       r.mrays_per_second = NAN;  // the script does not count rays across threads
       result.runs.push_back(r);
       std::string name = impl;
-      if (name == "cpython") name = "CPython";
-      if (name == "pypy") name = "PyPy (Python)";
-      result.versions.push_back(name + " " + version);
+      result.versions.push_back((name == "pypy" ? "PyPy (Python)" : runtime_display_name(name)) + " " + version);
     }
   }
   std::filesystem::remove(script);
   std::filesystem::remove(json);
+  std::filesystem::remove(convoy_script);
   return result;
+}
+
+namespace {
+
+// Which real runtime a profile's convoy stands beside: the GIL profiles
+// beside the runtime they model; the others have no GIL to convoy on, and
+// stand beside nothing (their factor should be near 1).
+const char* runtime_for_profile(const RunRecord& r) {
+  if (r.backend != "gil") return nullptr;
+  return r.engine == "interp" ? "python3" : "pypy3";
+}
+
+}  // namespace
+
+std::string format_convoy(const BenchReport& report, const CalibrationResult& c) {
+  std::ostringstream out;
+  char line[320];
+  out << "\nconvoy: an I/O thread's one-byte pipe round trips (os.write, os.read), alone and beside one thread\n"
+         "spinning x += 1 (assets/kernels/convoy.py; the median of 5 runs)\n";
+  std::snprintf(line, sizeof line, "%-10s %-18s %11s %11s %8s %16s\n", "runtime", "version", "alone ms", "beside ms",
+                "factor", "µs / round trip");
+  out << line;
+  for (const ConvoyFigure& f : c.convoy) {
+    std::snprintf(line, sizeof line, "%-10s %-18s %11.2f %11.2f %7.1fx %16.1f\n", f.runtime.c_str(),
+                  f.version.c_str(), f.alone_ms, f.beside_ms, f.factor(), f.per_round_trip_us());
+    out << line;
+  }
+  if (c.convoy.empty()) out << "  (no runtime ran the anchor)\n";
+  bool any = false;
+  for (const RunRecord& r : report.runs) any = any || (r.latency.measured && r.latency.ops > 0);
+  if (!any) {
+    out << "  modelled: no profile ran the latency probe\n";
+    return out.str();
+  }
+  out << "modelled: the latency probe's convoy factor (mean round trip beside the render threads / alone)\n";
+  std::snprintf(line, sizeof line, "%-12s %-16s %7s %10s %11s %8s %10s %10s\n", "profile", "engine+backend",
+                "threads", "alone µs", "beside µs", "factor", "real", "model/real");
+  out << line;
+  for (const RunRecord& r : report.runs) {
+    if (!r.latency.measured || r.latency.ops == 0) continue;
+    const char* runtime = runtime_for_profile(r);
+    const ConvoyFigure* real = nullptr;
+    for (const ConvoyFigure& f : c.convoy)
+      if (runtime && f.runtime == runtime) real = &f;
+    char real_text[32] = "-", ratio_text[32] = "-";
+    if (real) {
+      std::snprintf(real_text, sizeof real_text, "%.1fx", real->factor());
+      // The anchor spins one thread: compare at one render thread.
+      if (r.threads == 1 && real->factor() > 0.0)
+        std::snprintf(ratio_text, sizeof ratio_text, "%.2f", r.latency.convoy / real->factor());
+    } else if (!runtime) {
+      std::snprintf(real_text, sizeof real_text, "no GIL");
+    }
+    std::snprintf(line, sizeof line, "%-12s %-16s %7d %10.1f %11.1f %7.1fx %10s %10s\n", r.profile.c_str(),
+                  (r.engine + "+" + r.backend).c_str(), r.threads, r.latency.alone_us, r.latency.mean_us,
+                  r.latency.convoy, real_text, ratio_text);
+    out << line;
+  }
+  out << "  (real: the runtime the profile models, python3 for interp+gil, pypy3 for native+gil; model/real at\n"
+         "   1 render thread, the anchor's one spinning thread; within 0.5..2 is issue 19's target)\n";
+  return out.str();
 }
 
 std::string format_calibration(const BenchReport& report, const CalibrationResult& c) {
@@ -132,6 +231,7 @@ std::string format_calibration(const BenchReport& report, const CalibrationResul
   }
   for (const std::string& note : c.notes) out << "  " << note << "\n";
   out << "  (/ cpython, / pypy: the runtime's FPS over that profile's FPS at the same thread count)\n";
+  out << format_convoy(report, c);
   return out.str();
 }
 

@@ -2,8 +2,11 @@
 /// `txray bench --calibrate`: the kernel file (assets/kernels/raytrace.py,
 /// as built into txray) run by the real python3 and pypy3 on the same scene,
 /// size and tiles, with 1..N Python threads, so the interpreted engine's
-/// figures can be read against the runtimes it models.
+/// figures can be read against the runtimes it models; and the convoy
+/// anchor (assets/kernels/convoy.py, issue 19) under both, so the latency
+/// probe's convoy factors can be read against the real ones.
 #include <atomic>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,11 +24,27 @@ struct CalibrateOptions {
   std::vector<std::string> runtimes = {"python3", "pypy3"};
 };
 
+/// One runtime's convoy anchor: 2,000 pipe round trips alone and beside a
+/// thread spinning `x += 1`.
+struct ConvoyFigure {
+  std::string runtime;   ///< "python3", "pypy3"
+  std::string version;   ///< "CPython 3.11.7"
+  int round_trips = 0;
+  double alone_ms = 0.0, beside_ms = 0.0;
+  [[nodiscard]] double factor() const { return alone_ms > 0.0 ? beside_ms / alone_ms : 0.0; }
+  [[nodiscard]] double per_round_trip_us() const { return round_trips > 0 ? beside_ms * 1e3 / round_trips : 0.0; }
+};
+
 struct CalibrationResult {
   std::vector<RunRecord> runs;       ///< profile and engine = the runtime's name, backend "gil"
   std::vector<std::string> notes;    ///< e.g. "pypy3: not installed, skipped"
   std::vector<std::string> versions; ///< per run: "CPython 3.11.7"
+  std::vector<ConvoyFigure> convoy;  ///< per installed runtime
 };
+
+/// Reads convoy.py's output line ("convoy alone_s A beside_s B round_trips
+/// N spinners K runtime IMPL VERSION"); nullopt when it is not one.
+[[nodiscard]] std::optional<ConvoyFigure> parse_convoy_line(const std::string& runtime, const std::string& output);
 
 /// Runs each installed runtime; a missing one is noted and skipped, never an
 /// error. `stop` is polled between runs.
@@ -33,7 +52,10 @@ struct CalibrationResult {
                                                 const std::atomic<bool>& stop);
 
 /// The runtimes beside the cpython and pypy profiles of `report` (same
-/// thread counts), with the ratios.
+/// thread counts), with the ratios; then the convoy factors, real beside
+/// modelled (the latency probe's, for every profile that ran it).
 [[nodiscard]] std::string format_calibration(const BenchReport& report, const CalibrationResult& calibration);
+/// The convoy part alone (format_calibration ends with it).
+[[nodiscard]] std::string format_convoy(const BenchReport& report, const CalibrationResult& calibration);
 
 }  // namespace txray::bench

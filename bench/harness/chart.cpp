@@ -3,23 +3,21 @@
 // purpose: every pixel is one of a few exact colours, which keeps the PNGs
 // small and lets the tests count bar pixels by colour.
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
 #include <stb_easy_font.h>
 #pragma GCC diagnostic pop
-#include <stb_image_write.h>
 
 #include "bench/harness/report.h"
 #include "bench/harness/report_detail.h"
+#include "renderer/film.h"
 
 namespace txray::bench {
 namespace {
@@ -289,27 +287,43 @@ void draw_nothing_to_chart(Canvas& canvas, int top) {
               kTextScale);
 }
 
-void draw_fps_chart(Canvas& canvas, const BenchReport& report) {
+// What a bar chart by profile and thread count shows: the FPS with its
+// interval, or the latency probe's p99 with its p50 (ChartKind::latency).
+struct BarFigure {
+  double value = 0.0;
+  double whisker_low = std::nan(""), whisker_high = std::nan("");  // NaN: no whisker
+};
+
+BarFigure fps_figure(const RunRecord& run) { return {run.fps, run.fps_ci_low, run.fps_ci_high}; }
+BarFigure latency_figure(const RunRecord& run) {
+  if (!run.latency.measured) return {std::nan("")};
+  // The whisker spans the median to the p99: the bar's top is the tail
+  // the probe felt, the whisker's foot the typical round trip.
+  return {run.latency.p99_us, run.latency.p50_us, run.latency.p99_us};
+}
+
+void draw_bar_chart(Canvas& canvas, const BenchReport& report, const std::string& title, const std::string& y_label,
+                    BarFigure (*figure)(const RunRecord&)) {
   const std::vector<std::string> profiles = detail::profiles_in_order(report);
   const std::vector<int> threads = detail::thread_counts(report);
   std::vector<LegendItem> legend;
   for (std::size_t i = 0; i < threads.size(); ++i)
     legend.push_back({std::to_string(threads[i]) + (threads[i] == 1 ? " thread" : " threads"), series_color(i)});
-  const int top = draw_header(canvas, "txray bench: frames per second by profile and thread count",
-                              chart_subtitle(report), "bars:", legend);
+  const int top = draw_header(canvas, title, chart_subtitle(report), "bars:", legend);
   if (report.runs.empty()) return draw_nothing_to_chart(canvas, top);
 
   double max_fps = 0.0;
   for (const RunRecord& run : report.runs) {
-    if (std::isfinite(run.fps)) max_fps = std::max(max_fps, run.fps);
-    if (std::isfinite(run.fps_ci_high)) max_fps = std::max(max_fps, run.fps_ci_high);
+    const BarFigure f = figure(run);
+    if (std::isfinite(f.value)) max_fps = std::max(max_fps, f.value);
+    if (std::isfinite(f.whisker_high)) max_fps = std::max(max_fps, f.whisker_high);
   }
   const int th = Canvas::text_height(kTextScale);
   // Below the plot: profile name, engine+backend, then the axis label.
   const int bottom = canvas.height() - kMargin - th - 14 - th - 6 - th - 12;
   // 18% headroom keeps the value label of the tallest bar inside the plot.
   const Plot plot = make_plot(top, bottom, canvas.width() - kMargin, max_fps, 1.18);
-  draw_y_axis(canvas, plot, "frames per second (higher is better; whiskers: 95% interval)");
+  draw_y_axis(canvas, plot, y_label);
 
   const double group_width = static_cast<double>(plot.width()) / static_cast<double>(profiles.size());
   const double bar_width = group_width * 0.8 / static_cast<double>(threads.size());
@@ -323,16 +337,17 @@ void draw_fps_chart(Canvas& canvas, const BenchReport& report) {
       });
       if (it == report.runs.end()) continue;
       any = &*it;
-      if (!std::isfinite(it->fps)) continue;
+      const BarFigure f = figure(*it);
+      if (!std::isfinite(f.value)) continue;
       const int x0 = static_cast<int>(std::lround(group_x + group_width * 0.1 + t * bar_width)) + gap / 2;
       const int x1 = static_cast<int>(std::lround(group_x + group_width * 0.1 + (t + 1) * bar_width)) - gap / 2;
-      const int y0 = static_cast<int>(std::lround(plot.y_to_px(std::max(it->fps, 0.0))));
+      const int y0 = static_cast<int>(std::lround(plot.y_to_px(std::max(f.value, 0.0))));
       canvas.fill_rect(x0, y0, std::max(x1, x0 + 1), plot.bottom, series_color(t));
-      // The 95 % interval as an error bar: a stem with caps, in black.
+      // The whisker (FPS: the 95 % interval) as an error bar: a stem with caps, in black.
       int label_y = y0;
-      if (std::isfinite(it->fps_ci_low) && std::isfinite(it->fps_ci_high) && it->fps_ci_high > it->fps_ci_low) {
-        const int hi = static_cast<int>(std::lround(plot.y_to_px(it->fps_ci_high)));
-        const int lo = static_cast<int>(std::lround(plot.y_to_px(std::max(it->fps_ci_low, 0.0))));
+      if (std::isfinite(f.whisker_low) && std::isfinite(f.whisker_high) && f.whisker_high > f.whisker_low) {
+        const int hi = static_cast<int>(std::lround(plot.y_to_px(f.whisker_high)));
+        const int lo = static_cast<int>(std::lround(plot.y_to_px(std::max(f.whisker_low, 0.0))));
         const int mid = (x0 + x1) / 2, cap = std::max(2, (x1 - x0) / 4);
         canvas.fill_rect(mid - 1, hi, mid + 1, std::max(lo, hi + 1), kBlack);
         canvas.fill_rect(mid - cap, hi, mid + cap, hi + 2, kBlack);
@@ -342,7 +357,7 @@ void draw_fps_chart(Canvas& canvas, const BenchReport& report) {
 
       // The value above its bar: 2× when it fits the bar, else 1×, else
       // turned upright so neighbouring labels never overprint.
-      const std::string value = detail::format_number(it->fps);
+      const std::string value = detail::format_number(f.value);
       const int bar_px = x1 - x0 + gap;
       const int center = (x0 + x1) / 2;
       if (Canvas::text_width(value, kTextScale) <= bar_px)
@@ -475,10 +490,21 @@ void draw_speedup_chart(Canvas& canvas, const BenchReport& report) {
 std::vector<unsigned char> render_chart(const BenchReport& report, ChartKind kind, int width, int height) {
   if (width <= 0 || height <= 0) return {};
   Canvas canvas(width, height);
-  if (kind == ChartKind::fps)
-    draw_fps_chart(canvas, report);
-  else
-    draw_speedup_chart(canvas, report);
+  switch (kind) {
+    case ChartKind::fps:
+      draw_bar_chart(canvas, report, "txray bench: frames per second by profile and thread count",
+                     "frames per second (higher is better; whiskers: 95% interval)", fps_figure);
+      break;
+    case ChartKind::speedup: draw_speedup_chart(canvas, report); break;
+    case ChartKind::latency: {
+      // Only the runs the probe measured: calibration rows have no probe.
+      BenchReport probed = report;
+      std::erase_if(probed.runs, [](const RunRecord& r) { return !r.latency.measured; });
+      draw_bar_chart(canvas, probed, "txray bench --latency-probe: an I/O round trip beside the renderers",
+                     "microseconds per round trip: bar p99, whisker from p50", latency_figure);
+      break;
+    }
+  }
   return canvas.take();
 }
 
@@ -488,22 +514,7 @@ std::string write_chart(const std::filesystem::path& path, const BenchReport& re
     return path.string() + ": cannot write chart: size " + std::to_string(width) + "x" + std::to_string(height) +
            " out of range (1 to 16384 a side)";
   const std::vector<unsigned char> rgba = render_chart(report, kind, width, height);
-  // Same rule as write_text_file: a temporary beside the target, renamed
-  // into place, so the PNG appears whole or not at all.
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  auto fail = [&](const std::string& why) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    return path.string() + ": cannot write chart: " + why;
-  };
-  errno = 0;
-  if (!stbi_write_png(tmp.string().c_str(), width, height, 4, rgba.data(), width * 4))
-    return fail(errno ? std::strerror(errno) : "PNG encoder failed");
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return fail(ec.message());
-  return {};
+  return write_png(path, width, height, rgba);
 }
 
 std::string write_chart(const std::filesystem::path& path, const BenchReport& report, ChartKind kind) {

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <tuple>
 
+#include "bench/harness/latency_probe.h"
 #include "bench/harness/rig.h"
 #include "bench/harness/statistics.h"
 #include "scenes/animator.h"
@@ -41,6 +43,8 @@ struct Measurement {
   std::vector<StatFigure> stats;        ///< rates and shares over this repetition
   std::vector<ConflictLine> conflicts;  ///< every attributed source (lost_pct left for the total)
   AttributionCost attribution;
+  std::vector<double> latency_us;       ///< --latency-probe: every round trip during the measured frames
+  double alone_us = 0.0;                ///< --latency-probe: mean round trip with nothing rendering
 };
 
 /// Builds a fresh rig (so every repetition starts from the same scene state
@@ -89,7 +93,14 @@ Measurement measure_once(const Choreography& choreography, const SceneDescriptio
     if (progress) progress(p);
   }
   p.warming_up = false;
+  // The probe's baseline alone, then the probe beside the measured frames.
+  std::optional<LatencyProbe> probe;
+  if (options.latency_probe && !stop) {
+    probe.emplace(rig);
+    m.alone_us = probe->alone_mean_us();
+  }
   rig.reset_stats();
+  if (probe) probe->start();
   const auto measure_start = Clock::now();
   double elapsed = 0.0;
   while (!stop) {
@@ -103,6 +114,7 @@ Measurement measure_once(const Choreography& choreography, const SceneDescriptio
                                : static_cast<int>(m.repetition.frame_ms.size()) >= options.frames)
       break;
   }
+  if (probe) m.latency_us = probe->stop();
   rig.stop_animator();
   if (m.repetition.frame_ms.empty()) return m;
 
@@ -158,9 +170,17 @@ struct Accumulated {
   std::uint64_t rays = 0;
   std::vector<std::pair<StatFigure, double>> stat_sums;  ///< figure, sum of value × seconds
   std::map<std::tuple<std::string, std::string, std::string, std::string, int>, ConflictLine> conflicts;
+  std::vector<double> latency_us;  ///< every repetition's probe round trips
+  double alone_us_sum = 0.0;
+  int alone_count = 0;
 
   void add(Measurement&& m) {
     const double seconds = m.repetition.seconds;
+    if (m.alone_us > 0.0) {
+      alone_us_sum += m.alone_us;
+      ++alone_count;
+    }
+    latency_us.insert(latency_us.end(), m.latency_us.begin(), m.latency_us.end());
     rays += m.rays;
     // Rates and shares average by time: Σ(rate × seconds) / Σ seconds is
     // the rate over all the repetitions' measured time.
@@ -182,8 +202,10 @@ struct Accumulated {
     record.repetitions.push_back(std::move(m.repetition));
   }
 
-  RunRecord finish(int conflicts_top) && {
+  RunRecord finish(int conflicts_top, bool latency_probe) && {
     summarize_repetitions(record);
+    if (latency_probe)
+      record.latency = summarize_latency(latency_us, alone_count > 0 ? alone_us_sum / alone_count : std::nan(""));
     record.mrays_per_second = record.seconds > 0.0 ? static_cast<double>(rays) / record.seconds * 1e-6 : 0.0;
     for (auto& [figure, sum] : stat_sums) {
       figure.value = record.seconds > 0.0 ? sum / record.seconds : 0.0;
@@ -247,7 +269,7 @@ std::vector<RunRecord> run_harness(const SceneDescription& scene, const HarnessO
   }
   std::vector<RunRecord> records;
   for (Accumulated& a : runs)
-    if (!a.record.repetitions.empty()) records.push_back(std::move(a).finish(options.conflicts_top));
+    if (!a.record.repetitions.empty()) records.push_back(std::move(a).finish(options.conflicts_top, options.latency_probe));
   return records;
 }
 

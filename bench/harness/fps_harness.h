@@ -43,6 +43,9 @@ struct HarnessOptions {
   /// render extra frames alternately with attribution off and on to
   /// measure what it costs (not counted in the FPS).
   int conflicts_top = 0;
+  /// --latency-probe: an I/O-bound thread beside the renderers, through the
+  /// same backend (latency_probe.h); its round trips go in RunRecord::latency.
+  bool latency_probe = false;
 };
 
 struct Progress {

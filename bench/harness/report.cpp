@@ -2,20 +2,17 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <initializer_list>
 #include <limits>
-#include <system_error>
 
 #include <nlohmann/json.hpp>
 
 #include "bench/harness/report_detail.h"
 #include "bench/harness/statistics.h"
+#include "renderer/atomic_file.h"
 
 namespace txray::bench {
 
@@ -413,6 +410,30 @@ std::string summarize_stats(const std::vector<StatFigure>& stats, int max_items)
   return out;
 }
 
+namespace {
+
+bool any_latency(const BenchReport& report) {
+  return std::any_of(report.runs.begin(), report.runs.end(), [](const RunRecord& r) { return r.latency.measured; });
+}
+
+// "12 / 85 / 2400": the probe's p50 / p99 / max round trip in µs.
+std::string latency_cell(const LatencyFigures& l, const char* missing) {
+  if (!l.measured || l.ops == 0) return missing;
+  return format_number(l.p50_us, missing) + " / " + format_number(l.p99_us, missing) + " / " +
+         format_number(l.max_us, missing);
+}
+
+std::string convoy_cell(const LatencyFigures& l, const char* missing) {
+  if (!l.measured || !std::isfinite(l.convoy)) return missing;
+  return format_number(l.convoy, missing) + "x";
+}
+
+const char* kLatencyNote =
+    "probe: an I/O thread's round trip (a short unit, then a one-byte pipe write and read through the backend's io()) "
+    "beside the renderers, p50 / p99 / max in microseconds; convoy: its mean over its mean alone\n";
+
+}  // namespace
+
 std::string format_table(const BenchReport& report) {
   std::string out = "txray bench  machine: " + detail::machine_line(report.machine) + "\n";
   out += "             config:  " + detail::config_line(report.config) + "\n";
@@ -420,20 +441,28 @@ std::string format_table(const BenchReport& report) {
   if (report.runs.empty()) {
     out += "(no runs finished)\n";
   } else {
+    const bool latency = any_latency(report);
     std::vector<std::vector<std::string>> rows;
-    rows.push_back({"profile", "engine+backend", "threads", "FPS ± 95% CI", "median ms", "p90 ms", "Mrays/s", "speedup", "why"});
+    rows.push_back({"profile", "engine+backend", "threads", "FPS ± 95% CI", "median ms", "p90 ms", "Mrays/s", "speedup"});
+    if (latency) rows.back().insert(rows.back().end(), {"probe µs p50/p99/max", "convoy"});
+    rows.back().push_back("why");
     for (std::size_t i = 0; i < report.runs.size(); ++i) {
       const RunRecord& run = report.runs[i];
       const double speedup = speedup_vs_one_thread(report, i);
       rows.push_back({run.profile, engine_backend(run), std::to_string(run.threads), detail::format_fps(run),
                       format_number(run.frame_ms_median), format_number(run.frame_ms_p90),
-                      format_number(run.mrays_per_second), std::isfinite(speedup) ? format_speedup(speedup) : "-",
-                      summarize_stats(run.stats)});
+                      format_number(run.mrays_per_second), std::isfinite(speedup) ? format_speedup(speedup) : "-"});
+      if (latency) rows.back().insert(rows.back().end(), {latency_cell(run.latency, "-"), convoy_cell(run.latency, "-")});
+      rows.back().push_back(summarize_stats(run.stats));
     }
-    out += align(rows, {false, false, true, true, true, true, true, true, false});
+    std::vector<bool> right = {false, false, true, true, true, true, true, true};
+    if (latency) right.insert(right.end(), {true, true});
+    right.push_back(false);
+    out += align(rows, right);
     out += "FPS: mean over repetitions, ± half the 95% bootstrap interval" +
            std::string(report.config.repetitions > 1 ? "" : " (one repetition: over its frames, blind to run-to-run drift)") +
            "; speedup: over the same profile at 1 thread\n";
+    if (latency) out += kLatencyNote;
   }
   const SeedComparison cmp = compare_with_seed(report);
   if (!cmp.rows.empty()) {
@@ -553,6 +582,14 @@ std::string to_json(const BenchReport& report) {
                                   {"frame_ms_on", measured ? number(a.frame_ms_on) : json(nullptr)},
                                   {"frame_ms_off", measured ? number(a.frame_ms_off) : json(nullptr)},
                                   {"cost_pct", measured ? number(a.cost_pct) : json(nullptr)}};
+    // Added within schema version 2 (docs/report-schema.md, changelog).
+    if (r.latency.measured) {
+      const LatencyFigures& lat = r.latency;
+      runs.back()["latency"] = {{"ops", lat.ops},         {"p50_us", number(lat.p50_us)},
+                                {"p99_us", number(lat.p99_us)}, {"max_us", number(lat.max_us)},
+                                {"mean_us", number(lat.mean_us)}, {"alone_us", number(lat.alone_us)},
+                                {"convoy", number(lat.convoy)}};
+    }
     json repetitions = json::array();
     for (const Repetition& rep : r.repetitions) {
       json frame_ms = json::array();
@@ -583,6 +620,10 @@ std::string to_csv(const BenchReport& report) {
 
   std::vector<std::string> header = {"profile", "engine", "backend", "threads", "frames", "seconds", "fps",
                                      "fps_ci_low", "fps_ci_high", "frame_ms_median", "frame_ms_p90", "mrays_per_second", "speedup_vs_1_thread"};
+  const bool latency = any_latency(report);
+  if (latency)
+    header.insert(header.end(), {"latency_ops", "latency_p50_us", "latency_p99_us", "latency_max_us", "latency_mean_us",
+                                 "latency_alone_us", "latency_convoy"});
   header.insert(header.end(), stat_names.begin(), stat_names.end());
   auto line = [](const std::vector<std::string>& fields) {
     std::string out;
@@ -608,6 +649,14 @@ std::string to_csv(const BenchReport& report) {
                                     exact(r.frame_ms_p90),
                                     exact(r.mrays_per_second),
                                     exact(speedup_vs_one_thread(report, i))};
+    if (latency) {
+      const LatencyFigures& l = r.latency;
+      if (l.measured)
+        row.insert(row.end(), {std::to_string(l.ops), exact(l.p50_us), exact(l.p99_us), exact(l.max_us),
+                               exact(l.mean_us), exact(l.alone_us), exact(l.convoy)});
+      else
+        row.insert(row.end(), 7, std::string());
+    }
     for (const std::string& name : stat_names) {
       auto it = std::find_if(r.stats.begin(), r.stats.end(), [&](const StatFigure& s) { return s.name == name; });
       row.push_back(it == r.stats.end() ? std::string() : exact(it->value));
@@ -624,17 +673,25 @@ std::string to_markdown(const BenchReport& report) {
   out += "**Config:** " + md_cell(detail::config_line(report.config)) + "  \n";
   if (!report.config.command.empty()) out += "**Command:** `" + report.config.command + "`  \n";
   out += "**Load:** " + md_cell(detail::load_line(report.load)) + "\n\n";
-  out += md_row({"profile", "engine+backend", "threads", "FPS ± 95% CI", "median ms", "p90 ms", "Mrays/s",
-                 "speedup vs 1 thread", "why"});
-  out += "|---|---|--:|--:|--:|--:|--:|--:|---|\n";
+  const bool latency = any_latency(report);
+  std::vector<std::string> header = {"profile", "engine+backend", "threads", "FPS ± 95% CI", "median ms", "p90 ms",
+                                     "Mrays/s", "speedup vs 1 thread"};
+  if (latency) header.insert(header.end(), {"probe µs p50 / p99 / max", "convoy"});
+  header.push_back("why");
+  out += md_row(header);
+  out += latency ? "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|\n" : "|---|---|--:|--:|--:|--:|--:|--:|---|\n";
   for (std::size_t i = 0; i < report.runs.size(); ++i) {
     const RunRecord& run = report.runs[i];
     const double speedup = speedup_vs_one_thread(report, i);
-    out += md_row({run.profile, engine_backend(run), std::to_string(run.threads), detail::format_fps(run, "—"),
-                   format_number(run.frame_ms_median, "—"), format_number(run.frame_ms_p90, "—"),
-                   format_number(run.mrays_per_second, "—"), std::isfinite(speedup) ? format_speedup(speedup) : "—",
-                   summarize_stats(run.stats)});
+    std::vector<std::string> row = {run.profile, engine_backend(run), std::to_string(run.threads),
+                                    detail::format_fps(run, "—"), format_number(run.frame_ms_median, "—"),
+                                    format_number(run.frame_ms_p90, "—"), format_number(run.mrays_per_second, "—"),
+                                    std::isfinite(speedup) ? format_speedup(speedup) : "—"};
+    if (latency) row.insert(row.end(), {latency_cell(run.latency, "—"), convoy_cell(run.latency, "—")});
+    row.push_back(summarize_stats(run.stats));
+    out += md_row(row);
   }
+  if (latency) out += "\n" + md_cell(kLatencyNote) + "\n";
   if (report.runs.empty()) out += "\n_No runs finished._\n";
   const SeedComparison cmp = compare_with_seed(report);
   if (!cmp.rows.empty()) {
@@ -704,7 +761,7 @@ std::string validate_report_json(const std::string& json_text) {
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(json_text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     return std::string("not JSON: ") + e.what();
   }
   std::string problem = check_fields(doc, "", {{"schema", Kind::string}, {"schema_version", Kind::integer}});
@@ -787,6 +844,14 @@ std::string validate_report_json(const std::string& json_text) {
       if (!run["attribution"].contains("enabled")) return at + "/enabled: missing";
       if (!run["attribution"]["enabled"].is_boolean()) return at + "/enabled: expected a boolean";
     }
+    // Added within version 2 (--latency-probe): optional, checked when present.
+    if (run.contains("latency")) {
+      problem = check_fields(run["latency"], where + "/latency",
+                             {{"ops", Kind::integer}, {"p50_us", Kind::number_or_null}, {"p99_us", Kind::number_or_null},
+                              {"max_us", Kind::number_or_null}, {"mean_us", Kind::number_or_null},
+                              {"alone_us", Kind::number_or_null}, {"convoy", Kind::number_or_null}});
+      if (!problem.empty()) return problem;
+    }
   }
   for (std::size_t i = 0; i < doc["seed"].size(); ++i) {
     problem = check_fields(doc["seed"][i], "/seed/" + std::to_string(i),
@@ -853,6 +918,17 @@ std::string parse_report_json(const std::string& json_text, BenchReport& report)
     run.frame_ms_p90 = number_or_nan(r["frame_ms_p90"]);
     run.mrays_per_second = number_or_nan(r["mrays_per_second"]);
     for (const nlohmann::json& st : r["stats"]) run.stats.push_back({st["name"], number_or_nan(st["value"]), st["unit"]});
+    if (r.contains("latency")) {
+      const nlohmann::json& l = r["latency"];
+      run.latency.measured = true;
+      run.latency.ops = l["ops"].get<std::uint64_t>();
+      run.latency.p50_us = number_or_nan(l["p50_us"]);
+      run.latency.p99_us = number_or_nan(l["p99_us"]);
+      run.latency.max_us = number_or_nan(l["max_us"]);
+      run.latency.mean_us = number_or_nan(l["mean_us"]);
+      run.latency.alone_us = number_or_nan(l["alone_us"]);
+      run.latency.convoy = number_or_nan(l["convoy"]);
+    }
     for (const nlohmann::json& rep : r["repetitions"]) {
       Repetition repetition;
       repetition.frames = rep["frames"];
@@ -868,24 +944,8 @@ std::string parse_report_json(const std::string& json_text, BenchReport& report)
 }
 
 std::string write_text_file(const std::filesystem::path& path, const std::string& text) {
-  // Write beside the target and rename: rename() within one directory is
-  // atomic, so a killed run leaves the old file or the new one, never half.
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  auto fail = [&](const std::string& why) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
+  if (const std::string why = write_file_atomically(path, text); !why.empty())
     return path.string() + ": cannot write: " + why;
-  };
-  errno = 0;
-  std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
-  if (!file) return fail(errno ? std::strerror(errno) : "cannot create " + tmp.string());
-  file.write(text.data(), static_cast<std::streamsize>(text.size()));
-  file.close();
-  if (!file) return fail(errno ? std::strerror(errno) : "write failed");
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return fail(ec.message());
   return {};
 }
 

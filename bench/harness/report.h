@@ -47,6 +47,19 @@ struct AttributionCost {
   double cost_pct = 0.0;        ///< (on − off) / off × 100; noise can make it negative
 };
 
+/// `--latency-probe` (issue 19, bench/harness/latency_probe.h): an I/O-bound
+/// thread's round trips (a short unit, then a one-byte pipe write and read
+/// through the backend's io()) while the frames rendered.
+struct LatencyFigures {
+  static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  bool measured = false;     ///< false: no probe ran (the rest means nothing)
+  std::uint64_t ops = 0;     ///< round trips during the measured frames, over every repetition
+  double p50_us = kNaN, p99_us = kNaN, max_us = kNaN;  ///< per round trip, beside the renderers
+  double mean_us = kNaN;
+  double alone_us = kNaN;    ///< mean per round trip with nothing rendering (same rig, before the frames)
+  double convoy = kNaN;      ///< mean_us / alone_us: the convoy factor
+};
+
 /// The knobs a run was measured with (all on the command line).
 struct RunConfig {
   std::string command;     ///< the command line, as run (argv joined by spaces)
@@ -97,6 +110,7 @@ struct RunRecord {
   std::vector<StatFigure> stats;
   std::vector<ConflictLine> conflicts;  ///< ranked by time lost; empty unless --conflicts
   AttributionCost attribution;
+  LatencyFigures latency;               ///< --latency-probe
   std::vector<Repetition> repetitions;  ///< empty in calibration rows
 };
 
@@ -151,7 +165,9 @@ struct BenchReport {
 [[nodiscard]] std::string to_csv(const BenchReport& report);
 [[nodiscard]] std::string to_markdown(const BenchReport& report);
 
-enum class ChartKind { fps, speedup };
+/// fps: FPS bars; speedup: lines over threads; latency: the latency
+/// probe's p99 round trip per profile and thread count (--latency-probe).
+enum class ChartKind { fps, speedup, latency };
 
 /// Renders a labelled chart as RGBA8 (width × height).
 [[nodiscard]] std::vector<unsigned char> render_chart(const BenchReport& report, ChartKind kind, int width, int height);
@@ -209,8 +225,8 @@ struct SeedComparison {
 /// Unknown keys are allowed: later minor additions must not break readers.
 [[nodiscard]] std::string validate_report_json(const std::string& json_text);
 
-/// Reads a report that validate_report_json accepts into `report` (stats
-/// and repetitions included; conflicts and attribution are left out).
+/// Reads a report that validate_report_json accepts into `report` (stats,
+/// repetitions and latency included; conflicts and attribution are left out).
 /// Returns "" on success, else the validator's message.
 [[nodiscard]] std::string parse_report_json(const std::string& json_text, BenchReport& report);
 

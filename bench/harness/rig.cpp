@@ -2,6 +2,10 @@
 
 #include "renderer/interp/interp_render.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -26,6 +30,7 @@ template <>
 sync::GilBackend::Options backend_options<sync::GilBackend>(const RigOptions& o) {
   sync::GilBackend::Options g;
   g.switch_interval = o.switch_interval;
+  g.policy = gil_policy_for(o.engine);
   return g;
 }
 template <>
@@ -46,6 +51,10 @@ sync::ItmBackend::Options backend_options<sync::ItmBackend>(const RigOptions& o)
 #endif
 
 }  // namespace
+
+sync::GilPolicy gil_policy_for(Engine engine) {
+  return engine == Engine::interp ? sync::GilPolicy::cpython : sync::GilPolicy::pypy;
+}
 
 void set_itm_method(const std::string& method) {
 #if defined(TXRAY_HAVE_ITM)
@@ -79,7 +88,7 @@ Rig::Rig(const Choreography& choreography, const RigOptions& options)
                                   " (use a native profile)");
     }
   }
-  const std::size_t workers = static_cast<std::size_t>(options.threads) + 3;  // + animator, main, input
+  const std::size_t workers = static_cast<std::size_t>(options.threads) + 4;  // + animator, main, input, probe
   auto make = [&]<class B>(std::type_identity<B>) {
     auto parts = std::make_unique<Parts<B>>(choreography, workers, backend_options<B>(options));
     // Who runs what, for the other side of a conflict: render workers set
@@ -88,6 +97,7 @@ Rig::Rig(const Choreography& choreography, const RigOptions& options)
     sync::set_unit_kind(parts->backend, animator_worker_, sync::UnitKind::animator);
     sync::set_unit_kind(parts->backend, main_worker_, sync::UnitKind::animator);
     sync::set_unit_kind(parts->backend, input_worker_, sync::UnitKind::user_input);
+    sync::set_unit_kind(parts->backend, probe_worker_, sync::UnitKind::logging);
     parts_ = std::move(parts);
   };
   switch (options.backend) {
@@ -181,6 +191,7 @@ void Rig::end_frame() {
   // frame renders; a slower frame finds it waiting at its walls.
   constexpr float kHorizonSeconds = 0.25f;
   std::lock_guard lock(animator_mutex_);
+  std::lock_guard probe(probe_mutex_);
   std::visit(
       [&](auto& parts) {
         parts->backend.publish();
@@ -251,6 +262,38 @@ void Rig::move_object(std::size_t index, Vec3 center) {
         sync::Session<std::remove_reference_t<decltype(parts->backend)>> session(parts->backend, input_worker_);
         parts->backend.run(input_worker_,
                            [&](auto& unit) { unit.update(parts->scene.object(index), [&](Object& o) { o.center = center; }); });
+      },
+      parts_);
+}
+
+void Rig::probe_round_trips(int write_fd, int read_fd, std::size_t max_ops, const std::atomic<bool>& stop,
+                            std::vector<std::uint64_t>& out) {
+  auto io_failed = [](const char* what) {
+    throw std::runtime_error(std::string("latency probe: pipe ") + what + " failed: " + std::strerror(errno));
+  };
+  std::visit(
+      [&](auto& parts) {
+        using B = std::remove_reference_t<decltype(parts->backend)>;
+        // One Session for the whole loop: like a Python thread that keeps
+        // running between its I/O calls, the probe holds a GIL across
+        // operations and gives it up only inside io() or when asked.
+        sync::Session<B> session(parts->backend, probe_worker_);
+        char byte = 'x';
+        for (std::size_t k = 0; k < max_ops && !stop.load(std::memory_order_relaxed); ++k) {
+          const std::lock_guard boundary(probe_mutex_);
+          const auto start = std::chrono::steady_clock::now();
+          parts->backend.run(probe_worker_, [&](auto& unit) {
+            (void)unit.read(parts->scene.camera());
+            unit.io([&] {
+              if (::write(write_fd, &byte, 1) != 1) io_failed("write");
+            });
+            unit.io([&] {
+              if (::read(read_fd, &byte, 1) != 1) io_failed("read");
+            });
+          });
+          out.push_back(static_cast<std::uint64_t>(
+              std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count()));
+        }
       },
       parts_);
 }

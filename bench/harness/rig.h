@@ -39,6 +39,11 @@ struct RigOptions {
   std::string itm_method{};
 };
 
+/// gil: whose lock the rig runs. The interpreted engine models CPython and
+/// runs CPython's switching policy; the compiled engine models PyPy's JIT
+/// (native+gil is the `pypy` profile) and runs PyPy's (gil_backend.hpp).
+[[nodiscard]] sync::GilPolicy gil_policy_for(Engine engine);
+
 class Rig {
  public:
   Rig(const Choreography& choreography, const RigOptions& options);
@@ -85,6 +90,19 @@ class Rig {
   void move_object(std::size_t index, Vec3 center);
   [[nodiscard]] std::size_t object_count() const;
 
+  /// The latency probe's work (issue 19, latency_probe.h), on the rig's own
+  /// probe worker under one Session, until `stop` is set or `max_ops` are
+  /// done: one unit per operation, which reads the camera (the short unit)
+  /// and then does a one-byte round trip on a pipe through the backend's
+  /// io(), the write and the read each their own io() as Python's os.write
+  /// and os.read are. Appends each operation's time (ns) to `out`. One
+  /// thread at a time; throws std::runtime_error if the pipe fails. The
+  /// probe pauses while end_frame() runs (no unit may run then), and that
+  /// pause is not counted in an operation's time: it is the harness's, not
+  /// the backend's.
+  void probe_round_trips(int write_fd, int read_fd, std::size_t max_ops, const std::atomic<bool>& stop,
+                         std::vector<std::uint64_t>& out);
+
   // Conflict attribution. Quiescent or not: the tables are read with
   // relaxed atomics, so a report may be taken while frames render.
   /// Names the material cells ("material 'glass'"): SceneDescription::material_names.
@@ -119,6 +137,7 @@ class Rig {
   Variant parts_;
   std::size_t animator_worker_, main_worker_;
   std::size_t input_worker_ = main_worker_ + 1;  // set_camera, move_object
+  std::size_t probe_worker_ = main_worker_ + 2;  // probe_round_trips
 
   // The animator thread and the frame boundary take turns on this mutex.
   std::mutex animator_mutex_;
@@ -126,6 +145,9 @@ class Rig {
   bool animator_stop_ = false;
   bool animator_running_ = false;
   std::thread animator_thread_;
+  // The latency probe's operations and the frame boundary take turns on
+  // this one (taken after animator_mutex_ in end_frame()).
+  std::mutex probe_mutex_;
   std::atomic<std::uint64_t> steps_{0}, collisions_{0};
 };
 

@@ -1,6 +1,7 @@
 // Recursive descent over the token list, straight from Python's grammar
 // with everything outside the subset refused where it is first seen.
 #include <charconv>
+#include <string>
 #include <cstdlib>
 #include <set>
 
@@ -13,6 +14,14 @@ const std::set<std::string, std::less<>> kRefusedKeywords = {
     "class", "with", "try", "except", "finally", "raise", "lambda", "yield", "del", "assert", "async",
     "await", "nonlocal", "from", "is", "in", "else", "elif", "def", "return", "pass", "break", "continue",
     "global", "import", "if", "while", "for", "and", "or", "not", "True", "False", "None"};
+
+// How deeply expressions and blocks may nest. The parser and the compiler
+// recurse once per level and a syntax tree is freed recursively, so without
+// a limit a line of 50 000 '(' (or '-', or 'a+a+...', or 'elif's) overflows
+// the stack instead of being refused. CPython refuses at about the same
+// depth ("too many nested parentheses", "too complex"); the kernel file
+// nests fewer than 30 levels.
+constexpr int kMaxNesting = 200;
 
 class Parser {
  public:
@@ -38,6 +47,27 @@ class Parser {
   bool is_name(const char* name) const { return peek().kind == Tok::name && peek().text == name; }
   [[noreturn]] void fail(const Token& at, const std::string& why) const { throw CompileError(file_, at.line, at.col, why); }
   const Token& take() { return t_[p_++]; }
+
+  // One more level of nesting at `at`: a recursive descent, or one more link
+  // of a left-associative chain (a + b + c builds a tree as deep as the
+  // chain is long). A Nest restores the count when the function that took
+  // the levels returns, so the count is the depth of the tree being built
+  // (at most twice: a chain's levels and its operands' are both counted).
+  void enter(const Token& at) {
+    if (++nesting_ > kMaxNesting)
+      fail(at, "too deeply nested: more than " + std::to_string(kMaxNesting) + " levels of expressions and blocks");
+  }
+  class Nest {
+   public:
+    explicit Nest(Parser& p) : p_(p), saved_(p.nesting_) {}
+    Nest(const Nest&) = delete;
+    Nest& operator=(const Nest&) = delete;
+    ~Nest() { p_.nesting_ = saved_; }
+
+   private:
+    Parser& p_;
+    int saved_;
+  };
   const Token& expect_op(const char* op, const char* what) {
     if (!is_op(op)) fail(peek(), std::string("expected '") + op + "' " + what + describe(peek()));
     return take();
@@ -90,6 +120,8 @@ class Parser {
 
   void statement(std::vector<NodePtr>& out, bool top_level, bool in_function) {
     const Token& at = peek();
+    const Nest nest(*this);
+    enter(at);
     if (at.kind == Tok::indent) fail(at, "unexpected indent");
     if (at.kind == Tok::op && at.text == "@") fail(at, "unsupported statement: decorators");
     if (at.kind == Tok::name) {
@@ -166,6 +198,8 @@ class Parser {
     n->kids.push_back(test());
     n->body = suite(in_function);
     if (is_name("elif")) {
+      const Nest nest(*this);
+      enter(peek());
       n->orelse.push_back(if_statement(false, in_function));
     } else if (is_name("else")) {
       ++p_;
@@ -303,6 +337,8 @@ class Parser {
   NodePtr test() {
     if (is_name("lambda")) fail(peek(), "unsupported expression: lambda");
     const Token& at = peek();
+    const Nest nest(*this);
+    enter(at);
     NodePtr value = or_test();
     if (!is_name("if")) return value;
     auto n = node(NodeKind::ifexp, take());
@@ -318,8 +354,10 @@ class Parser {
   }
 
   NodePtr or_test() {
+    const Nest nest(*this);
     NodePtr left = and_test();
     while (is_name("or")) {
+      enter(peek());
       auto n = node(NodeKind::boolop, take());
       n->text = "or";
       n->kids.push_back(std::move(left));
@@ -329,8 +367,10 @@ class Parser {
     return left;
   }
   NodePtr and_test() {
+    const Nest nest(*this);
     NodePtr left = not_test();
     while (is_name("and")) {
+      enter(peek());
       auto n = node(NodeKind::boolop, take());
       n->text = "and";
       n->kids.push_back(std::move(left));
@@ -341,6 +381,8 @@ class Parser {
   }
   NodePtr not_test() {
     if (is_name("not")) {
+      const Nest nest(*this);
+      enter(peek());
       auto n = node(NodeKind::unary, take());
       n->text = "not";
       n->kids.push_back(not_test());
@@ -366,8 +408,10 @@ class Parser {
     return n;
   }
   NodePtr arith() {
+    const Nest nest(*this);
     NodePtr left = term();
     while (is_op("+") || is_op("-")) {
+      enter(peek());
       auto n = node(NodeKind::binary, take());
       n->text = t_[p_ - 1].text;
       n->kids.push_back(std::move(left));
@@ -379,8 +423,10 @@ class Parser {
     return left;
   }
   NodePtr term() {
+    const Nest nest(*this);
     NodePtr left = factor();
     while (is_op("*") || is_op("/") || is_op("//") || is_op("%")) {
+      enter(peek());
       auto n = node(NodeKind::binary, take());
       n->text = t_[p_ - 1].text;
       n->kids.push_back(std::move(left));
@@ -391,6 +437,8 @@ class Parser {
   }
   NodePtr factor() {
     if (is_op("-") || is_op("+")) {
+      const Nest nest(*this);
+      enter(peek());
       auto n = node(NodeKind::unary, take());
       n->text = t_[p_ - 1].text;
       n->kids.push_back(factor());
@@ -402,6 +450,8 @@ class Parser {
   NodePtr power() {
     NodePtr base = atom_expr();
     if (!is_op("**")) return base;
+    const Nest nest(*this);
+    enter(peek());
     auto n = node(NodeKind::binary, take());
     n->text = "**";
     n->kids.push_back(std::move(base));
@@ -409,8 +459,10 @@ class Parser {
     return n;
   }
   NodePtr atom_expr() {
+    const Nest nest(*this);
     NodePtr e = atom();
     for (;;) {
+      if (is_op("(") || is_op("[") || is_op(".")) enter(peek());
       if (is_op("(")) {
         auto n = node(NodeKind::call, take());
         n->kids.push_back(std::move(e));
@@ -503,6 +555,7 @@ class Parser {
 
   std::vector<Token> t_;
   std::size_t p_ = 0;
+  int nesting_ = 0;
   const std::string& file_;
 };
 

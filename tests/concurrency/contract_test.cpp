@@ -43,6 +43,7 @@
 
 #include "concurrency/library_backends.hpp"
 #include "example_backend.hpp"
+#include "pypy_gil_backend.hpp"
 
 namespace txray::sync::contract {
 namespace {
@@ -66,7 +67,7 @@ constexpr int scaled(int n) { return std::max(1, n / kSlowdown); }
 
 // ---- The one list: every backend the suite checks ----
 using ContractBackends = ::testing::Types<
-    GilBackend, FineBackend, StmBackend, SnapshotBackend,  // txray's own models
+    GilBackend, PypyGilBackend, FineBackend, StmBackend, SnapshotBackend,  // txray's own models
     MutexBackend, RwLockSpinBackend, RwLockStdBackend,     // issue 12: real libraries
 #if !defined(TXRAY_CONTRACT_TSAN)
     RwLockQueuingBackend,  // not under TSan: see the top of the file
@@ -91,7 +92,7 @@ constexpr std::size_t kThreadCounts[] = {2, 4, 8};
 template <class B>
 typename B::Options options() {
   typename B::Options o{};
-  if constexpr (std::is_same_v<B, GilBackend>) o.switch_interval = std::chrono::microseconds(200);
+  if constexpr (std::is_base_of_v<GilBackend, B>) o.switch_interval = std::chrono::microseconds(200);
   return o;
 }
 

@@ -143,5 +143,118 @@ TEST(Gil, EvalBreakerHandsOverMidUnit) {
   EXPECT_GE(backend.stats().drop_requests, 1u);
 }
 
+// ---- GilPolicy::pypy: PyPy's lock (gil_backend.hpp, thread_gil.c) ----
+
+GilBackend::Options pypy() {
+  GilBackend::Options o = fast();
+  o.policy = GilPolicy::pypy;
+  return o;
+}
+
+// A holder that never stops hands over at its next unit boundary as soon
+// as someone waits: a yield, never a drop request (PyPy has none).
+TEST(PypyGil, AWaiterIsServedByAYieldNotADropRequest) {
+  GilBackend backend(2, pypy());
+  std::atomic<bool> a_holds{false}, b_done{false};
+  std::thread a([&] {
+    Session<GilBackend> s(backend, 0);
+    while (!b_done.load()) backend.run(0, [&](GilUnit&) { a_holds = true; });
+  });
+  ASSERT_TRUE(eventually([&] { return a_holds.load(); }));
+  std::thread b([&] {
+    Session<GilBackend> s(backend, 1);
+    for (int i = 0; i < 20; ++i) backend.run(1, [](GilUnit&) {});
+    b_done = true;
+  });
+  b.join();
+  a.join();
+  const auto st = backend.stats();
+  EXPECT_GE(st.yields, 1u);
+  EXPECT_EQ(st.drop_requests, 0u);
+  EXPECT_EQ(st.forced_switch_waits, 0u);
+  EXPECT_GE(st.switches, 2u);
+}
+
+// Back from I/O with nobody else wanting the GIL: the one CAS takes it
+// back; nobody waited, nothing yielded.
+TEST(PypyGil, IoAloneTakesTheGilBackWithoutWaiting) {
+  GilBackend backend(2, pypy());
+  {
+    Session<GilBackend> s(backend, 0);
+    for (int i = 0; i < 100; ++i)
+      backend.run(0, [](GilUnit& u) { u.io([] {}); });
+  }
+  const auto st = backend.stats();
+  EXPECT_EQ(st.io_releases, 100u);
+  EXPECT_EQ(st.wait_ns, 0u);
+  EXPECT_EQ(st.yields, 0u);
+  EXPECT_EQ(st.acquisitions, 101u);  // the first unit, then one per io()
+}
+
+// io() releases fastgil only: another thread gets in while the I/O runs.
+TEST(PypyGil, ReleasedAroundIo) {
+  GilBackend backend(2, pypy());
+  std::atomic<bool> in_io{false}, other_ran{false};
+  std::thread a([&] {
+    Session<GilBackend> s(backend, 0);
+    backend.run(0, [&](GilUnit& u) {
+      u.io([&] {
+        in_io = true;
+        EXPECT_TRUE(eventually([&] { return other_ran.load(); }));
+      });
+    });
+  });
+  ASSERT_TRUE(eventually([&] { return in_io.load(); }));
+  {
+    Session<GilBackend> s(backend, 1);
+    backend.run(1, [&](GilUnit&) { other_ran = true; });
+  }
+  a.join();
+  EXPECT_EQ(backend.stats().io_releases, 1u);
+}
+
+// The periodic action inside a long unit: check_eval_breaker() yields.
+TEST(PypyGil, EvalBreakerYieldsMidUnit) {
+  GilBackend backend(2, pypy());
+  std::atomic<bool> started{false}, other_ran{false};
+  std::thread a([&] {
+    Session<GilBackend> s(backend, 0);
+    backend.run(0, [&](GilUnit& u) {
+      started = true;
+      while (!other_ran.load()) u.check_eval_breaker();
+    });
+  });
+  ASSERT_TRUE(eventually([&] { return started.load(); }));
+  {
+    Session<GilBackend> s(backend, 1);
+    backend.run(1, [&](GilUnit&) { other_ran = true; });
+  }
+  a.join();
+  EXPECT_GE(backend.stats().yields, 1u);
+  EXPECT_EQ(backend.stats().drop_requests, 0u);
+}
+
+// The safety net: a holder gone quiet without releasing is taken over.
+TEST(PypyGil, IdleHolderIsTakenOver) {
+  GilBackend backend(2, pypy());
+  std::atomic<bool> a_ran{false}, b_done{false};
+  std::thread a([&] {
+    backend.run(0, [&](GilUnit&) { a_ran = true; });
+    EXPECT_TRUE(eventually([&] { return b_done.load(); }));  // idle, holding the GIL
+    backend.run(0, [](GilUnit&) {});
+    backend.release(0);
+  });
+  ASSERT_TRUE(eventually([&] { return a_ran.load(); }));
+  std::thread b([&] {
+    Session<GilBackend> s(backend, 1);
+    for (int i = 0; i < 5; ++i) backend.run(1, [](GilUnit&) {});
+    b_done = true;
+  });
+  b.join();
+  a.join();
+  EXPECT_GE(backend.stats().idle_takeovers, 1u);
+  EXPECT_EQ(backend.stats().units, 7u);
+}
+
 }  // namespace
 }  // namespace txray::sync::test

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "concurrency/backends.hpp"
+#include "pypy_gil_backend.hpp"
 
 namespace txray::sync::test {
 
@@ -41,11 +42,11 @@ constexpr int scaled(int n) { return std::max(1, n / kSlowdown); }
 // units and commits too.
 inline constexpr std::size_t kThreads = 4;
 
-using AllBackends = ::testing::Types<GilBackend, FineBackend, StmBackend, SnapshotBackend>;
+using AllBackends = ::testing::Types<GilBackend, PypyGilBackend, FineBackend, StmBackend, SnapshotBackend>;
 // A unit is atomic (serializable): gil, stm.
-using AtomicBackends = ::testing::Types<GilBackend, StmBackend>;
+using AtomicBackends = ::testing::Types<GilBackend, PypyGilBackend, StmBackend>;
 // A unit's reads come from one consistent state: gil, stm, snapshot.
-using ConsistentBackends = ::testing::Types<GilBackend, StmBackend, SnapshotBackend>;
+using ConsistentBackends = ::testing::Types<GilBackend, PypyGilBackend, StmBackend, SnapshotBackend>;
 
 struct BackendName {
   template <class B>
@@ -58,7 +59,7 @@ struct BackendName {
 template <class B>
 typename B::Options test_options() {
   typename B::Options o{};
-  if constexpr (std::is_same_v<B, GilBackend>) o.switch_interval = std::chrono::microseconds(200);
+  if constexpr (std::is_base_of_v<GilBackend, B>) o.switch_interval = std::chrono::microseconds(200);
   return o;
 }
 
@@ -152,7 +153,7 @@ bool contended(const B& backend, const Overlap& overlap) {
   if constexpr (std::is_same_v<B, StmBackend>) {
     const auto s = backend.stats();
     return s.aborts_locked_on_read + s.aborts_validate_read + s.aborts_lock_fail_commit + s.aborts_validate_commit > 0;
-  } else if constexpr (std::is_same_v<B, GilBackend>) {
+  } else if constexpr (std::is_base_of_v<GilBackend, B>) {
     return backend.stats().switches > 1;
   } else {
     return overlap.most.load() >= 2;

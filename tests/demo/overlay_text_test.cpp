@@ -32,6 +32,10 @@ TEST(OverlayText, LockAndGilStories) {
             "lock waits 42.0/s (read 40.0, write 2.00) \xC2\xB7 waiting 0.50%");
   EXPECT_EQ(backend_story(bench::BackendKind::gil, {{"GIL switches/s", 190.0, "/s"}, {"GIL wait (%)", 48.0, "%"}}),
             "GIL switches 190/s \xC2\xB7 drop requests 0/s \xC2\xB7 waiting 48.0%");
+  // PyPy's lock: yields, not drop requests.
+  EXPECT_EQ(backend_story(bench::BackendKind::gil, {{"GIL switches/s", 190.0, "/s"}, {"GIL yields/s", 95.0, "/s"},
+                                                    {"GIL wait (%)", 48.0, "%"}}),
+            "GIL switches 190/s \xC2\xB7 yields 95.0/s \xC2\xB7 waiting 48.0%");
   // Not measured yet: the story's shape, with a dash for each figure.
   EXPECT_EQ(backend_story(bench::BackendKind::gil, {}), "GIL switches \xE2\x80\x94/s \xC2\xB7 waiting \xE2\x80\x94");
   EXPECT_EQ(backend_story(bench::BackendKind::stm, {}), "aborts \xE2\x80\x94/s \xC2\xB7 time lost \xE2\x80\x94");

@@ -1,6 +1,7 @@
 #include "app/demo/stage_script.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -42,6 +43,7 @@ TEST(StageScript, SettingsCarryOverAndResultsCloseTheShow) {
       "  counters shared\n"
       "  log on\n"
       "  heatmap on\n"
+      "  drag on\n"
       "  threads cores\n");
   EXPECT_EQ(s.title, "Hello");
   ASSERT_EQ(s.steps.size(), 4u);
@@ -57,6 +59,8 @@ TEST(StageScript, SettingsCarryOverAndResultsCloseTheShow) {
   EXPECT_TRUE(s.steps[2].shared_counters && s.steps[2].log);
   EXPECT_TRUE(s.steps[2].heatmap);
   EXPECT_FALSE(s.steps[1].heatmap);
+  EXPECT_TRUE(s.steps[2].drag);
+  EXPECT_FALSE(s.steps[1].drag);
   EXPECT_EQ(s.steps[2].threads, 0);
   EXPECT_DOUBLE_EQ(s.steps[2].seconds, 0.0);  // wait for the clicker
   EXPECT_TRUE(s.steps[3].results);            // added: every script ends on the results
@@ -64,8 +68,8 @@ TEST(StageScript, SettingsCarryOverAndResultsCloseTheShow) {
 
 TEST(StageScript, ErrorsNameTheLine) {
   EXPECT_EQ(error_of("step\n  profile pypy\n  frobnicate 3\n"),
-            "t.stage:3: unknown directive 'frobnicate' (expected title, step, profile, compare, threads, scene, "
-            "animator, counters, log, heatmap, caption, duration, results)");
+            "t.stage:3: unknown directive 'frobnicate' (expected title, loop, step, profile, compare, threads, scene, "
+            "animator, counters, log, heatmap, drag, caption, duration, results)");
   EXPECT_EQ(error_of("step\n\n  profile pypy-sm\n"),
             "t.stage:3: unknown profile 'pypy-sm' (known: pypy, pypy-stm, native-fine, ideal)");
   EXPECT_EQ(error_of("step\n  compare pypy\n"), "t.stage:2: 'compare' takes two or three profiles, got 1");
@@ -145,11 +149,68 @@ TEST(StagePlayer, TimedStepsAdvanceAndTheClickerMovesBothWays) {
   EXPECT_FALSE(p.click(-1, 505.0));
 }
 
+// `loop` (for scripts/soak): a timed results step goes back to the first
+// step instead of ending; the clicker past the results still ends it.
+TEST(StagePlayer, LoopStartsAgainAfterATimedResultsStep) {
+  StagePlayer p(parse("loop\nstep\n  profile pypy\n  duration 2s\nresults 3s\n"), 0.0);
+  EXPECT_TRUE(p.script().loop);
+  EXPECT_TRUE(p.update(2.0));
+  EXPECT_TRUE(p.step().results);
+  EXPECT_FALSE(p.update(4.9));
+  EXPECT_TRUE(p.update(5.0));
+  EXPECT_EQ(p.index(), 0);
+  EXPECT_FALSE(p.finished());
+  EXPECT_DOUBLE_EQ(p.remaining(5.5), 1.5);
+  EXPECT_TRUE(p.update(7.0));
+  EXPECT_TRUE(p.click(+1, 7.5));
+  EXPECT_TRUE(p.finished());
+  // Without loop, the same script ends after its results.
+  StagePlayer once(parse("step\n  profile pypy\n  duration 2s\nresults 3s\n"), 0.0);
+  EXPECT_TRUE(once.update(2.0));
+  EXPECT_TRUE(once.update(5.0));
+  EXPECT_TRUE(once.finished());
+}
+
+TEST(StageScript, LoopNeedsATimedResultsStepAndComesFirst) {
+  auto error = [](const std::string& text) {
+    try {
+      (void)parse(text);
+    } catch (const StageScriptError& e) {
+      return std::string(e.what());
+    }
+    return std::string("parsed");
+  };
+  EXPECT_EQ(error("loop\nstep\n  profile pypy\n"),
+            "t.stage:1: 'loop' needs a timed results step to start again after (for example 'results 10s')");
+  EXPECT_EQ(error("step\n  profile pypy\nloop\nresults 2s\n"), "t.stage:3: 'loop' belongs before the first step");
+  EXPECT_EQ(error("loop forever\nstep\n  profile pypy\nresults 2s\n"), "t.stage:1: 'loop' takes no value");
+}
+
 TEST(StageScript, SceneErrorsPointAtTheSceneLine) {
   const StageScript s = parse("scene spheres\nstep\n  profile pypy\nstep\n  scene cornell\n  profile ideal\n");
   ASSERT_EQ(s.steps.size(), 3u);
   EXPECT_EQ(s.steps[0].scene_line, 1);  // carried over from before the step
   EXPECT_EQ(s.steps[1].scene_line, 5);
+}
+
+// A scripted drag starts where it grabbed and circles there, inside the pane.
+TEST(StageScript, ScriptedDragCirclesInsideThePane) {
+  const auto start = scripted_drag_point(0.0);
+  EXPECT_NEAR(start.first, kScriptedGrab.first, 1e-6);
+  EXPECT_NEAR(start.second, kScriptedGrab.second, 1e-6);
+  bool moved = false;
+  for (int k = 0; k <= 80; ++k) {
+    const auto p = scripted_drag_point(k * 0.05);
+    EXPECT_GT(p.first, 0.0f);
+    EXPECT_LT(p.first, 1.0f);
+    EXPECT_GT(p.second, 0.0f);
+    EXPECT_LT(p.second, 1.0f);
+    moved |= std::abs(p.first - start.first) > 0.1f;
+  }
+  EXPECT_TRUE(moved);
+  const auto round = scripted_drag_point(4.0);  // one turn later: back where it began
+  EXPECT_NEAR(round.first, start.first, 1e-5);
+  EXPECT_NEAR(round.second, start.second, 1e-5);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "renderer/interp/compiler.h"
 #include "renderer/interp/kernel.h"
@@ -101,6 +102,45 @@ TEST(Compiler, RefusesBadSyntax) {
   EXPECT_EQ(r.reason, "invalid character '$'");
   EXPECT_EQ(refusal("def f():\n    break\n").reason, "'break' outside loop");
   EXPECT_EQ(refusal("return 1\n").reason, "'return' outside function");
+}
+
+// Found through fuzz/kernel_compiler_fuzz.cpp (deep inputs written for it):
+// 50 000 levels of any one kind of nesting overflowed the parser's stack (a
+// crash, not a refusal). Each is
+// now refused where the nesting passes the limit, and ordinary depths compile.
+TEST(Compiler, RefusesNestingTooDeepInsteadOfOverflowingTheStack) {
+  const int n = 50000;
+  auto repeat = [](const std::string& s, int times) {
+    std::string out;
+    for (int i = 0; i < times; ++i) out += s;
+    return out;
+  };
+  std::string elifs = "if x:\n    pass\n";
+  for (int i = 0; i < n; ++i) elifs += "elif x:\n    pass\n";
+  std::string blocks = "def f(x):\n";
+  for (int i = 1; i < 400; ++i) blocks += std::string(i, ' ') + "if x:\n";
+  blocks += std::string(400, ' ') + "pass\n";
+  const std::vector<std::string> deep = {
+      "x = " + repeat("(", n) + "1" + repeat(")", n) + "\n",
+      "x = " + repeat("[", n) + repeat("]", n) + "\n",
+      "x = " + repeat("-", n) + "1\n",
+      "x = " + repeat("not ", n) + "1\n",
+      "x = 1" + repeat(" ** 1", n) + "\n",
+      "x = 1" + repeat(" + 1", n) + "\n",
+      "x = 1" + repeat(" * 1", n) + "\n",
+      "x = 1" + repeat(" and 1", n) + "\n",
+      "x = 1" + repeat(" or 1", n) + "\n",
+      "x = len" + repeat("(1)", n) + "\n",
+      "x = 1" + repeat(" if 1 else 1", n) + "\n",
+      elifs,
+      blocks,
+  };
+  for (const std::string& source : deep) {
+    const Refusal r = refusal(source);
+    EXPECT_NE(r.reason.find("too deeply nested"), std::string::npos) << r.reason << "\nin: " << source.substr(0, 60);
+  }
+  // Well below the limit: compiles.
+  EXPECT_NO_THROW((void)compile("x = " + repeat("(", 150) + "1" + repeat(")", 150) + repeat(" + 1", 150) + "\n", "k.py"));
 }
 
 TEST(Compiler, SkipsTheMainGuardUnparsed) {
