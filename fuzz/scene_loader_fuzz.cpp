@@ -4,13 +4,26 @@
 // writer: parse -> scene_to_json -> parse must give back the same scene,
 // compared field by field with floats bit for bit (scene.h promises "the
 // same scene back bit for bit"), and writing that again the same text.
+//
+// The mesh path: an input may carry an OBJ file after a line "#obj". That
+// part goes to parse_obj on its own, and is also written to m.obj in a
+// scratch folder the scene is read relative to, so mesh objects naming
+// "m.obj" load it (and any other name is a missing file). A mesh that
+// loads is built (BVH and all) and every instance is traced through.
 #include <bit>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <string_view>
+
+#include <unistd.h>
+
+#include <glm/geometric.hpp>
 
 #include "scenes/scene.h"
 
@@ -73,6 +86,8 @@ std::string difference(const txray::SceneDescription& a, const txray::SceneDescr
     d.v(at + "half_size", p.half_size, q.half_size);
     d.v(at + "normal", p.normal, q.normal);
     d.v(at + "velocity", p.velocity, q.velocity);
+    d.f(at + "yaw_degrees", p.yaw_degrees, q.yaw_degrees);
+    d.eq(at + "mesh", p.mesh != nullptr ? p.mesh->file : std::string(), q.mesh != nullptr ? q.mesh->file : std::string());
   }
   d.eq("materials.size", x.materials.size(), y.materials.size());
   for (std::size_t i = 0; i < x.materials.size() && i < y.materials.size(); ++i) {
@@ -106,13 +121,49 @@ void check(bool ok, const char* what) {
   }
 }
 
+// One scratch folder per process, for m.obj.
+const std::filesystem::path& scratch() {
+  static const std::filesystem::path dir = [] {
+    auto d = std::filesystem::temp_directory_path() / ("txray_scene_fuzz_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(d);
+    return d;
+  }();
+  return dir;
+}
+
+void check_mesh(const txray::MeshData& data) {
+  const auto mesh = txray::build_mesh(data);
+  check(mesh->triangles.size() + mesh->dropped_degenerate == data.triangles.size(), "every triangle kept or counted");
+  // Rays from outside at the box's centre: whatever they hit lies in (0, inf).
+  const txray::Object o = txray::make_instance(*mesh, Vec3(0.0f), 1.0f, 30.0f, 0);
+  for (const Vec3 from : {Vec3(0, 0, 10), Vec3(7, 3, -2), Vec3(-1, -9, 4)}) {
+    const txray::Vec3 origin = from * (1.0f + glm::length(o.half_size));
+    const txray::Ray ray{origin, glm::normalize(-origin)};
+    const float t = txray::intersect(ray, o, 0.0f, txray::kInfinity);
+    check(t == txray::kInfinity || (t > 0.0f && std::isfinite(t)), "a hit lies in (0, inf)");
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  constexpr std::string_view kObjMark = "\n#obj\n";
+  const std::size_t mark = input.find(kObjMark);
+  const std::string_view text = input.substr(0, mark);
+  const std::filesystem::path obj_path = scratch() / "m.obj";
+  std::filesystem::remove(obj_path);
+  if (mark != std::string_view::npos) {
+    const std::string_view obj = input.substr(mark + kObjMark.size());
+    std::ofstream(obj_path, std::ios::binary) << obj;
+    try {
+      check_mesh(txray::parse_obj(obj, "m.obj"));
+    } catch (const txray::SceneError&) {
+    }
+  }
   txray::SceneDescription scene;
   try {
-    scene = txray::parse_scene(text, "fuzz.json");
+    scene = txray::parse_scene(text, "fuzz.json", scratch());
   } catch (const txray::SceneError&) {
     return 0;
   }
@@ -127,7 +178,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string written = txray::scene_to_json(scene);
   txray::SceneDescription again;
   try {
-    again = txray::parse_scene(written, "fuzz.json");
+    again = txray::parse_scene(written, "fuzz.json", scratch());
   } catch (const txray::SceneError& e) {
     std::fprintf(stderr, "%s\n", e.what());
     check(false, "the writer produced a file the loader refuses");

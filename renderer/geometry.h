@@ -113,16 +113,22 @@ TXRAY_HOT_INLINE float intersect_box(const Ray& ray, Vec3 center, Vec3 half, flo
   return kInfinity;
 }
 
+/// Nearest t in (t_min, t_max) where the ray meets a mesh instance, or
+/// kInfinity (renderer/mesh.cpp: a BVH traversal, too big to inline).
+float intersect_instance(const Ray& ray, const Object& instance, float t_min, float t_max);
+
 TXRAY_HOT_INLINE float intersect(const Ray& ray, const Object& o, float t_min, float t_max) {
   switch (o.kind) {
     case ShapeKind::sphere: return intersect_sphere(ray, o.center, o.radius, t_min, t_max);
     case ShapeKind::plane: return intersect_plane(ray, o.center, o.normal, t_min, t_max);
     case ShapeKind::box: return intersect_box(ray, o.center, o.half_size, t_min, t_max);
+    case ShapeKind::instance: return intersect_instance(ray, o, t_min, t_max);
   }
   return kInfinity;
 }
 
-/// Outward unit normal of `o` at a point `p` on its surface.
+/// Outward unit normal of `o` at a point `p` on its surface (not for
+/// instances, whose normal depends on the triangle hit: instance_normal).
 inline Vec3 surface_normal(const Object& o, Vec3 p) {
   switch (o.kind) {
     case ShapeKind::sphere: return (p - o.center) / o.radius;
@@ -135,6 +141,7 @@ inline Vec3 surface_normal(const Object& o, Vec3 p) {
       if (a.y >= a.z) return Vec3(0.0f, std::copysign(1.0f, d.y), 0.0f);
       return Vec3(0.0f, 0.0f, std::copysign(1.0f, d.z));
     }
+    case ShapeKind::instance: break;
   }
   return Vec3(0.0f, 1.0f, 0.0f);
 }
@@ -145,7 +152,8 @@ inline bool is_bounded(const Object& o) { return o.kind != ShapeKind::plane; }
 inline Aabb object_bounds(const Object& o) {
   switch (o.kind) {
     case ShapeKind::sphere: return {o.center - Vec3(o.radius), o.center + Vec3(o.radius)};
-    case ShapeKind::box: return {o.center - o.half_size, o.center + o.half_size};
+    case ShapeKind::box:
+    case ShapeKind::instance: return {o.center - o.half_size, o.center + o.half_size};
     case ShapeKind::plane: break;
   }
   return {Vec3(-kInfinity), Vec3(kInfinity)};

@@ -4,6 +4,7 @@
 /// change. Every type here is trivially copyable so that it can live in a
 /// synchronisation backend's cell and be copied out whole.
 #include <cstdint>
+#include <memory>
 #include <type_traits>
 #include <vector>
 
@@ -13,20 +14,29 @@ namespace txray {
 
 using Vec3 = glm::vec3;
 
-enum class ShapeKind : std::uint32_t { sphere = 0, plane = 1, box = 2 };
+enum class ShapeKind : std::uint32_t { sphere = 0, plane = 1, box = 2, instance = 3 };
+
+struct Mesh;  // renderer/mesh.h: a triangle mesh and its BVH, immutable once built
 
 /// One object. Which fields matter depends on `kind`; the others keep their
 /// defaults so that objects compare and hash by value.
 struct Object {
   ShapeKind kind = ShapeKind::sphere;
   std::uint32_t material = 0;  ///< index into SceneState::materials
-  Vec3 center{0.0f};           ///< sphere and box: centre; plane: a point on it
-  float radius = 1.0f;         ///< sphere only
-  Vec3 half_size{0.0f};        ///< box only: half extents along x, y, z (axis-aligned)
+  Vec3 center{0.0f};           ///< sphere, box: centre; plane: a point on it; instance: where the mesh's centre goes
+  float radius = 1.0f;         ///< sphere: radius; instance: uniform scale
+  /// box: half extents along x, y, z (axis-aligned); instance: half extents
+  /// of its world box, derived from mesh, scale and yaw (make_instance)
+  Vec3 half_size{0.0f};
   Vec3 normal{0.0f, 1.0f, 0.0f};  ///< plane only: unit normal
   /// Written and read by the animator (scenes/animator.h) only; kept in the
   /// object so that a collision updates two objects, two cells, at once.
   Vec3 velocity{0.0f};
+  /// Instance only: its mesh (owned by SceneState::meshes, never written
+  /// after loading, so it is no cell: only the instance's own fields are)
+  /// and its rotation about the y axis, in degrees.
+  const Mesh* mesh = nullptr;
+  float yaw_degrees = 0.0f;
 };
 
 /// Whitted-style surface description. Weights are linear and need not sum to 1.
@@ -61,6 +71,9 @@ struct SceneState {
   std::vector<Object> objects;
   std::vector<Material> materials;
   std::vector<Light> lights;
+  /// The meshes instances point at: frame constants shared by every copy
+  /// of the state (a copy shares them, nothing ever writes them).
+  std::vector<std::shared_ptr<const Mesh>> meshes;
   Vec3 background{0.0f};
   int max_depth = 5;  ///< reflection/refraction bounces after the primary hit
 };

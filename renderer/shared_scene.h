@@ -29,6 +29,7 @@ class SharedScene {
         objects_(std::make_unique<Cell<Object>[]>(object_count_)),
         materials_(std::make_unique<Cell<Material>[]>(material_count_)),
         lights_(std::make_unique<Cell<Light>[]>(light_count_)),
+        meshes_(state.meshes),
         background_(state.background),
         max_depth_(state.max_depth) {
     for (std::size_t i = 0; i < object_count_; ++i) objects_[i].unsafe_store(state.objects[i]);
@@ -64,6 +65,7 @@ class SharedScene {
     s.camera = camera_.unsafe_load();
     s.background = background_;
     s.max_depth = max_depth_;
+    s.meshes = meshes_;
     for (std::size_t i = 0; i < object_count_; ++i) s.objects.push_back(objects_[i].unsafe_load());
     for (std::size_t i = 0; i < material_count_; ++i) s.materials.push_back(materials_[i].unsafe_load());
     for (std::size_t i = 0; i < light_count_; ++i) s.lights.push_back(lights_[i].unsafe_load());
@@ -78,6 +80,9 @@ class SharedScene {
   std::unique_ptr<Cell<Object>[]> objects_;
   std::unique_ptr<Cell<Material>[]> materials_;
   std::unique_ptr<Cell<Light>[]> lights_;
+  /// The meshes the instances point at: frame constants, never cells (an
+  /// instance, its transform and material, is the cell).
+  std::vector<std::shared_ptr<const Mesh>> meshes_;
   Cell<Camera> camera_;
   Cell<std::uint64_t> rays_traced_;
   // Frame constants: not shared mutable state.
@@ -87,9 +92,11 @@ class SharedScene {
 
   void name_cells(const SceneState& state) {
     for (std::size_t i = 0; i < object_count_; ++i) {
-      const char* shape = state.objects[i].kind == ShapeKind::sphere ? "sphere "
-                          : state.objects[i].kind == ShapeKind::box  ? "box "
-                                                                      : "plane ";
+      const ShapeKind kind = state.objects[i].kind;
+      const char* shape = kind == ShapeKind::sphere     ? "sphere "
+                          : kind == ShapeKind::box      ? "box "
+                          : kind == ShapeKind::instance ? "instance "
+                                                        : "plane ";
       names_.add(&objects_[i], shape + std::to_string(i), "object", static_cast<int>(i));
     }
     for (std::size_t i = 0; i < material_count_; ++i)

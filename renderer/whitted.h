@@ -9,6 +9,7 @@
 #include <glm/geometric.hpp>
 
 #include "renderer/bvh.h"
+#include "renderer/mesh.h"
 #include "renderer/packet.h"
 #include "renderer/scene_access.h"
 
@@ -112,9 +113,18 @@ class WhittedTracer {
   /// Fills in everything but s.object.
   static void complete(SurfacePoint& s, const Ray& ray, const Hit& hit) {
     s.p = ray.origin + hit.t * ray.direction;
-    const Vec3 outward = surface_normal(s.object, s.p);
-    s.entering = glm::dot(ray.direction, outward) < 0.0f;
-    s.n = s.entering ? outward : -outward;  // faces the incoming ray
+    if (s.object.kind == ShapeKind::instance) {
+      // The triangle's winding says which side the ray came from; the
+      // (possibly interpolated) shading normal is turned to match it.
+      Vec3 geometric;
+      const Vec3 outward = instance_normal(ray, s.object, geometric);
+      s.entering = glm::dot(ray.direction, geometric) < 0.0f;
+      s.n = s.entering ? outward : -outward;
+    } else {
+      const Vec3 outward = surface_normal(s.object, s.p);
+      s.entering = glm::dot(ray.direction, outward) < 0.0f;
+      s.n = s.entering ? outward : -outward;  // faces the incoming ray
+    }
     s.offset = surface_offset(s.p);
     s.above = s.p + s.offset * s.n;
   }

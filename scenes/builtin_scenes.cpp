@@ -3,7 +3,10 @@
 // the two agree bit for bit. Sources of every value are in scenes/README.md.
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -15,6 +18,8 @@
 namespace txray {
 
 namespace {
+
+std::shared_ptr<const Mesh> shipped_model(const std::string& model);
 
 /// Appends materials, objects and lights to a SceneDescription, keeping the
 /// motions and material names in step with the objects and materials.
@@ -68,6 +73,17 @@ class SceneBuilder {
     o.half_size = half_size;
     add(o, {});
   }
+  /// A model shipped in assets/models/, named as a scene file in
+  /// assets/scenes/ names it, so that the exported JSON loads the same mesh.
+  const Mesh& mesh(const std::string& model) {
+    std::shared_ptr<const Mesh> m = shipped_model(model);
+    scene_.initial.meshes.push_back(m);
+    return *m;
+  }
+  void instance(const Mesh& mesh, std::uint32_t material, Vec3 position, float scale, float yaw_degrees,
+                const Motion& motion = {}) {
+    add(make_instance(mesh, position, scale, yaw_degrees, material), motion);
+  }
   void light(Vec3 position, Vec3 color) { scene_.initial.lights.push_back(Light{position, color}); }
 
   SceneDescription take() { return std::move(scene_); }
@@ -79,6 +95,21 @@ class SceneBuilder {
   }
   SceneDescription scene_;
 };
+
+/// Loads and builds a model of assets/models/ once per process: the meshes
+/// are immutable, so every built-in scene made after the first shares them
+/// (tests make the same scene many times).
+std::shared_ptr<const Mesh> shipped_model(const std::string& model) {
+  static std::mutex mutex;
+  static std::map<std::string, std::shared_ptr<const Mesh>> cache;
+  const std::lock_guard lock(mutex);
+  std::shared_ptr<const Mesh>& slot = cache[model];
+  if (!slot) {
+    const std::string file = "../models/" + model;
+    slot = build_mesh(load_obj_file(std::filesystem::path(TXRAY_MODELS_DIR) / model, file));
+  }
+  return slot;
+}
 
 Motion orbit(Vec3 pivot, float radians_per_second) {
   Motion m;
@@ -322,6 +353,57 @@ SceneDescription make_stmbench() {
   return b.take();
 }
 
+// Our own: the Stanford bunny (assets/models/, see assets/README.md) at the
+// centre, 58,784 triangles after two steps of Loop subdivision, and a ring of
+// 16 instances of the 3,674-triangle original orbiting it: over 117,000
+// triangles in view, of which only two meshes are stored.
+SceneDescription make_bunnies() {
+  SceneBuilder b("bunnies",
+                 "Stanford bunnies: a 58,784-triangle bunny ringed by 16 orbiting instances of the 3,674-triangle one, "
+                 "a mirror and a glass sphere; the mesh scene",
+                 640, 360);
+  b.camera(Vec3(0.0f, 9.0f, 21.0f), Vec3(0.0f, 2.0f, 0.0f), 40.0f).background(Vec3(0.55f, 0.7f, 0.9f)).max_depth(4);
+  Material floor_material = diffuse(Vec3(0.8f), 0.1f, 0.8f);
+  floor_material.checker_color = Vec3(0.35f, 0.4f, 0.45f);
+  floor_material.checker_size = 2.0f;
+  const std::uint32_t floor = b.material("floor", floor_material);
+  Material porcelain = diffuse(Vec3(0.9f, 0.88f, 0.82f), 0.1f, 0.8f);
+  porcelain.specular = 0.4f;
+  porcelain.shininess = 60.0f;
+  const std::uint32_t big = b.material("porcelain", porcelain);
+  const Vec3 colours[4] = {Vec3(0.8f, 0.3f, 0.25f), Vec3(0.3f, 0.6f, 0.3f), Vec3(0.25f, 0.4f, 0.8f),
+                           Vec3(0.85f, 0.7f, 0.3f)};
+  std::uint32_t small[4];
+  for (int k = 0; k < 4; ++k) small[k] = b.material("bunny" + std::to_string(k), diffuse(colours[k], 0.1f, 0.85f));
+  Material mirror_material = diffuse(Vec3(1.0f), 0.0f, 0.1f);
+  mirror_material.specular = 0.5f;
+  mirror_material.shininess = 300.0f;
+  mirror_material.reflectivity = 0.85f;
+  const std::uint32_t mirror = b.material("mirror", mirror_material);
+  const std::uint32_t glass_id = b.material("glass", glass(1.5f));
+
+  b.plane(floor, Vec3(0.0f), Vec3(0.0f, 1.0f, 0.0f));
+  // The model stands on y = 0 and is 9.65 tall; its box is centred on the
+  // instance's position, so a bunny of scale s stands at y = 4.83 s.
+  const Mesh& dense = b.mesh("bunny-dense.obj");
+  const Mesh& coarse = b.mesh("bunny.obj");
+  const float model_half_height = dense.bounds.hi.y;
+  b.instance(dense, big, Vec3(0.0f, model_half_height * 0.6f, 0.0f), 0.6f, 20.0f);
+  constexpr int kRing = 16;
+  constexpr float kPi = 3.14159265358979323846f;
+  for (int k = 0; k < kRing; ++k) {
+    const float a = 2.0f * kPi * static_cast<float>(k) / kRing;
+    // Each faces along the ring (yaw), and the ring turns slowly.
+    b.instance(coarse, small[k % 4], Vec3(9.0f * std::cos(a), coarse.bounds.hi.y * 0.25f, 9.0f * std::sin(a)), 0.25f,
+               -a * 180.0f / kPi, orbit(Vec3(0.0f), 0.25f));
+  }
+  b.sphere(mirror, Vec3(5.0f, 1.2f, 3.0f), 1.2f);
+  b.sphere(glass_id, Vec3(-4.5f, 1.0f, 4.0f), 1.0f, bounce(1.0f, 0.5f));
+  b.light(Vec3(10.0f, 20.0f, 15.0f), Vec3(0.9f, 0.85f, 0.8f));
+  b.light(Vec3(-15.0f, 10.0f, 5.0f), Vec3(0.25f, 0.3f, 0.4f));
+  return b.take();
+}
+
 struct Builtin {
   const char* name;
   SceneDescription (*make)();
@@ -329,7 +411,7 @@ struct Builtin {
 
 constexpr Builtin kBuiltins[] = {
     {"spheres", make_spheres},   {"pyraytrace", make_pyraytrace}, {"stmbench", make_stmbench},
-    {"whitted", make_whitted},   {"cornell", make_cornell},
+    {"whitted", make_whitted},   {"cornell", make_cornell},       {"bunnies", make_bunnies},
 };
 
 }  // namespace

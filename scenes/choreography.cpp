@@ -10,7 +10,10 @@ Choreography::Choreography(const SceneDescription& scene) : initial_(scene.initi
   for (std::uint32_t i = 0; i < initial_.objects.size() && i < scene.motions.size(); ++i) {
     const Motion& m = scene.motions[i];
     Object& o = initial_.objects[i];
-    if (m.kind == Motion::Kind::none || o.kind != ShapeKind::sphere) continue;
+    // Spheres and mesh instances move; an instance's mesh moves with it
+    // (only its position changes: mesh triangles are frame constants).
+    const bool instance = o.kind == ShapeKind::instance;
+    if (m.kind == Motion::Kind::none || (o.kind != ShapeKind::sphere && !instance)) continue;
     AnimatedBody body;
     body.object = i;
     if (m.kind == Motion::Kind::orbit) {
@@ -26,7 +29,9 @@ Choreography::Choreography(const SceneDescription& scene) : initial_(scene.initi
       // and sideways by 3/4 of a radius, so close neighbours' cages overlap
       // and they collide.
       body.kind = AnimatedBody::Kind::free;
-      const float roam = 0.75f * o.radius;
+      // Instances bounce straight up and down: collisions are between
+      // spheres only (collide() is a sphere test).
+      const float roam = instance ? 0.0f : 0.75f * o.radius;
       body.cage = {o.center - Vec3(roam, 0.0f, roam), o.center + Vec3(roam, std::max(m.height, 0.0f), roam)};
       const float vertical = 2.0f * std::max(m.height, 0.1f) * std::max(m.speed, 0.1f);
       o.velocity = Vec3(rng.uniform(-1.0f, 1.0f) * roam, vertical, rng.uniform(-1.0f, 1.0f) * roam);
@@ -35,10 +40,12 @@ Choreography::Choreography(const SceneDescription& scene) : initial_(scene.initi
     cages_.push_back(body.cage);
   }
   for (std::uint32_t a = 0; a < bodies_.size(); ++a) {
-    if (bodies_[a].kind != AnimatedBody::Kind::free) continue;
+    if (bodies_[a].kind != AnimatedBody::Kind::free || initial_.objects[bodies_[a].object].kind != ShapeKind::sphere)
+      continue;
     const float ra = initial_.objects[bodies_[a].object].radius;
     for (std::uint32_t b = a + 1; b < bodies_.size(); ++b) {
-      if (bodies_[b].kind != AnimatedBody::Kind::free) continue;
+      if (bodies_[b].kind != AnimatedBody::Kind::free || initial_.objects[bodies_[b].object].kind != ShapeKind::sphere)
+        continue;
       const float reach = ra + initial_.objects[bodies_[b].object].radius;
       const Aabb& x = bodies_[a].cage;
       const Aabb& y = bodies_[b].cage;
@@ -70,8 +77,9 @@ void Choreography::rebuild_bvh(Bvh& out, std::span<const Object> objects, const 
   }
   if (walls)
     for (std::size_t k = 0; k < bodies_.size(); ++k) {
-      const float r = objects[bodies_[k].object].radius;
-      scratch.bounds[bodies_[k].object] = {(*walls)[k].lo - Vec3(r), (*walls)[k].hi + Vec3(r)};
+      const Object& o = objects[bodies_[k].object];
+      const Vec3 extent = o.kind == ShapeKind::sphere ? Vec3(o.radius) : o.half_size;
+      scratch.bounds[bodies_[k].object] = {(*walls)[k].lo - extent, (*walls)[k].hi + extent};
     }
   // A bool and an unsigned char of value 0 or 1 have the same object
   // representation; the vector of char keeps its capacity, which a

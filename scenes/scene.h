@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "renderer/mesh.h"
 #include "renderer/scene_state.h"
 
 namespace txray {
@@ -61,6 +62,11 @@ inline constexpr int kMaxImageDimension = 16384;
 inline constexpr double kMaxSceneMagnitude = 1e6;
 /// Bounces after the primary hit; the kernel recurses once per bounce.
 inline constexpr int kMaxSceneDepth = 32;
+/// Mesh files: size, triangles per mesh (after polygons are fanned), and
+/// distinct mesh files per scene (instances of one file share its mesh).
+inline constexpr std::size_t kMaxMeshFileBytes = 64u << 20;
+inline constexpr std::size_t kMaxMeshTriangles = 2'000'000;
+inline constexpr std::size_t kMaxSceneMeshes = 64;
 
 /// Names of the built-in scenes, in display order.
 [[nodiscard]] std::vector<std::string> builtin_scene_names();
@@ -68,8 +74,21 @@ inline constexpr int kMaxSceneDepth = 32;
 /// A built-in scene, or nullopt when `name` is not one.
 [[nodiscard]] std::optional<SceneDescription> builtin_scene(std::string_view name);
 
-/// Parses scene JSON; `source` names the input in error messages.
-[[nodiscard]] SceneDescription parse_scene(std::string_view json_text, std::string_view source);
+/// Parses scene JSON; `source` names the input in error messages. Mesh
+/// objects' files are read relative to `base_dir` (the scene file's folder);
+/// without one, a scene with meshes is refused.
+[[nodiscard]] SceneDescription parse_scene(std::string_view json_text, std::string_view source,
+                                           const std::optional<std::filesystem::path>& base_dir = std::nullopt);
+
+/// Parses Wavefront OBJ text (v, vn, vt, f; polygons fanned into
+/// triangles), refusing with "<source>: line N: <problem>": malformed
+/// faces, indices out of range, coordinates that are not finite numbers
+/// within the scene range, unknown statements, the limits above.
+[[nodiscard]] MeshData parse_obj(std::string_view text, std::string_view source);
+
+/// Reads and parses an OBJ file (refused before reading when over the size
+/// limit); `source` names it in messages.
+[[nodiscard]] MeshData load_obj_file(const std::filesystem::path& path, std::string_view source);
 
 /// Reads and parses a scene file. Throws SceneError.
 [[nodiscard]] SceneDescription load_scene_file(const std::filesystem::path& path);

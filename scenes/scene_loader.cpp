@@ -494,13 +494,51 @@ std::string material_list(const std::vector<std::string>& names) {
   return out;
 }
 
+/// A mesh object as read, before its mesh is built: the instance is made
+/// once every mesh file is loaded and built (build_meshes, in parallel).
+struct PendingInstance {
+  std::size_t object = 0;
+  std::size_t mesh = 0;  ///< index into MeshFiles::files
+  float scale = 1.0f;
+  float yaw_degrees = 0.0f;
+};
+
+/// The distinct mesh files a scene names, each loaded once however many
+/// objects instance it.
+struct MeshFiles {
+  std::vector<std::string> files;    ///< as the scene names them
+  std::vector<std::string> pointer;  ///< where each was first named, for messages
+  std::unordered_map<std::string, std::size_t> index;
+};
+
 Object read_object(const Reader& r, const Node& n, const std::unordered_map<std::string, std::uint32_t>& materials,
-                   const std::vector<std::string>& material_names, Motion& motion) {
+                   const std::vector<std::string>& material_names, Motion& motion, MeshFiles& meshes,
+                   PendingInstance& instance, bool& is_instance) {
   r.expect_object(n);
   const Node shape_node = r.required(n, "shape", "an object");
   const std::string shape = r.string(shape_node);
   Object o;
-  if (shape == "sphere") {
+  is_instance = false;
+  if (shape == "mesh") {
+    r.allow_only(n, {"shape", "material", "file", "position", "scale", "yaw_degrees", "motion"}, "a mesh");
+    o.kind = ShapeKind::instance;
+    const Node file_node = r.required(n, "file", "a mesh");
+    const std::string file = r.string(file_node);
+    if (file.empty()) r.fail_at(file_node, "file must not be empty");
+    o.center = r.vec3(r.required(n, "position", "a mesh"));
+    if (auto v = r.optional(n, "scale")) instance.scale = r.positive(*v, "scale");
+    if (auto v = r.optional(n, "yaw_degrees")) instance.yaw_degrees = r.number(*v);
+    const auto [it, fresh] = meshes.index.emplace(file, meshes.files.size());
+    if (fresh) {
+      if (meshes.files.size() == kMaxSceneMeshes) {
+        r.fail_at(file_node, "the scene names more than " + std::to_string(kMaxSceneMeshes) + " mesh files, over the limit");
+      }
+      meshes.files.push_back(file);
+      meshes.pointer.push_back(file_node.pointer);
+    }
+    instance.mesh = it->second;
+    is_instance = true;
+  } else if (shape == "sphere") {
     r.allow_only(n, {"shape", "material", "center", "radius", "motion"}, "a sphere");
     o.kind = ShapeKind::sphere;
     o.center = r.vec3(r.required(n, "center", "a sphere"));
@@ -529,7 +567,7 @@ Object read_object(const Reader& r, const Node& n, const std::unordered_map<std:
       }
     }
   } else {
-    r.fail_at(shape_node, "unknown shape " + quote_for_message(shape) + " (known: sphere, plane, box)");
+    r.fail_at(shape_node, "unknown shape " + quote_for_message(shape) + " (known: sphere, plane, box, mesh)");
   }
   const Node material_node = r.required(n, "material", "an object");
   const std::string material = r.string(material_node);
@@ -543,7 +581,8 @@ Object read_object(const Reader& r, const Node& n, const std::unordered_map<std:
   return o;
 }
 
-SceneDescription read_scene(const Json& document, std::string_view source) {
+SceneDescription read_scene(const Json& document, std::string_view source,
+                            const std::optional<std::filesystem::path>& base_dir) {
   const Reader r(source);
   const Node root{&document, ""};
   r.expect_object(root);
@@ -595,10 +634,38 @@ SceneDescription read_scene(const Json& document, std::string_view source) {
 
   state.objects.reserve(object_count);
   scene.motions.reserve(object_count);
+  MeshFiles mesh_files;
+  std::vector<PendingInstance> instances;
   for (std::size_t i = 0; i < object_count; ++i) {
     Motion motion;
-    state.objects.push_back(read_object(r, objects_node.element(i), by_name, scene.material_names, motion));
+    PendingInstance instance;
+    bool is_instance = false;
+    state.objects.push_back(read_object(r, objects_node.element(i), by_name, scene.material_names, motion, mesh_files,
+                                        instance, is_instance));
     scene.motions.push_back(motion);
+    if (is_instance) {
+      instance.object = i;
+      instances.push_back(instance);
+    }
+  }
+  if (!mesh_files.files.empty()) {
+    if (!base_dir) {
+      r.fail_at(mesh_files.pointer.front(), "mesh files are read relative to the scene file, and this scene comes from no file");
+    }
+    std::vector<MeshData> data;
+    data.reserve(mesh_files.files.size());
+    for (std::size_t k = 0; k < mesh_files.files.size(); ++k) {
+      try {
+        data.push_back(load_obj_file(*base_dir / mesh_files.files[k], mesh_files.files[k]));
+      } catch (const SceneError& e) {
+        r.fail_at(mesh_files.pointer[k], e.what());
+      }
+    }
+    state.meshes = build_meshes(std::move(data));
+    for (const PendingInstance& p : instances) {
+      Object& o = state.objects[p.object];
+      o = make_instance(*state.meshes[p.mesh], o.center, p.scale, p.yaw_degrees, o.material);
+    }
   }
 
   state.lights.reserve(light_count);
@@ -616,14 +683,15 @@ SceneDescription read_scene(const Json& document, std::string_view source) {
 
 }  // namespace
 
-SceneDescription parse_scene(std::string_view json_text, std::string_view source) {
+SceneDescription parse_scene(std::string_view json_text, std::string_view source,
+                             const std::optional<std::filesystem::path>& base_dir) {
   if (json_text.size() > kMaxSceneFileBytes) {
     fail(source, "(file)",
          "scene is " + std::to_string(json_text.size()) + " bytes, over the limit of " +
              std::to_string(kMaxSceneFileBytes));
   }
   const Json document = parse_document(json_text, source);
-  return read_scene(document, source);
+  return read_scene(document, source, base_dir);
 }
 
 SceneDescription load_scene_file(const std::filesystem::path& path) {
@@ -656,7 +724,7 @@ SceneDescription load_scene_file(const std::filesystem::path& path) {
     }
   }
   if (in.bad()) fail(source, "(file)", "error while reading the scene file");
-  return parse_scene(text, source);
+  return parse_scene(text, source, path.parent_path());
 }
 
 SceneDescription resolve_scene(std::string_view name_or_path) {

@@ -113,6 +113,17 @@ void put_object(std::string& out, const Object& o, const std::string& material, 
       field(out, first, "center", o.center);
       field(out, first, "half_size", o.half_size);
       break;
+    case ShapeKind::instance:
+      // half_size is derived from the mesh (make_instance), not written.
+      out += "{\"shape\": \"mesh\", \"material\": ";
+      put_string(out, material);
+      out += ", \"file\": ";
+      put_string(out, o.mesh != nullptr ? o.mesh->file : std::string());
+      field(out, first, "position", o.center);
+      if (o.radius != 1.0f) field(out, first, "scale", o.radius);
+      // -0 is written too, so that the scene reads back bit for bit.
+      if (o.yaw_degrees != 0.0f || std::signbit(o.yaw_degrees)) field(out, first, "yaw_degrees", o.yaw_degrees);
+      break;
   }
   put_motion(out, motion);
   out += '}';

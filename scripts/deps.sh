@@ -3,7 +3,7 @@
 # exact apt-get line and stops, so nothing is half-installed behind your back.
 TXRAY_PACKAGES=(
   cmake ninja-build g++ pkg-config
-  libtbb-dev libglm-dev libsdl2-dev libfreetype-dev libstb-dev nlohmann-json3-dev
+  libtbb-dev libglm-dev libsdl2-dev libfreetype-dev libstb-dev nlohmann-json3-dev libtinyobjloader-dev
   libgtest-dev libbenchmark-dev
   liburcu-dev
 )

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <stdexcept>
 
 #include <glm/geometric.hpp>
 
@@ -288,7 +289,14 @@ bool RenderDriver::apply(const RenderConfig& config) {
     bool fresh = false;
     if (!pane.rig || pane.profile.name != profile->name || pane.threads != config.threads) {
       pane.profile = *profile;
-      rebuild_rig(pane, config);
+      try {
+        rebuild_rig(pane, config);
+      } catch (const std::invalid_argument& e) {  // a profile that refuses the scene (interp and meshes)
+        pane.rig.reset();
+        std::lock_guard lock(status_mutex_);
+        error_ = pane.profile.name + ": " + e.what();
+        return false;
+      }
       pane.frames = 0;
       fresh = true;
     }

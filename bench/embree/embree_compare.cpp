@@ -24,6 +24,7 @@
 
 #include "renderer/bvh.h"
 #include "renderer/camera.h"
+#include "renderer/mesh.h"
 #include "renderer/packet.h"
 #include "renderer/random.h"
 #include "renderer/render.h"
@@ -37,6 +38,7 @@ using namespace txray;
 
 struct Options {
   std::string scene = "spheres";
+  std::string mesh;  ///< an OBJ file: compare on its triangles instead of the scene's spheres
   int width = 1280, height = 720;
   int rounds = 5;
   std::vector<int> threads;
@@ -75,7 +77,12 @@ std::vector<Ray> diffuse_rays(const SceneState& state, const std::vector<Ray>& p
     const Ray& r = primary[k];
     const Object& o = state.objects[hits[k].object];
     const Vec3 p = r.origin + hits[k].t * r.direction;
-    Vec3 n = surface_normal(o, p);
+    Vec3 n;
+    if (o.kind == ShapeKind::instance) {
+      (void)instance_normal(r, o, n);  // the triangle's own normal
+    } else {
+      n = surface_normal(o, p);
+    }
     if (glm::dot(n, r.direction) > 0.0f) n = -n;
     const Vec3 a = std::abs(n.x) > 0.9f ? Vec3(0.0f, 1.0f, 0.0f) : Vec3(1.0f, 0.0f, 0.0f);
     const Vec3 t = glm::normalize(glm::cross(a, n)), b = glm::cross(n, t);
@@ -180,6 +187,7 @@ int main(int argc, char** argv) {
       return argv[++i];
     };
     if (a == "--scene") opt.scene = value();
+    else if (a == "--mesh") opt.mesh = value();
     else if (a == "--size") {
       if (std::sscanf(value(), "%dx%d", &opt.width, &opt.height) != 2) return 2;
     } else if (a == "--rounds") opt.rounds = std::atoi(value());
@@ -187,7 +195,8 @@ int main(int argc, char** argv) {
     else if (a == "--json") opt.json = value();
     else {
       std::printf(
-          "usage: embree_compare [--scene spheres] [--size 1280x720] [--rounds 5] [--threads 1,2] [--json FILE]\n");
+          "usage: embree_compare [--scene spheres | --mesh FILE.obj] [--size 1280x720] [--rounds 5] [--threads 1,2] "
+          "[--json FILE]\n");
       return a == "--help" ? 0 : 2;
     }
   }
@@ -197,33 +206,84 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  const SceneState state = resolve_scene(opt.scene).at(0.0);
-  for (const Object& o : state.objects)
-    if (o.kind != ShapeKind::sphere) {
-      std::fprintf(stderr, "scene %s has non-sphere objects; Embree's SPHERE_POINT cannot hold them\n",
-                   opt.scene.c_str());
+  // Spheres: a scene of them. Triangles: one mesh, as one instance with no
+  // transformation (the mesh's own frame is the world), seen from a
+  // three-quarter view that frames its box.
+  SceneState state;
+  std::string what;
+  double txray_build_ms = 0.0;
+  if (opt.mesh.empty()) {
+    state = resolve_scene(opt.scene).at(0.0);
+    for (const Object& o : state.objects)
+      if (o.kind != ShapeKind::sphere) {
+        std::fprintf(stderr, "scene %s has non-sphere objects; Embree's SPHERE_POINT cannot hold them (--mesh compares "
+                     "triangles)\n", opt.scene.c_str());
+        return 2;
+      }
+    what = "scene " + opt.scene + " (" + std::to_string(state.objects.size()) + " spheres)";
+  } else {
+    try {
+      MeshData data = load_obj_file(opt.mesh, opt.mesh);
+      const auto t0 = std::chrono::steady_clock::now();
+      state.meshes.push_back(build_mesh(std::move(data)));
+      txray_build_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    } catch (const SceneError& e) {
+      std::fprintf(stderr, "embree_compare: %s\n", e.what());
       return 2;
     }
+    const Mesh& mesh = *state.meshes.front();
+    state.objects.push_back(make_instance(mesh, Vec3(0.0f), 1.0f, 0.0f, 0));
+    state.materials.emplace_back();
+    const float reach = glm::length(mesh.bounds.hi);
+    state.camera.position = Vec3(0.8f, 0.45f, 1.4f) * (2.2f * reach);
+    state.camera.look_at = Vec3(0.0f);
+    state.camera.vfov_degrees = 35.0f;
+    what = "mesh " + opt.mesh + " (" + std::to_string(mesh.triangles.size()) + " triangles)";
+  }
+  const bool triangles = !opt.mesh.empty();
   const Bvh bvh = build_bvh(state.objects);
   PlainSceneAccess access(state);
 
-  // Embree: the spheres as one SPHERE_POINT geometry, primID = object index.
+  // Embree: the spheres as one SPHERE_POINT geometry, primID = object
+  // index; or the mesh as one TRIANGLE geometry (its hits map to object 0).
   RTCDevice device = rtcNewDevice("threads=1");
   RTCScene scene = rtcNewScene(device);
   rtcSetSceneBuildQuality(scene, RTC_BUILD_QUALITY_HIGH);
-  RTCGeometry geometry = rtcNewGeometry(device, RTC_GEOMETRY_TYPE_SPHERE_POINT);
-  auto* xyzr = static_cast<float*>(rtcSetNewGeometryBuffer(geometry, RTC_BUFFER_TYPE_VERTEX, 0, RTC_FORMAT_FLOAT4,
-                                                           4 * sizeof(float), state.objects.size()));
-  for (std::size_t i = 0; i < state.objects.size(); ++i) {
-    xyzr[4 * i + 0] = state.objects[i].center.x;
-    xyzr[4 * i + 1] = state.objects[i].center.y;
-    xyzr[4 * i + 2] = state.objects[i].center.z;
-    xyzr[4 * i + 3] = state.objects[i].radius;
+  const auto embree_t0 = std::chrono::steady_clock::now();
+  if (!triangles) {
+    RTCGeometry geometry = rtcNewGeometry(device, RTC_GEOMETRY_TYPE_SPHERE_POINT);
+    auto* xyzr = static_cast<float*>(rtcSetNewGeometryBuffer(geometry, RTC_BUFFER_TYPE_VERTEX, 0, RTC_FORMAT_FLOAT4,
+                                                             4 * sizeof(float), state.objects.size()));
+    for (std::size_t i = 0; i < state.objects.size(); ++i) {
+      xyzr[4 * i + 0] = state.objects[i].center.x;
+      xyzr[4 * i + 1] = state.objects[i].center.y;
+      xyzr[4 * i + 2] = state.objects[i].center.z;
+      xyzr[4 * i + 3] = state.objects[i].radius;
+    }
+    rtcCommitGeometry(geometry);
+    rtcAttachGeometry(scene, geometry);
+    rtcReleaseGeometry(geometry);
+  } else {
+    const Mesh& mesh = *state.meshes.front();
+    RTCGeometry geometry = rtcNewGeometry(device, RTC_GEOMETRY_TYPE_TRIANGLE);
+    rtcSetGeometryBuildQuality(geometry, RTC_BUILD_QUALITY_HIGH);
+    auto* v = static_cast<float*>(rtcSetNewGeometryBuffer(geometry, RTC_BUFFER_TYPE_VERTEX, 0, RTC_FORMAT_FLOAT3,
+                                                          3 * sizeof(float), mesh.positions.size()));
+    for (std::size_t i = 0; i < mesh.positions.size(); ++i)
+      for (int a = 0; a < 3; ++a) v[3 * i + static_cast<std::size_t>(a)] = mesh.positions[i][a];
+    auto* index = static_cast<unsigned*>(rtcSetNewGeometryBuffer(geometry, RTC_BUFFER_TYPE_INDEX, 0, RTC_FORMAT_UINT3,
+                                                                 3 * sizeof(unsigned), mesh.triangles.size()));
+    for (std::size_t i = 0; i < mesh.triangles.size(); ++i)
+      for (int c = 0; c < 3; ++c) index[3 * i + static_cast<std::size_t>(c)] = mesh.triangles[i][static_cast<std::size_t>(c)];
+    rtcCommitGeometry(geometry);
+    rtcAttachGeometry(scene, geometry);
+    rtcReleaseGeometry(geometry);
   }
-  rtcCommitGeometry(geometry);
-  rtcAttachGeometry(scene, geometry);
-  rtcReleaseGeometry(geometry);
   rtcCommitScene(scene);
+  const double embree_build_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - embree_t0).count();
+  // Embree's primID is the sphere's object index, or a triangle of object 0.
+  auto object_of = [triangles](unsigned prim) { return triangles ? 0u : prim; };
 
   const Kernel embree1 = [&](const std::vector<Ray>& rays, std::size_t begin, std::size_t end, std::vector<Hit>& hits) {
     RTCIntersectContext context;
@@ -245,7 +305,7 @@ int main(int argc, char** argv) {
       rh.hit.geomID = RTC_INVALID_GEOMETRY_ID;
       rh.hit.instID[0] = RTC_INVALID_GEOMETRY_ID;
       rtcIntersect1(scene, &context, &rh);
-      hits[k] = rh.hit.geomID == RTC_INVALID_GEOMETRY_ID ? Hit{} : Hit{rh.ray.tfar, rh.hit.primID};
+      hits[k] = rh.hit.geomID == RTC_INVALID_GEOMETRY_ID ? Hit{} : Hit{rh.ray.tfar, object_of(rh.hit.primID)};
     }
   };
   const Kernel embree8 = [&](const std::vector<Ray>& rays, std::size_t begin, std::size_t end, std::vector<Hit>& hits) {
@@ -277,11 +337,22 @@ int main(int argc, char** argv) {
       rtcIntersect8(valid, scene, &context, &rh);
       for (int l = 0; l < 8 && k0 + static_cast<std::size_t>(l) < end; ++l)
         hits[k0 + static_cast<std::size_t>(l)] =
-            rh.hit.geomID[l] == RTC_INVALID_GEOMETRY_ID ? Hit{} : Hit{rh.ray.tfar[l], rh.hit.primID[l]};
+            rh.hit.geomID[l] == RTC_INVALID_GEOMETRY_ID ? Hit{} : Hit{rh.ray.tfar[l], object_of(rh.hit.primID[l])};
     }
   };
   const Kernel txray_wide = [&](const std::vector<Ray>& rays, std::size_t begin, std::size_t end, std::vector<Hit>& hits) {
     for (std::size_t k = begin; k < end; ++k) hits[k] = closest_hit(access, bvh, rays[k], 0.0f, kInfinity);
+  };
+  // The mesh's own traversal, without the instance above it: what the
+  // top level and the ray's transformation cost.
+  const Kernel txray_mesh = [&](const std::vector<Ray>& rays, std::size_t begin, std::size_t end, std::vector<Hit>& hits) {
+    const Mesh& mesh = *state.meshes.front();
+    for (std::size_t k = begin; k < end; ++k) {
+      TriangleHit h;
+      std::uint32_t triangle = 0;
+      const float t = closest_hit_mesh(mesh, rays[k], 0.0f, kInfinity, h, triangle);
+      hits[k] = t == kInfinity ? Hit{} : Hit{t, 0};
+    }
   };
   const Kernel txray_binary = [&](const std::vector<Ray>& rays, std::size_t begin, std::size_t end, std::vector<Hit>& hits) {
     for (std::size_t k = begin; k < end; ++k) hits[k] = closest_hit_binary(access, bvh, rays[k], 0.0f, kInfinity);
@@ -315,6 +386,11 @@ int main(int argc, char** argv) {
       {"txray closest_hit_binary (baseline)", txray_binary, "embree rtcIntersect1"},
   };
   if (isa != PacketIsa::avx2) primary_kernels.erase(primary_kernels.begin() + 4);
+  if (triangles) {
+    // The binary tree has one object above the mesh: no baseline there.
+    primary_kernels.back() = {"txray closest_hit_mesh (the mesh's BVH4, no instance)", txray_mesh,
+                              "embree rtcIntersect1"};
+  }
   std::vector<Entry> diffuse_kernels = {primary_kernels[0], primary_kernels[1], primary_kernels.back()};
 
   const std::vector<Ray> primary = primary_rays(state.camera, opt.width, opt.height);
@@ -325,10 +401,14 @@ int main(int argc, char** argv) {
   run_kernel(txray_wide, diffuse, diffuse_reference, 1);
 
   const std::string load_before = load_average();
-  std::printf("embree_compare: scene %s (%zu spheres), %dx%d, %zu primary and %zu diffuse rays, %d rounds, "
+  std::printf("embree_compare: %s, %dx%d, %zu primary and %zu diffuse rays, %d rounds, "
               "embree %d.%d.%d, packet isa %s\n",
-              opt.scene.c_str(), state.objects.size(), opt.width, opt.height, primary.size(), diffuse.size(),
+              what.c_str(), opt.width, opt.height, primary.size(), diffuse.size(),
               opt.rounds, RTC_VERSION_MAJOR, RTC_VERSION_MINOR, RTC_VERSION_PATCH, packet_isa_name(isa));
+  if (triangles) {
+    std::printf("build: txray mesh BVH %.1f ms (oneTBB, this machine's threads), embree (quality high, threads=1) "
+                "%.1f ms\n", txray_build_ms, embree_build_ms);
+  }
   std::printf("load average before: %s\n", load_before.c_str());
 
   struct Row {
@@ -385,7 +465,7 @@ int main(int argc, char** argv) {
 
   if (!opt.json.empty()) {
     std::ofstream f(opt.json);
-    f << "{\n  \"scene\": \"" << opt.scene << "\", \"width\": " << opt.width << ", \"height\": " << opt.height
+    f << "{\n  \"scene\": \"" << (triangles ? opt.mesh : opt.scene) << "\", \"width\": " << opt.width << ", \"height\": " << opt.height
       << ", \"rounds\": " << opt.rounds << ",\n  \"load_before\": \"" << load_before << "\", \"load_after\": \""
       << load_after << "\",\n  \"packet_isa\": \"" << packet_isa_name(isa) << "\",\n  \"rows\": [\n";
     for (std::size_t k = 0; k < rows.size(); ++k) {

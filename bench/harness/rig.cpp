@@ -74,6 +74,20 @@ Rig::Rig(const Choreography& choreography, const RigOptions& options)
     : choreography_(choreography), options_(options), walls_(choreography.cages()),
       animator_worker_(static_cast<std::size_t>(options.threads)),
       main_worker_(static_cast<std::size_t>(options.threads) + 1) {
+  // The Python kernel (assets/kernels/raytrace.py) knows spheres, planes
+  // and boxes. Meshes are refused rather than taught to it: a triangle BVH
+  // walked by the interpreter would run some hundred times slower than
+  // the sphere scenes it already takes minutes a frame on, and would
+  // measure the VM's arithmetic, not the contention the profile models.
+  if (options.engine == Engine::interp) {
+    std::size_t instances = 0;
+    for (const Object& o : choreography.initial().objects) instances += o.kind == ShapeKind::instance ? 1 : 0;
+    if (instances > 0) {
+      throw std::invalid_argument("the interpreted engine does not render meshes, and this scene has " +
+                                  std::to_string(instances) + " mesh instance" + (instances == 1 ? "" : "s") +
+                                  " (use a native profile)");
+    }
+  }
   const std::size_t workers = static_cast<std::size_t>(options.threads) + 4;  // + animator, main, input, probe
   auto make = [&]<class B>(std::type_identity<B>) {
     auto parts = std::make_unique<Parts<B>>(choreography, workers, backend_options<B>(options));

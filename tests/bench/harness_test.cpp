@@ -1,6 +1,8 @@
 #include <atomic>
 #include <cmath>
 #include <set>
+#include <stdexcept>
+#include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -45,7 +47,7 @@ std::vector<std::uint8_t> plain_render(const SceneState& state, int width, int h
 // any thread count and any unit size is the foundation renderer's image of
 // the same state, byte for byte.
 TEST(Harness, BetweenFramesEveryBackendRendersThePlainImage) {
-  for (const std::string name : {"spheres", "cornell", "stmbench"}) {
+  for (const std::string name : {"spheres", "cornell", "stmbench", "bunnies"}) {
     const auto scene = builtin_scene(name);
     ASSERT_TRUE(scene.has_value());
     const Choreography choreography(*scene);
@@ -66,6 +68,23 @@ TEST(Harness, BetweenFramesEveryBackendRendersThePlainImage) {
           EXPECT_EQ(film.to_rgba8(), plain_render(rig.snapshot(), width, height))
               << name << " " << backend_name(backend) << " threads " << threads << " unit " << unit_pixels;
         }
+  }
+}
+
+// The interpreted engine refuses a scene with meshes (its kernel knows
+// spheres, planes and boxes), saying so, rather than render it wrong.
+TEST(Harness, InterpretedEngineRefusesMeshes) {
+  const auto scene = builtin_scene("bunnies");
+  const Choreography choreography(*scene);
+  RigOptions options{BackendKind::gil, 1};
+  options.engine = Engine::interp;
+  try {
+    Rig rig(choreography, options);
+    ADD_FAILURE() << "the interpreted engine accepted a mesh scene";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "the interpreted engine does not render meshes, and this scene has 17 mesh instances (use a native "
+              "profile)");
   }
 }
 

@@ -58,7 +58,7 @@ TEST(LibraryBackends, EveryBackendKindHasAName) {
 // a frame through each backend is the plain renderer's image of the same
 // state, byte for byte.
 TEST(LibraryBackends, BetweenFramesRenderThePlainImage) {
-  for (const std::string name : {"spheres", "cornell", "stmbench"}) {
+  for (const std::string name : {"spheres", "cornell", "stmbench", "bunnies"}) {
     const auto scene = builtin_scene(name);
     ASSERT_TRUE(scene.has_value());
     const Choreography choreography(*scene);

@@ -1,4 +1,4 @@
-// interp agrees with native on every built-in scene (at most 0.1% of pixels
+// interp agrees with native on every built-in scene without meshes (at most 0.1% of pixels
 // off by more than 2/255: double against float may flip a silhouette pixel),
 // and interp through every backend is the image of interp on plain reads.
 #include <gtest/gtest.h>
@@ -45,7 +45,17 @@ TEST_P(InterpAgreement, MatchesNativeWithinTolerance) {
               static_cast<long>(tie_count), rest.differing);
 }
 
-INSTANTIATE_TEST_SUITE_P(BuiltinScenes, InterpAgreement, ::testing::ValuesIn(builtin_scene_names()),
+// The built-ins the interpreted engine renders: all but `bunnies`, the one
+// with meshes, which it refuses (Harness.InterpretedEngineRefusesMeshes).
+// By name, so that listing them builds no mesh: that runs oneTBB threads,
+// which this suite must not start under ThreadSanitizer.
+std::vector<std::string> scenes_without_meshes() {
+  std::vector<std::string> out = builtin_scene_names();
+  out.erase(std::remove(out.begin(), out.end(), "bunnies"), out.end());
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(BuiltinScenes, InterpAgreement, ::testing::ValuesIn(scenes_without_meshes()),
                          [](const auto& info) { return info.param; });
 
 TEST(InterpAgreement, CountsTheRaysNativeCounts) {

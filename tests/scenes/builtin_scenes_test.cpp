@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include <glm/geometric.hpp>
 #include <gtest/gtest.h>
 
 #include "scene_compare.h"
@@ -29,10 +30,10 @@ SceneDescription builtin(const std::string& name) {
   return std::move(*scene);
 }
 
-TEST(BuiltinScenes, NamesAreTheFiveOfIssueTwo) {
+TEST(BuiltinScenes, NamesAreTheFiveOfIssueTwoAndTheMeshScene) {
   const auto names = builtin_scene_names();
   const std::set<std::string> got(names.begin(), names.end());
-  EXPECT_EQ(got, (std::set<std::string>{"pyraytrace", "spheres", "whitted", "cornell", "stmbench"}));
+  EXPECT_EQ(got, (std::set<std::string>{"pyraytrace", "spheres", "whitted", "cornell", "stmbench", "bunnies"}));
   EXPECT_EQ(got.size(), names.size()) << "a name is listed twice";
 }
 
@@ -80,9 +81,10 @@ TEST(BuiltinScenes, WrittenJsonParsesBackExactly) {
     SCOPED_TRACE(name);
     const SceneDescription s = builtin(name);
     const std::string text = scene_to_json(s);
-    EXPECT_TRUE(same_scene(parse_scene(text, name + ".json"), s));
+    // Mesh files are named as from assets/scenes/.
+    EXPECT_TRUE(same_scene(parse_scene(text, name + ".json", kAssets), s));
     // And the writer is a function: the same scene gives the same bytes.
-    EXPECT_EQ(scene_to_json(parse_scene(text, name + ".json")), text);
+    EXPECT_EQ(scene_to_json(parse_scene(text, name + ".json", kAssets)), text);
   }
 }
 
@@ -200,6 +202,32 @@ TEST(PyraytraceScene, MatchesTheBenchmark) {
     EXPECT_EQ(m.ambient, 0.2f);
     EXPECT_EQ(m.specular, 0.0f);
   }
+}
+
+// The mesh scene's promises (issue 15): one mesh of at least 50k triangles
+// on its own, and at least 100k triangles in view through instancing.
+TEST(BuiltinScenes, BunniesHasADenseMeshAndOver100kTrianglesInView) {
+  const SceneDescription s = builtin("bunnies");
+  std::size_t largest = 0, in_view = 0, instances = 0;
+  const Camera& c = s.initial.camera;
+  const Vec3 forward = glm::normalize(c.look_at - c.position);
+  const float half_v = std::tan(c.vfov_degrees * 3.14159265f / 360.0f);
+  const float half_h = half_v * static_cast<float>(s.width) / static_cast<float>(s.height);
+  const Vec3 right = glm::normalize(glm::cross(forward, c.up)), up = glm::cross(right, forward);
+  for (const Object& o : s.initial.objects) {
+    if (o.kind != ShapeKind::instance) continue;
+    ++instances;
+    largest = std::max(largest, o.mesh->triangles.size());
+    // In view: the instance's centre projects inside the image.
+    const Vec3 d = o.center - c.position;
+    const float z = glm::dot(d, forward);
+    if (z > 0.0f && std::abs(glm::dot(d, right)) < z * half_h && std::abs(glm::dot(d, up)) < z * half_v)
+      in_view += o.mesh->triangles.size();
+  }
+  EXPECT_GE(largest, 50000u);
+  EXPECT_GE(in_view, 100000u);
+  EXPECT_GT(instances, 10u);
+  EXPECT_EQ(s.initial.meshes.size(), 2u) << "instances share their meshes";
 }
 
 // --- animation --------------------------------------------------------------

@@ -60,6 +60,8 @@ inline ::testing::AssertionResult same_state(const SceneState& a, const SceneSta
     c.same(at + "radius", x.radius, y.radius);
     c.same(at + "half_size", x.half_size, y.half_size);
     c.same(at + "normal", x.normal, y.normal);
+    c.same(at + "yaw_degrees", x.yaw_degrees, y.yaw_degrees);
+    c.same(at + "mesh", x.mesh != nullptr ? x.mesh->file : std::string(), y.mesh != nullptr ? y.mesh->file : std::string());
   }
   c.same("materials.size", static_cast<int>(a.materials.size()), static_cast<int>(b.materials.size()));
   for (std::size_t i = 0; i < a.materials.size() && i < b.materials.size(); ++i) {

@@ -1,5 +1,6 @@
 // The scene-file loader: what it accepts, and one test per refusal, each
 // checking that the message names the file, the location and the problem.
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -270,7 +271,7 @@ TEST(SceneLoaderRefuses, DuplicateKey) {
 TEST(SceneLoaderRefuses, UnknownShape) {
   Json j = minimal();
   j["objects"][0]["shape"] = "torus";
-  EXPECT_EQ(refused(j), "bad.json: /objects/0/shape: unknown shape \"torus\" (known: sphere, plane, box)");
+  EXPECT_EQ(refused(j), "bad.json: /objects/0/shape: unknown shape \"torus\" (known: sphere, plane, box, mesh)");
 }
 
 TEST(SceneLoaderRefuses, UnknownMotionKind) {
@@ -526,9 +527,176 @@ TEST(SceneLoaderRefuses, UnknownSceneName) {
     ADD_FAILURE() << "accepted";
   } catch (const SceneError& e) {
     EXPECT_EQ(std::string(e.what()),
-              "spherez: (scene): not a built-in scene (spheres, pyraytrace, stmbench, whitted, cornell) and no file of "
+              "spherez: (scene): not a built-in scene (spheres, pyraytrace, stmbench, whitted, cornell, bunnies) and no file of "
               "that name");
   }
+}
+
+
+// --- meshes --------------------------------------------------------------------
+
+constexpr std::string_view kQuad = "v 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nf 1 2 3 4\n";
+
+/// A scene in `dir` with one mesh object naming `file`.
+std::filesystem::path mesh_scene(const ScratchDir& dir, const std::string& file) {
+  Json j = minimal();
+  j["objects"].push_back({{"shape", "mesh"}, {"material", "red"}, {"file", file}, {"position", {1, 2, 3}},
+                          {"scale", 2}, {"yaw_degrees", 90}});
+  return dir.write("scene.json", j.dump());
+}
+
+std::string obj_refusal(std::string_view text) {
+  try {
+    (void)parse_obj(text, "m.obj");
+  } catch (const SceneError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "accepted: " << text.substr(0, 200);
+  return {};
+}
+
+TEST(MeshLoader, ReadsAMeshObjectRelativeToTheSceneFile) {
+  const ScratchDir dir;
+  std::filesystem::create_directories(dir.path() / "models");
+  (void)dir.write("models/quad.obj", kQuad);
+  const SceneDescription s = load_scene_file(mesh_scene(dir, "models/quad.obj"));
+  ASSERT_EQ(s.initial.objects.size(), 2u);
+  const Object& o = s.initial.objects[1];
+  EXPECT_EQ(o.kind, ShapeKind::instance);
+  ASSERT_NE(o.mesh, nullptr);
+  EXPECT_EQ(o.mesh->file, "models/quad.obj");
+  EXPECT_EQ(o.mesh->triangles.size(), 2u);  // the quad, fanned
+  EXPECT_EQ(o.center, Vec3(1, 2, 3));
+  EXPECT_EQ(o.radius, 2.0f);
+  EXPECT_EQ(o.yaw_degrees, 90.0f);
+  ASSERT_EQ(s.initial.meshes.size(), 1u);
+  // The writer names the same file, and reading that back gives the same
+  // instance bit for bit (its box is derived, not written).
+  const std::string json = scene_to_json(s);
+  EXPECT_CONTAINS(json, "\"file\": \"models/quad.obj\"");
+  const SceneDescription again = parse_scene(json, "again.json", dir.path());
+  const Object& p = again.initial.objects[1];
+  EXPECT_EQ(std::memcmp(&p.half_size, &o.half_size, sizeof(Vec3)), 0);
+  EXPECT_EQ(p.center, o.center);
+  EXPECT_EQ(scene_to_json(again), json);
+}
+
+TEST(MeshLoader, InstancesOfOneFileShareItsMesh) {
+  const ScratchDir dir;
+  (void)dir.write("quad.obj", kQuad);
+  Json j = minimal();
+  for (int k = 0; k < 3; ++k)
+    j["objects"].push_back({{"shape", "mesh"}, {"material", "red"}, {"file", "quad.obj"}, {"position", {k, 0, 0}}});
+  const SceneDescription s = load_scene_file(dir.write("s.json", j.dump()));
+  EXPECT_EQ(s.initial.meshes.size(), 1u);
+  EXPECT_EQ(s.initial.objects[1].mesh, s.initial.objects[3].mesh);
+}
+
+TEST(MeshLoader, ReadsNormalsAndDropsDegenerateTrianglesWithACount) {
+  const MeshData d = parse_obj("v 0 0 0\nv 1 0 0\nv 0 1 0\nv 2 0 0\nvn 0 0 1\nf 1//1 2//1 3//1\nf 1 2 4\n", "m.obj");
+  ASSERT_EQ(d.triangles.size(), 2u);
+  ASSERT_EQ(d.normal_indices.size(), 2u);
+  EXPECT_EQ(d.normal_indices[0][0], 0u);
+  EXPECT_EQ(d.normal_indices[1][0], kNoNormal);
+  const auto mesh = build_mesh(d);
+  EXPECT_EQ(mesh->triangles.size(), 1u);
+  EXPECT_EQ(mesh->dropped_degenerate, 1u);
+}
+
+TEST(MeshLoaderRefuses, MissingMeshFileWithTheJsonPointer) {
+  const ScratchDir dir;
+  const std::string m = file_refusal(mesh_scene(dir, "nowhere.obj"));
+  EXPECT_CONTAINS(m, "scene.json: /objects/1/file: nowhere.obj: cannot read the mesh file: no such file");
+}
+
+TEST(MeshLoaderRefuses, MeshesInASceneThatComesFromNoFile) {
+  Json j = minimal();
+  j["objects"].push_back({{"shape", "mesh"}, {"material", "red"}, {"file", "a.obj"}, {"position", {0, 0, 0}}});
+  EXPECT_EQ(refused(j), "bad.json: /objects/1/file: mesh files are read relative to the scene file, and this scene "
+                        "comes from no file");
+}
+
+TEST(MeshLoaderRefuses, BadObjWithTheSceneLocationAndTheObjLine) {
+  const ScratchDir dir;
+  (void)dir.write("bad.obj", "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 7\n");
+  EXPECT_EQ(file_refusal(mesh_scene(dir, "bad.obj")),
+            (dir.path() / "scene.json").string() +
+                ": /objects/1/file: bad.obj: line 4: vertex index 7 is out of range (3 vertices declared before this line)");
+}
+
+TEST(MeshLoaderRefuses, MalformedFaces) {
+  EXPECT_EQ(obj_refusal("v 0 0 0\nv 1 0 0\nf 1 2\n"), "m.obj: line 3: malformed face: it needs at least 3 vertices, got 2");
+  EXPECT_EQ(obj_refusal("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 x 3\n"), "m.obj: line 4: malformed face: \"x\" is not an index");
+  EXPECT_EQ(obj_refusal("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2/ 3\n"),
+            "m.obj: line 4: malformed face: \"2/\" has an empty texture index");
+  EXPECT_EQ(obj_refusal("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2// 3\n"),
+            "m.obj: line 4: malformed face: \"2//\" is not v, v/vt, v//vn or v/vt/vn");
+}
+
+TEST(MeshLoaderRefuses, IndicesOutOfRange) {
+  EXPECT_EQ(obj_refusal("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 0 1 2\n"),
+            "m.obj: line 4: vertex index 0 is out of range (3 vertices declared before this line)");
+  EXPECT_EQ(obj_refusal("v 0 0 0\nv 1 0 0\nv 0 1 0\nf -4 1 2\n"),
+            "m.obj: line 4: vertex index -4 is out of range (3 vertices declared before this line)");
+  EXPECT_EQ(obj_refusal("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1//1 2//1 3//1\n"),
+            "m.obj: line 4: normal index 1 is out of range (0 normals declared before this line)");
+  // Indices refer backwards: a face may not name a vertex declared later.
+  EXPECT_EQ(obj_refusal("v 0 0 0\nv 1 0 0\nf 1 2 3\nv 0 1 0\n"),
+            "m.obj: line 3: vertex index 3 is out of range (2 vertices declared before this line)");
+}
+
+TEST(MeshLoaderRefuses, CoordinatesThatAreNotFiniteNumbers) {
+  EXPECT_EQ(obj_refusal("v 0 nan 0\n"), "m.obj: line 1: coordinate \"nan\" is not finite");
+  EXPECT_EQ(obj_refusal("v 0 0 inf\n"), "m.obj: line 1: coordinate \"inf\" is not finite");
+  EXPECT_EQ(obj_refusal("v 0 0 1e999\n"), "m.obj: line 1: number \"1e999\" is out of range");
+  EXPECT_EQ(obj_refusal("v 0 0 2e6\n"), "m.obj: line 1: coordinate \"2e6\" is out of range (within -1e6..1e6)");
+  EXPECT_EQ(obj_refusal("v 0 abc 0\n"), "m.obj: line 1: expected a number, got \"abc\"");
+  EXPECT_EQ(obj_refusal("# two\n\nv 0 0\n"), "m.obj: line 3: a vertex needs 3 numbers (or 4, or 6 with a colour), got 2");
+  EXPECT_EQ(obj_refusal("vn 0 nan 1\n"), "m.obj: line 1: coordinate \"nan\" is not finite");
+}
+
+TEST(MeshLoaderRefuses, UnknownStatementsAndEmptyMeshes) {
+  EXPECT_EQ(obj_refusal("v 0 0 0\nbogus 1\n"),
+            "m.obj: line 2: unknown statement \"bogus\" (known: v, vt, vn, f, o, g, s, l, p, mtllib, usemtl)");
+  EXPECT_EQ(obj_refusal("v 0 0 0\n"), "m.obj: the file has no faces");
+  EXPECT_EQ(obj_refusal(std::string_view("v 0 0 0\0", 8)), "m.obj: line 1: the file is not text (NUL byte)");
+}
+
+TEST(MeshLoaderRefuses, MoreTrianglesThanTheLimit) {
+  // Polygons of 255 corners, 253 triangles each, until past the limit.
+  std::string text;
+  for (int k = 0; k < 255; ++k) text += "v " + std::to_string(k) + " " + std::to_string(k % 7) + " 0\n";
+  std::string face = "f";
+  for (int k = 1; k <= 255; ++k) face += " " + std::to_string(k);
+  face += '\n';
+  const std::size_t lines = kMaxMeshTriangles / 253 + 1;
+  for (std::size_t k = 0; k < lines; ++k) text += face;
+  EXPECT_EQ(obj_refusal(text), "m.obj: line " + std::to_string(255 + lines) + ": the mesh has more than " +
+                                   std::to_string(kMaxMeshTriangles) + " triangles, over the limit");
+}
+
+TEST(MeshLoaderRefuses, MeshFileOverTheSizeLimitBeforeReadingIt) {
+  const ScratchDir dir;
+  const auto big = dir.write("big.obj", "");
+  std::filesystem::resize_file(big, kMaxMeshFileBytes + 1);  // sparse: nothing is written
+  EXPECT_EQ(file_refusal(mesh_scene(dir, "big.obj")),
+            (dir.path() / "scene.json").string() + ": /objects/1/file: big.obj: mesh file is " +
+                std::to_string(kMaxMeshFileBytes + 1) + " bytes, over the limit of " + std::to_string(kMaxMeshFileBytes));
+}
+
+TEST(MeshLoaderRefuses, BadMeshFields) {
+  const ScratchDir dir;
+  (void)dir.write("quad.obj", kQuad);
+  Json j = minimal();
+  j["objects"].push_back({{"shape", "mesh"}, {"material", "red"}, {"file", "quad.obj"}, {"position", {0, 0, 0}},
+                          {"scale", 0}});
+  EXPECT_CONTAINS(file_refusal(dir.write("s.json", j.dump())), "/objects/1/scale: scale must be a positive finite number");
+  j["objects"][1].erase("scale");
+  j["objects"][1]["rotation"] = 3;
+  EXPECT_CONTAINS(file_refusal(dir.write("s.json", j.dump())), "/objects/1/rotation: unknown field \"rotation\" in a mesh");
+  j["objects"][1].erase("rotation");
+  j["objects"][1].erase("position");
+  EXPECT_CONTAINS(file_refusal(dir.write("s.json", j.dump())), "/objects/1/position: missing required field");
 }
 
 }  // namespace

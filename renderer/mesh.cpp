@@ -1,0 +1,270 @@
+#include "renderer/mesh.h"
+
+#include <cmath>
+#include <numbers>
+#include <utility>
+
+#include <glm/geometric.hpp>
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_for.h>
+
+namespace txray {
+namespace {
+
+bool degenerate(Vec3 a, Vec3 b, Vec3 c) {
+  const Vec3 n = glm::cross(b - a, c - a);
+  return !(glm::dot(n, n) > 0.0f);
+}
+
+Mesh prepare(MeshData data) {
+  Mesh mesh;
+  mesh.file = std::move(data.file);
+  const std::size_t n = data.triangles.size();
+  // Which triangles survive, decided in parallel; kept in file order.
+  std::vector<unsigned char> keep(n);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t i = r.begin(); i != r.end(); ++i) {
+      const auto& t = data.triangles[i];
+      keep[i] = !degenerate(data.positions[t[0]], data.positions[t[1]], data.positions[t[2]]);
+    }
+  });
+  const bool has_normals = !data.normal_indices.empty();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!keep[i]) {
+      ++mesh.dropped_degenerate;
+      continue;
+    }
+    mesh.triangles.push_back(data.triangles[i]);
+    if (has_normals) mesh.normal_indices.push_back(data.normal_indices[i]);
+  }
+  Aabb box;
+  for (const auto& t : mesh.triangles)
+    for (std::uint32_t v : t) box.grow(data.positions[v]);
+  const Vec3 centre = box.empty() ? Vec3(0.0f) : box.center();
+  mesh.positions = std::move(data.positions);
+  for (Vec3& p : mesh.positions) p -= centre;
+  mesh.bounds = box.empty() ? Aabb{} : Aabb{box.lo - centre, box.hi - centre};
+  mesh.normals = std::move(data.normals);
+  for (Vec3& v : mesh.normals) {
+    const float length = glm::length(v);
+    v = length > 0.0f ? v / length : Vec3(0.0f);  // a zero normal falls back to flat below
+  }
+
+  const std::size_t m = mesh.triangles.size();
+  std::vector<Aabb> bounds(m);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, m, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t i = r.begin(); i != r.end(); ++i) {
+      Aabb b;
+      for (std::uint32_t v : mesh.triangles[i]) b.grow(mesh.positions[v]);
+      bounds[i] = b;
+    }
+  });
+  const std::vector<char> all(m, 1);
+  static_assert(sizeof(bool) == sizeof(char));
+  mesh.bvh = build_bvh(bounds, std::span<const bool>(reinterpret_cast<const bool*>(all.data()), m));
+  mesh.leaf_triangles.resize(mesh.bvh.indices.size());
+  for (std::size_t k = 0; k < mesh.bvh.indices.size(); ++k) {
+    const auto& t = mesh.triangles[mesh.bvh.indices[k]];
+    mesh.leaf_triangles[k] = {mesh.positions[t[0]], mesh.positions[t[1]], mesh.positions[t[2]]};
+  }
+  // The binary tree only served to make the wide one, which is all the
+  // mesh traversal reads.
+  mesh.bvh.nodes = {};
+  return mesh;
+}
+
+// The cross product of the edge vectors, in double when float rounds it to
+// zero (the paper's fallback: an exact zero is then really on the edge).
+inline void edge_functions(float ax, float ay, float bx, float by, float cx, float cy, float& u, float& v, float& w) {
+  u = cx * by - cy * bx;
+  v = ax * cy - ay * cx;
+  w = bx * ay - by * ax;
+  if (u == 0.0f || v == 0.0f || w == 0.0f) {
+    u = static_cast<float>(static_cast<double>(cx) * by - static_cast<double>(cy) * bx);
+    v = static_cast<float>(static_cast<double>(ax) * cy - static_cast<double>(ay) * cx);
+    w = static_cast<float>(static_cast<double>(bx) * ay - static_cast<double>(by) * ax);
+  }
+}
+
+}  // namespace
+
+std::vector<std::shared_ptr<const Mesh>> build_meshes(std::vector<MeshData> data) {
+  std::vector<std::shared_ptr<const Mesh>> out(data.size());
+  tbb::parallel_for(std::size_t{0}, data.size(),
+                    [&](std::size_t i) { out[i] = std::make_shared<const Mesh>(prepare(std::move(data[i]))); });
+  return out;
+}
+
+std::shared_ptr<const Mesh> build_mesh(MeshData data) {
+  std::vector<MeshData> one;
+  one.push_back(std::move(data));
+  return build_meshes(std::move(one)).front();
+}
+
+Object make_instance(const Mesh& mesh, Vec3 position, float scale, float yaw_degrees, std::uint32_t material) {
+  Object o;
+  o.kind = ShapeKind::instance;
+  o.material = material;
+  o.center = position;
+  o.radius = scale;
+  o.yaw_degrees = yaw_degrees;
+  o.mesh = &mesh;
+  const float yaw = yaw_degrees * (std::numbers::pi_v<float> / 180.0f);
+  const float c = std::fabs(std::cos(yaw)), s = std::fabs(std::sin(yaw));
+  const Vec3 h = mesh.bounds.empty() ? Vec3(0.0f) : mesh.bounds.hi;  // the box is centred on the origin
+  const Vec3 half(c * h.x + s * h.z, h.y, s * h.x + c * h.z);
+  o.half_size = half * scale * 1.0001f + Vec3(1e-6f);
+  return o;
+}
+
+WatertightRay::WatertightRay(const Ray& ray) : origin(ray.origin) {
+  const Vec3 d = ray.direction;
+  const Vec3 a = glm::abs(d);
+  kz = a.x > a.y ? (a.x > a.z ? 0 : 2) : (a.y > a.z ? 1 : 2);
+  kx = (kz + 1) % 3;
+  ky = (kx + 1) % 3;
+  // Keep the triangle's winding: swap when the dominant component is negative.
+  if (d[kz] < 0.0f) std::swap(kx, ky);
+  sx = d[kx] / d[kz];
+  sy = d[ky] / d[kz];
+  sz = 1.0f / d[kz];
+}
+
+bool intersect_triangle(const WatertightRay& r, Vec3 a, Vec3 b, Vec3 c, float t_min, float t_max, TriangleHit& hit) {
+  const Vec3 A = a - r.origin, B = b - r.origin, C = c - r.origin;
+  const float ax = A[r.kx] - r.sx * A[r.kz], ay = A[r.ky] - r.sy * A[r.kz];
+  const float bx = B[r.kx] - r.sx * B[r.kz], by = B[r.ky] - r.sy * B[r.kz];
+  const float cx = C[r.kx] - r.sx * C[r.kz], cy = C[r.ky] - r.sy * C[r.kz];
+  float u, v, w;
+  edge_functions(ax, ay, bx, by, cx, cy, u, v, w);
+  if ((u < 0.0f || v < 0.0f || w < 0.0f) && (u > 0.0f || v > 0.0f || w > 0.0f)) return false;
+  const float det = u + v + w;
+  if (det == 0.0f) return false;  // the ray lies in the triangle's plane, or the triangle has no area
+  const float t = (u * (r.sz * A[r.kz]) + v * (r.sz * B[r.kz]) + w * (r.sz * C[r.kz])) / det;
+  if (!(t > t_min && t < t_max)) return false;
+  hit.t = t;
+  hit.u = v / det;
+  hit.v = w / det;
+  return true;
+}
+
+float closest_hit_mesh(const Mesh& mesh, const Ray& ray, float t_min, float t_max, TriangleHit& hit,
+                       std::uint32_t& triangle) {
+  const Bvh& bvh = mesh.bvh;
+  float best = t_max;
+  bool found = false;
+  if (bvh.wide.empty()) return kInfinity;
+  const WatertightRay wt(ray);
+  const WideRay wray(ray);
+  struct Entry {
+    std::uint32_t ref;
+    float enter;
+  };
+  Entry stack[kWideStackSize];
+  int top = 0;
+  std::uint32_t ref = 0;
+  for (;;) {
+    if (ref & kWideLeaf) {
+      const std::uint32_t first = ref & kWideFirstMask;
+      const std::uint32_t count = ((ref & ~kWideLeaf) >> kWideCountShift) + 1;
+      for (std::uint32_t k = first; k < first + count; ++k) {
+        const TriangleVerts& tri = mesh.leaf_triangles[k];
+        TriangleHit h;
+        if (intersect_triangle(wt, tri.a, tri.b, tri.c, t_min, best, h)) {
+          best = h.t;
+          hit = h;
+          triangle = bvh.indices[k];
+          found = true;
+        }
+      }
+    } else {
+      const WideNode& node = bvh.wide[ref];
+      float enter[4];
+      unsigned mask = wide_box_test(node, wray, t_min, best, enter);
+      if (mask != 0) {
+        // Nearest child taken now, the others pushed farthest first; ties
+        // keep child order, so the traversal is deterministic.
+        Entry hits[4];
+        int n = 0;
+        while (mask) {
+          const int c = __builtin_ctz(mask);
+          mask &= mask - 1;
+          const Entry e{node.child[c], enter[c]};
+          int j = n++;
+          while (j > 0 && hits[j - 1].enter < e.enter) {
+            hits[j] = hits[j - 1];
+            --j;
+          }
+          hits[j] = e;
+        }
+        TXRAY_DCHECK(top + n - 1 <= kWideStackSize, "mesh traversal deeper than kMaxBvhDepth");
+        for (int k = 0; k < n - 1; ++k) stack[top++] = hits[k];
+        ref = hits[n - 1].ref;
+        continue;
+      }
+    }
+    for (;;) {
+      if (top == 0) return found ? best : kInfinity;
+      const Entry e = stack[--top];
+      if (e.enter <= best) {
+        ref = e.ref;
+        break;
+      }
+    }
+  }
+}
+
+namespace {
+struct Turn {
+  float c, s;
+  explicit Turn(float yaw_degrees) {
+    const float yaw = yaw_degrees * (std::numbers::pi_v<float> / 180.0f);
+    c = std::cos(yaw);
+    s = std::sin(yaw);
+  }
+  // World = R(yaw) * local, R = [c 0 s; 0 1 0; -s 0 c] (a turn about +y).
+  [[nodiscard]] Vec3 to_local(Vec3 w) const { return {c * w.x - s * w.z, w.y, s * w.x + c * w.z}; }
+  [[nodiscard]] Vec3 to_world(Vec3 l) const { return {c * l.x + s * l.z, l.y, -s * l.x + c * l.z}; }
+};
+}  // namespace
+
+Ray to_instance_frame(const Ray& ray, const Object& o) {
+  const Turn turn(o.yaw_degrees);
+  const float inv_scale = 1.0f / o.radius;
+  return {turn.to_local(ray.origin - o.center) * inv_scale, turn.to_local(ray.direction) * inv_scale};
+}
+
+float intersect_instance(const Ray& ray, const Object& o, float t_min, float t_max) {
+  TriangleHit hit;
+  std::uint32_t triangle = 0;
+  return closest_hit_mesh(*o.mesh, to_instance_frame(ray, o), t_min, t_max, hit, triangle);
+}
+
+Vec3 instance_normal(const Ray& ray, const Object& o, Vec3& geometric) {
+  const Mesh& mesh = *o.mesh;
+  TriangleHit hit;
+  std::uint32_t triangle = 0;
+  const Turn turn(o.yaw_degrees);
+  if (closest_hit_mesh(mesh, to_instance_frame(ray, o), 0.0f, kInfinity, hit, triangle) == kInfinity) {
+    // Cannot happen for a hit the same test found; a defined answer anyway.
+    geometric = -ray.direction;
+    return geometric;
+  }
+  const auto& t = mesh.triangles[triangle];
+  const Vec3 a = mesh.positions[t[0]], b = mesh.positions[t[1]], c = mesh.positions[t[2]];
+  const Vec3 flat = glm::normalize(glm::cross(b - a, c - a));
+  geometric = turn.to_world(flat);
+  if (mesh.normal_indices.empty()) return geometric;
+  const auto& ni = mesh.normal_indices[triangle];
+  if (ni[0] == kNoNormal || ni[1] == kNoNormal || ni[2] == kNoNormal) return geometric;
+  Vec3 smooth = (1.0f - hit.u - hit.v) * mesh.normals[ni[0]] + hit.u * mesh.normals[ni[1]] + hit.v * mesh.normals[ni[2]];
+  const float length = glm::length(smooth);
+  if (!(length > 0.0f)) return geometric;
+  smooth /= length;
+  // The file's normals may face inwards where its winding faces out: the
+  // winding decides the side, the vertex normals only the shading.
+  if (glm::dot(smooth, flat) < 0.0f) smooth = -smooth;
+  return turn.to_world(smooth);
+}
+
+}  // namespace txray
