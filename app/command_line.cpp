@@ -170,7 +170,10 @@ std::string format_cases(const Command& command) {
 
 std::string compact_number(double value) {
   char buffer[64];
-  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  // Whole numbers in full: the shortest form of 100000 is "1e+05".
+  const bool whole = value == std::trunc(value) && std::abs(value) < 1e15;
+  const auto [end, ec] = whole ? std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed)
+                               : std::to_chars(buffer, buffer + sizeof buffer, value);
   if (ec != std::errc()) return std::to_string(value);
   return std::string(buffer, end);
 }

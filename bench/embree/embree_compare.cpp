@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -19,6 +20,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -157,14 +159,26 @@ Agreement compare(const std::vector<Hit>& a, const std::vector<Hit>& b) {
   return g;
 }
 
-std::vector<int> parse_list(const char* s) {
-  std::vector<int> out;
-  for (const char* p = s; *p;) {
-    out.push_back(std::atoi(p));
-    while (*p && *p != ',') ++p;
-    if (*p == ',') ++p;
+// A whole number in [1, max] for `flag`, or a one-line refusal and exit 2.
+int positive_int(const std::string& flag, std::string_view text, int max) {
+  int v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < 1 || v > max) {
+    std::fprintf(stderr, "embree_compare: %s '%.*s': expected a whole number from 1 to %d\n", flag.c_str(),
+                 static_cast<int>(text.size()), text.data(), max);
+    std::exit(2);
   }
-  return out;
+  return v;
+}
+
+std::vector<int> parse_list(const std::string& flag, std::string_view s) {
+  std::vector<int> out;
+  while (true) {
+    const std::size_t comma = s.find(',');
+    out.push_back(positive_int(flag, s.substr(0, comma), 1024));
+    if (comma == std::string_view::npos) return out;
+    s.remove_prefix(comma + 1);
+  }
 }
 
 double median(std::vector<double> v) {
@@ -189,9 +203,16 @@ int main(int argc, char** argv) {
     if (a == "--scene") opt.scene = value();
     else if (a == "--mesh") opt.mesh = value();
     else if (a == "--size") {
-      if (std::sscanf(value(), "%dx%d", &opt.width, &opt.height) != 2) return 2;
-    } else if (a == "--rounds") opt.rounds = std::atoi(value());
-    else if (a == "--threads") opt.threads = parse_list(value());
+      const std::string_view v = value();
+      const std::size_t x = v.find('x');
+      if (x == std::string_view::npos) {
+        std::fprintf(stderr, "embree_compare: --size '%s': expected WxH\n", argv[i]);
+        return 2;
+      }
+      opt.width = positive_int(a, v.substr(0, x), 16384);
+      opt.height = positive_int(a, v.substr(x + 1), 16384);
+    } else if (a == "--rounds") opt.rounds = positive_int(a, value(), 1000);
+    else if (a == "--threads") opt.threads = parse_list(a, value());
     else if (a == "--json") opt.json = value();
     else {
       std::printf(
