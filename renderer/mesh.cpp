@@ -151,67 +151,23 @@ bool intersect_triangle(const WatertightRay& r, Vec3 a, Vec3 b, Vec3 c, float t_
 float closest_hit_mesh(const Mesh& mesh, const Ray& ray, float t_min, float t_max, TriangleHit& hit,
                        std::uint32_t& triangle) {
   const Bvh& bvh = mesh.bvh;
+  if (bvh.wide.empty()) return kInfinity;
   float best = t_max;
   bool found = false;
-  if (bvh.wide.empty()) return kInfinity;
   const WatertightRay wt(ray);
-  const WideRay wray(ray);
-  struct Entry {
-    std::uint32_t ref;
-    float enter;
-  };
-  Entry stack[kWideStackSize];
-  int top = 0;
-  std::uint32_t ref = 0;
-  for (;;) {
-    if (ref & kWideLeaf) {
-      const std::uint32_t first = ref & kWideFirstMask;
-      const std::uint32_t count = ((ref & ~kWideLeaf) >> kWideCountShift) + 1;
-      for (std::uint32_t k = first; k < first + count; ++k) {
-        const TriangleVerts& tri = mesh.leaf_triangles[k];
-        TriangleHit h;
-        if (intersect_triangle(wt, tri.a, tri.b, tri.c, t_min, best, h)) {
-          best = h.t;
-          hit = h;
-          triangle = bvh.indices[k];
-          found = true;
-        }
-      }
-    } else {
-      const WideNode& node = bvh.wide[ref];
-      float enter[4];
-      unsigned mask = wide_box_test(node, wray, t_min, best, enter);
-      if (mask != 0) {
-        // Nearest child taken now, the others pushed farthest first; ties
-        // keep child order, so the traversal is deterministic.
-        Entry hits[4];
-        int n = 0;
-        while (mask) {
-          const int c = __builtin_ctz(mask);
-          mask &= mask - 1;
-          const Entry e{node.child[c], enter[c]};
-          int j = n++;
-          while (j > 0 && hits[j - 1].enter < e.enter) {
-            hits[j] = hits[j - 1];
-            --j;
-          }
-          hits[j] = e;
-        }
-        TXRAY_DCHECK(top + n - 1 <= kWideStackSize, "mesh traversal deeper than kMaxBvhDepth");
-        for (int k = 0; k < n - 1; ++k) stack[top++] = hits[k];
-        ref = hits[n - 1].ref;
-        continue;
+  walk_nearest_first(bvh, WideRay(ray), t_min, best, [&](std::uint32_t first, std::uint32_t count) __attribute__((always_inline)) {
+    for (std::uint32_t k = first; k < first + count; ++k) {
+      const TriangleVerts& tri = mesh.leaf_triangles[k];
+      TriangleHit h;
+      if (intersect_triangle(wt, tri.a, tri.b, tri.c, t_min, best, h)) {
+        best = h.t;
+        hit = h;
+        triangle = bvh.indices[k];
+        found = true;
       }
     }
-    for (;;) {
-      if (top == 0) return found ? best : kInfinity;
-      const Entry e = stack[--top];
-      if (e.enter <= best) {
-        ref = e.ref;
-        break;
-      }
-    }
-  }
+  });
+  return found ? best : kInfinity;
 }
 
 namespace {
