@@ -169,18 +169,33 @@ bool intersect_triangle(const WatertightRay& r, Vec3 a, Vec3 b, Vec3 c, float t_
   return true;
 }
 
-bool intersect_triangles(const WatertightRay& r, const TriangleBlock& block, unsigned lanes, float t_min,
-                         float t_max, TriangleHit& hit, unsigned& lane) {
+namespace {
+
+typedef float F4 __attribute__((vector_size(16)));
+typedef std::int32_t I4 __attribute__((vector_size(16)));
+
+// A bit per lane of a 0 / -1 mask.
+TXRAY_HOT_INLINE unsigned lane_bits(I4 m) {
+#if defined(__SSE__)
+  return static_cast<unsigned>(_mm_movemask_ps(reinterpret_cast<__m128>(m)));
+#else
+  return (static_cast<unsigned>(m[0]) & 1u) | (static_cast<unsigned>(m[1]) & 2u) | (static_cast<unsigned>(m[2]) & 4u) |
+         (static_cast<unsigned>(m[3]) & 8u);
+#endif
+}
+
+// intersect_triangles, inlined into the mesh traversal.
+TXRAY_HOT_INLINE bool block_test(const WatertightRay& r, const TriangleBlock& block, unsigned lanes, float t_min,
+                                 float t_max, TriangleHit& hit, unsigned& lane) {
   // Four lanes of intersect_triangle's arithmetic, operation for operation
   // (no FMA is formed: -ffp-contract=off), so each lane's values are the
   // scalar test's bit for bit.
-  typedef float F4 __attribute__((vector_size(16)));
-  typedef std::int32_t I4 __attribute__((vector_size(16)));
   const auto load = [&](int corner, int axis) __attribute__((always_inline)) {
     F4 v;
     std::memcpy(&v, block.corner[corner][axis], sizeof v);
     return v;
   };
+  const unsigned used = (1u << lanes) - 1;
   const float ox = r.origin[r.kx], oy = r.origin[r.ky], oz = r.origin[r.kz];
   const F4 Az = load(0, r.kz) - oz, Bz = load(1, r.kz) - oz, Cz = load(2, r.kz) - oz;
   const F4 ax = (load(0, r.kx) - ox) - r.sx * Az, ay = (load(0, r.ky) - oy) - r.sy * Az;
@@ -189,36 +204,41 @@ bool intersect_triangles(const WatertightRay& r, const TriangleBlock& block, uns
   F4 u = cx * by - cy * bx;
   F4 v = ax * cy - ay * cx;
   F4 w = bx * ay - by * ax;
-  const I4 zero = (u == 0.0f) | (v == 0.0f) | (w == 0.0f);
-  for (unsigned l = 0; l < lanes; ++l) {
-    if (zero[l]) [[unlikely]] {  // the double-precision fallback, lane by lane
-      float ul, vl, wl;
-      edge_functions(ax[l], ay[l], bx[l], by[l], cx[l], cy[l], ul, vl, wl);
-      u[l] = ul;
-      v[l] = vl;
-      w[l] = wl;
-    }
+  unsigned zero = lane_bits((u == 0.0f) | (v == 0.0f) | (w == 0.0f)) & used;
+  while (zero) [[unlikely]] {  // the double-precision fallback, lane by lane
+    const unsigned l = static_cast<unsigned>(__builtin_ctz(zero));
+    zero &= zero - 1;
+    float ul, vl, wl;
+    edge_functions(ax[l], ay[l], bx[l], by[l], cx[l], cy[l], ul, vl, wl);
+    u[l] = ul;
+    v[l] = vl;
+    w[l] = wl;
   }
   const I4 outside = ((u < 0.0f) | (v < 0.0f) | (w < 0.0f)) & ((u > 0.0f) | (v > 0.0f) | (w > 0.0f));
   const F4 det = u + v + w;
   const F4 t = (u * (r.sz * Az) + v * (r.sz * Bz) + w * (r.sz * Cz)) / det;
-  const I4 ok = ~outside & (det != 0.0f) & (t > t_min) & (t < t_max);
+  unsigned ok = lane_bits(~outside & (det != 0.0f) & (t > t_min) & (t < t_max)) & used;
+  if (ok == 0) return false;
   // The nearest lane, the first among equal t: what the scalar test finds
   // going through the lanes in order with t_max lowered at each hit.
-  bool found = false;
-  float best = t_max;
-  for (unsigned l = 0; l < lanes; ++l) {
-    if (ok[l] && t[l] < best) {
-      best = t[l];
-      lane = l;
-      found = true;
-    }
+  lane = static_cast<unsigned>(__builtin_ctz(ok));
+  ok &= ok - 1;
+  while (ok) {
+    const unsigned l = static_cast<unsigned>(__builtin_ctz(ok));
+    ok &= ok - 1;
+    if (t[l] < t[lane]) lane = l;
   }
-  if (!found) return false;
   hit.t = t[lane];
   hit.u = v[lane] / det[lane];
   hit.v = w[lane] / det[lane];
   return true;
+}
+
+}  // namespace
+
+bool intersect_triangles(const WatertightRay& r, const TriangleBlock& block, unsigned lanes, float t_min,
+                         float t_max, TriangleHit& hit, unsigned& lane) {
+  return block_test(r, block, lanes, t_min, t_max, hit, lane);
 }
 
 float closest_hit_mesh(const Mesh& mesh, const Ray& ray, float t_min, float t_max, TriangleHit& hit,
@@ -233,7 +253,7 @@ float closest_hit_mesh(const Mesh& mesh, const Ray& ray, float t_min, float t_ma
                        for (std::uint32_t k = 0; k < count; k += 4) {
                          const TriangleBlock& block = mesh.leaf_blocks[first + k / 4];
                          unsigned lane = 0;
-                         if (intersect_triangles(wt, block, std::min(count - k, 4u), t_min, best, hit, lane)) {
+                         if (block_test(wt, block, std::min(count - k, 4u), t_min, best, hit, lane)) {
                            best = hit.t;
                            triangle = block.triangle[lane];
                            found = true;
