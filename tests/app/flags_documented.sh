@@ -22,8 +22,9 @@ label() { case "$1" in demo) echo txray-demo ;; compare | merge) echo "txray ben
 flags_of() { grep -o -- '--[a-z][a-z0-9-]*' | sed 's/-*$//' | sort -u; }
 all_help=$(printf '%s\n' "${help[@]}" | flags_of)
 # Not txray's: cmake (--preset --build --target), ctest (--output-on-failure),
-# apt-get, git, xvfb-run, libFuzzer and compiler flags quoted in prose.
-foreign=" --build --target --output-on-failure --no-install-recommends --help "
+# apt-get, git, xvfb-run, libFuzzer and compiler flags quoted in prose;
+# valgrind's (--toggle-collect); bench/embree's embree_compare has its own.
+foreign=" --build --target --output-on-failure --no-install-recommends --help --toggle-collect "
 is_foreign() { case "$foreign" in *" $1 "*) return 0 ;; esac; return 1; }
 
 docs=("$src/README.md" "$src"/docs/*.md)
@@ -32,7 +33,7 @@ for doc in "${docs[@]}"; do
   lineno=0
   while IFS= read -r line; do
     lineno=$((lineno + 1))
-    case "$line" in *cmake*|*ctest*|*apt-get*) continue ;; esac
+    case "$line" in *cmake*|*ctest*|*apt-get*|*embree_compare*) continue ;; esac
     for flag in $(printf '%s\n' "$line" | flags_of); do
       is_foreign "$flag" && continue
       if ! grep -qx -- "$flag" <<<"$all_help"; then
