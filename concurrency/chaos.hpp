@@ -24,7 +24,7 @@
 // shape made into delays: each thread draws a priority (how often it is
 // held back at a point, from 1 in 1024 to 1 in 4) and three change points
 // (steps at which it drops to the lowest priority), and a held-back thread
-// yields or sleeps a few microseconds, which lets the others run past it
+// yields (or, one time in eight, sleeps a few microseconds), which lets the others run past it
 // right at that synchronisation point. A plain uniform delay would treat
 // every thread alike and rarely starve one for long; the priorities make
 // some threads run far ahead of others, which is where orderings that the
@@ -202,10 +202,13 @@ inline thread_local ThreadState self;
 
 [[gnu::noinline]] inline void hold_back(std::uint64_t r) noexcept {
   global().delays.fetch_add(1, std::memory_order_relaxed);
-  if ((r >> 32) % 4 != 0) {
+  // Mostly yields; one in eight a sleep, which Linux stretches to tens of
+  // microseconds (timer slack): long enough for another thread to run a
+  // whole unit, rare enough that a seed stays short.
+  if ((r >> 32) % 8 != 0) {
     std::this_thread::yield();
   } else {
-    std::this_thread::sleep_for(std::chrono::microseconds(1 + (r >> 40) % 20));
+    std::this_thread::sleep_for(std::chrono::microseconds(1 + (r >> 40) % 10));
   }
 }
 

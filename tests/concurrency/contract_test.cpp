@@ -86,7 +86,12 @@ inline int shrink() {
   }();
   return n;
 }
-inline int scaled(int n) { return std::max(1, n / kSlowdown / shrink()); }
+// Shrunk counts keep at least 20 iterations: the bank test must still see
+// an audit (one unit in eight) on every seed.
+inline int scaled(int n) {
+  const int s = shrink();
+  return s == 1 ? std::max(1, n / kSlowdown) : std::max(std::min(n, 20), n / kSlowdown / s);
+}
 
 #if defined(TXRAY_CHAOS)
 // The chaos build: each --gtest_repeat iteration runs under its own seed
@@ -521,7 +526,8 @@ TYPED_TEST(Contract, ReadsAreNeverTorn) {
 // finish (it runs on a helper thread with a liveness bound, so a lock, an
 // inevitable token or a GIL kept by a faulted unit fails the test instead
 // of hanging it). Money moved by update(a, b) is conserved on every backend
-// (the fault strikes before the update), the pair is whole on the backends
+// (the fault strikes before the update; itm excepted, whose exceptions
+// commit), the pair is whole on the backends
 // that roll back and off by at most one per fault elsewhere, and every
 // faulted unit's exception reached its caller (stm may instead rerun a unit
 // whose reads went stale, so there a fault may be absorbed, never invented).
@@ -537,7 +543,7 @@ struct FaultRun {
   B backend;
   typename B::template Cell<std::int64_t> x{0}, y{0}, counter{0};
   typename B::template Cell<std::int64_t> accounts[kAccounts];
-  std::atomic<std::int64_t> caught{0}, pair_faults{0}, commuted{0}, io_calls{0}, io_commits{0};
+  std::atomic<std::int64_t> caught{0}, pair_faults{0}, bank_faults{0}, commuted{0}, io_calls{0}, io_commits{0};
   std::uint64_t fired = 0;
   std::atomic<bool> done{false};
 };
@@ -545,9 +551,9 @@ struct FaultRun {
 template <class B>
 void faulty_rounds(FaultRun<B>& s) {
   const std::uint64_t fired_before = fault::fired();
-  run_rounds(s.backend, s.threads, 3, [&](std::size_t w, int r) {
+  run_rounds(s.backend, s.threads, 2, [&](std::size_t w, int r) {
     Rng rng(w * 131 + static_cast<std::uint64_t>(r) + 7);
-    for (int i = 0; i < scaled(400); ++i) {
+    for (int i = 0; i < std::max(40, scaled(300)); ++i) {
       if (w == 0 && !fault::armed())
         fault::arm(rng.below(2) == 0 ? fault::Kind::user : fault::Kind::bad_alloc, 1 + rng.below(16));
       const std::size_t kind = rng.below(4);
@@ -582,9 +588,11 @@ void faulty_rounds(FaultRun<B>& s) {
       } catch (const fault::Injected&) {
         s.caught.fetch_add(1);
         if (kind == 0) s.pair_faults.fetch_add(1);
+        if (kind == 1) s.bank_faults.fetch_add(1);
       } catch (const std::bad_alloc&) {
         s.caught.fetch_add(1);
         if (kind == 0) s.pair_faults.fetch_add(1);
+        if (kind == 1) s.bank_faults.fetch_add(1);
       }
     }
   });
@@ -633,8 +641,15 @@ TYPED_TEST(Contract, InjectedFaultsLeaveNothingHeldOrHalfApplied) {
       }
       std::int64_t total = 0;
       for (auto& a : s->accounts) total += a.unsafe_load();
-      EXPECT_EQ(total, static_cast<std::int64_t>(FaultRun<B>::kAccounts) * FaultRun<B>::kInitial)
-          << threads << " threads";
+      const std::int64_t expected = static_cast<std::int64_t>(FaultRun<B>::kAccounts) * FaultRun<B>::kInitial;
+      if constexpr (B::kName == std::string_view("itm")) {
+        // itm's update(a, b) is read, read, write, write, and an exception
+        // commits what the unit wrote (its documented row): a fault at the
+        // second write leaves one side of a transfer, 3 per fault at most.
+        EXPECT_LE(std::abs(total - expected), 3 * s->bank_faults.load()) << threads << " threads";
+      } else {
+        EXPECT_EQ(total, expected) << threads << " threads";
+      }
       const std::int64_t drift = s->x.unsafe_load() + s->y.unsafe_load();
       if constexpr (B::kRollsBack) {
         EXPECT_EQ(drift, 0) << threads << " threads: a faulted unit was half applied";
