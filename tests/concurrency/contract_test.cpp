@@ -532,8 +532,9 @@ TYPED_TEST(Contract, ReadsAreNeverTorn) {
 // inevitable token or a GIL kept by a faulted unit fails the test instead
 // of hanging it). Money moved by update(a, b) is conserved on every backend
 // (the fault strikes before the update; itm excepted, whose exceptions
-// commit), the pair is whole on the backends
-// that roll back and off by at most one per fault elsewhere, and every
+// commit), the pair is whole on the backends that roll back and off by at
+// most one per fault on the other atomic ones (elsewhere the pair's plain
+// read-modify-write races by contract: a chaos seed showed it), and every
 // faulted unit's exception reached its caller (stm may instead rerun a unit
 // whose reads went stale, so there a fault may be absorbed, never invented).
 
@@ -658,9 +659,9 @@ TYPED_TEST(Contract, InjectedFaultsLeaveNothingHeldOrHalfApplied) {
       const std::int64_t drift = s->x.unsafe_load() + s->y.unsafe_load();
       if constexpr (B::kRollsBack) {
         EXPECT_EQ(drift, 0) << threads << " threads: a faulted unit was half applied";
-      } else {
+      } else if constexpr (B::kAtomicUnits) {
         EXPECT_LE(std::abs(drift), s->pair_faults.load()) << threads << " threads";
-      }
+      }  // else: the pair is a plain read-modify-write, racy by contract (fine, rwlock, rcu, ...)
       EXPECT_EQ(s->counter.unsafe_load(), s->commuted.load()) << threads << " threads";
       // Every committed io unit ran its io() (a faulted one may have too).
       EXPECT_GE(s->io_calls.load(), s->io_commits.load()) << threads << " threads";
