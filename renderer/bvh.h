@@ -234,27 +234,15 @@ TXRAY_HOT_INLINE unsigned wide_box_test(const WideNode& node, const WideRay& r, 
 inline constexpr int kWideStackSize = 3 * kMaxBvhDepth + 4;
 static_assert(kWideStackSize >= 3 * (kMaxBvhDepth - 1) + 4);
 
-/// Nearest hit in (t_min, t_max): the kernel's traversal, over the wide
-/// tree, nearest child first, skipping popped subtrees that start beyond
-/// the nearest hit so far. Every object tested is read through `scene`.
-///
-/// `nearest`, when given, receives the copy of the nearest object read
-/// during the test, so that shading need not read it a second time (each
-/// read is a barrier under a synchronisation backend).
-template <class Access>
-Hit closest_hit(Access& scene, const Bvh& bvh, const Ray& ray, float t_min, float t_max, Object* nearest = nullptr) {
-  Hit hit{t_max, kNoObject};
-  auto test = [&](std::uint32_t i) __attribute__((always_inline)) {
-    const Object o = scene.object(i);
-    const float t = intersect(ray, o, t_min, hit.t);
-    if (t < hit.t) {
-      hit = {t, i};
-      if (nearest) *nearest = o;
-    }
-  };
-  for (std::uint32_t i : bvh.unbounded) test(i);
-  if (bvh.wide.empty()) return hit;
-  const WideRay wray(ray);
+/// The nearest-first walk of a wide tree, written once for the scene's tree
+/// (closest_hit) and each mesh's (closest_hit_mesh, mesh.cpp): nearest
+/// child first, skipping popped subtrees that start beyond `best`.
+/// `leaf(first, count)` tests the leaf's entries first .. first + count - 1
+/// and lowers `best`, the nearest hit so far, which bounds every box test.
+/// The tree must not be empty.
+template <class Leaf>
+TXRAY_HOT_INLINE void walk_nearest_first(const Bvh& bvh, const WideRay& wray, float t_min, const float& best,
+                                         Leaf&& leaf) {
   struct Entry {
     std::uint32_t ref;
     float enter;
@@ -264,13 +252,11 @@ Hit closest_hit(Access& scene, const Bvh& bvh, const Ray& ray, float t_min, floa
   std::uint32_t ref = 0;
   for (;;) {
     if (ref & kWideLeaf) {
-      const std::uint32_t first = ref & kWideFirstMask;
-      const std::uint32_t count = ((ref & ~kWideLeaf) >> kWideCountShift) + 1;
-      for (std::uint32_t k = 0; k < count; ++k) test(bvh.indices[first + k]);
+      leaf(ref & kWideFirstMask, ((ref & ~kWideLeaf) >> kWideCountShift) + 1);
     } else {
       const WideNode& node = bvh.wide[ref];
       float enter[4];
-      unsigned mask = wide_box_test(node, wray, t_min, hit.t, enter);
+      unsigned mask = wide_box_test(node, wray, t_min, best, enter);
       if (mask != 0) {
         const int first_child = __builtin_ctz(mask);
         mask &= mask - 1;
@@ -305,17 +291,41 @@ Hit closest_hit(Access& scene, const Bvh& bvh, const Ray& ray, float t_min, floa
       }
     }
     for (;;) {
-      if (top == 0) {
-        if (hit.object == kNoObject) hit.t = kInfinity;
-        return hit;
-      }
+      if (top == 0) return;
       const Entry e = stack[--top];
-      if (e.enter <= hit.t) {
+      if (e.enter <= best) {
         ref = e.ref;
         break;
       }
     }
   }
+}
+
+/// Nearest hit in (t_min, t_max): the kernel's traversal, over the wide
+/// tree (walk_nearest_first). Every object tested is read through `scene`.
+///
+/// `nearest`, when given, receives the copy of the nearest object read
+/// during the test, so that shading need not read it a second time (each
+/// read is a barrier under a synchronisation backend).
+template <class Access>
+Hit closest_hit(Access& scene, const Bvh& bvh, const Ray& ray, float t_min, float t_max, Object* nearest = nullptr) {
+  Hit hit{t_max, kNoObject};
+  auto test = [&](std::uint32_t i) __attribute__((always_inline)) {
+    const Object o = scene.object(i);
+    const float t = intersect(ray, o, t_min, hit.t);
+    if (t < hit.t) {
+      hit = {t, i};
+      if (nearest) *nearest = o;
+    }
+  };
+  for (std::uint32_t i : bvh.unbounded) test(i);
+  if (bvh.wide.empty()) return hit;
+  walk_nearest_first(bvh, WideRay(ray), t_min, hit.t,
+                     [&](std::uint32_t first, std::uint32_t count) __attribute__((always_inline)) {
+                       for (std::uint32_t k = 0; k < count; ++k) test(bvh.indices[first + k]);
+                     });
+  if (hit.object == kNoObject) hit.t = kInfinity;
+  return hit;
 }
 
 /// True when anything lies in (t_min, t_max) along the ray (shadow rays),

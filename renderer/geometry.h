@@ -117,14 +117,25 @@ TXRAY_HOT_INLINE float intersect_box(const Ray& ray, Vec3 center, Vec3 half, flo
 /// kInfinity (renderer/mesh.cpp: a BVH traversal, too big to inline).
 float intersect_instance(const Ray& ray, const Object& instance, float t_min, float t_max);
 
-TXRAY_HOT_INLINE float intersect(const Ray& ray, const Object& o, float t_min, float t_max) {
+/// Every kind but the sphere: the packets' per-lane path, which has
+/// already tested the kind for a sphere.
+TXRAY_HOT_INLINE float intersect_non_sphere(const Ray& ray, const Object& o, float t_min, float t_max) {
   switch (o.kind) {
-    case ShapeKind::sphere: return intersect_sphere(ray, o.center, o.radius, t_min, t_max);
     case ShapeKind::plane: return intersect_plane(ray, o.center, o.normal, t_min, t_max);
     case ShapeKind::box: return intersect_box(ray, o.center, o.half_size, t_min, t_max);
     case ShapeKind::instance: return intersect_instance(ray, o, t_min, t_max);
+    case ShapeKind::sphere: break;
   }
   return kInfinity;
+}
+
+/// Spheres are tested first and alone on the hot path, the other kinds
+/// behind one predicted-not-taken branch, and the instance (a whole mesh
+/// traversal) is a call, so that meshes cost the sphere scenes nothing.
+TXRAY_HOT_INLINE float intersect(const Ray& ray, const Object& o, float t_min, float t_max) {
+  if (o.kind == ShapeKind::sphere) [[likely]]
+    return intersect_sphere(ray, o.center, o.radius, t_min, t_max);
+  return intersect_non_sphere(ray, o, t_min, t_max);
 }
 
 /// Outward unit normal of `o` at a point `p` on its surface (not for

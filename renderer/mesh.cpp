@@ -1,6 +1,8 @@
 #include "renderer/mesh.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numbers>
 #include <utility>
 
@@ -62,14 +64,33 @@ Mesh prepare(MeshData data) {
   const std::vector<char> all(m, 1);
   static_assert(sizeof(bool) == sizeof(char));
   mesh.bvh = build_bvh(bounds, std::span<const bool>(reinterpret_cast<const bool*>(all.data()), m));
-  mesh.leaf_triangles.resize(mesh.bvh.indices.size());
-  for (std::size_t k = 0; k < mesh.bvh.indices.size(); ++k) {
-    const auto& t = mesh.triangles[mesh.bvh.indices[k]];
-    mesh.leaf_triangles[k] = {mesh.positions[t[0]], mesh.positions[t[1]], mesh.positions[t[2]]};
+  // Each leaf's triangles into blocks of four, the leaf's reference
+  // pointed at its first block.
+  for (WideNode& node : mesh.bvh.wide) {
+    for (std::uint32_t& ref : node.child) {
+      if (ref == kWideEmpty || !(ref & kWideLeaf)) continue;
+      const std::uint32_t first = ref & kWideFirstMask;
+      const std::uint32_t count = ((ref & ~kWideLeaf) >> kWideCountShift) + 1;
+      const auto block_index = static_cast<std::uint32_t>(mesh.leaf_blocks.size());
+      for (std::uint32_t k = 0; k < count; k += 4) {
+        TriangleBlock& block = mesh.leaf_blocks.emplace_back();
+        for (std::uint32_t lane = 0; lane < 4; ++lane) {
+          // Lanes past the leaf repeat its last triangle: never tested,
+          // but defined.
+          const std::uint32_t i = mesh.bvh.indices[first + std::min(k + lane, count - 1)];
+          block.triangle[lane] = i;
+          for (int c = 0; c < 3; ++c)
+            for (int a = 0; a < 3; ++a) block.corner[c][a][lane] = mesh.positions[mesh.triangles[i][c]][a];
+        }
+      }
+      ref = (ref & ~kWideFirstMask) | block_index;
+    }
   }
-  // The binary tree only served to make the wide one, which is all the
-  // mesh traversal reads.
+  // The binary tree only served to make the wide one, and the blocks name
+  // their triangles: the wide tree and the blocks are all the mesh
+  // traversal reads.
   mesh.bvh.nodes = {};
+  mesh.bvh.indices = {};
   return mesh;
 }
 
@@ -148,70 +169,98 @@ bool intersect_triangle(const WatertightRay& r, Vec3 a, Vec3 b, Vec3 c, float t_
   return true;
 }
 
+namespace {
+
+typedef float F4 __attribute__((vector_size(16)));
+typedef std::int32_t I4 __attribute__((vector_size(16)));
+
+// A bit per lane of a 0 / -1 mask.
+TXRAY_HOT_INLINE unsigned lane_bits(I4 m) {
+#if defined(__SSE__)
+  return static_cast<unsigned>(_mm_movemask_ps(reinterpret_cast<__m128>(m)));
+#else
+  return (static_cast<unsigned>(m[0]) & 1u) | (static_cast<unsigned>(m[1]) & 2u) | (static_cast<unsigned>(m[2]) & 4u) |
+         (static_cast<unsigned>(m[3]) & 8u);
+#endif
+}
+
+// intersect_triangles, inlined into the mesh traversal.
+TXRAY_HOT_INLINE bool block_test(const WatertightRay& r, const TriangleBlock& block, unsigned lanes, float t_min,
+                                 float t_max, TriangleHit& hit, unsigned& lane) {
+  // Four lanes of intersect_triangle's arithmetic, operation for operation
+  // (no FMA is formed: -ffp-contract=off), so each lane's values are the
+  // scalar test's bit for bit.
+  const auto load = [&](int corner, int axis) __attribute__((always_inline)) {
+    F4 v;
+    std::memcpy(&v, block.corner[corner][axis], sizeof v);
+    return v;
+  };
+  const unsigned used = (1u << lanes) - 1;
+  const float ox = r.origin[r.kx], oy = r.origin[r.ky], oz = r.origin[r.kz];
+  const F4 Az = load(0, r.kz) - oz, Bz = load(1, r.kz) - oz, Cz = load(2, r.kz) - oz;
+  const F4 ax = (load(0, r.kx) - ox) - r.sx * Az, ay = (load(0, r.ky) - oy) - r.sy * Az;
+  const F4 bx = (load(1, r.kx) - ox) - r.sx * Bz, by = (load(1, r.ky) - oy) - r.sy * Bz;
+  const F4 cx = (load(2, r.kx) - ox) - r.sx * Cz, cy = (load(2, r.ky) - oy) - r.sy * Cz;
+  F4 u = cx * by - cy * bx;
+  F4 v = ax * cy - ay * cx;
+  F4 w = bx * ay - by * ax;
+  unsigned zero = lane_bits((u == 0.0f) | (v == 0.0f) | (w == 0.0f)) & used;
+  while (zero) [[unlikely]] {  // the double-precision fallback, lane by lane
+    const unsigned l = static_cast<unsigned>(__builtin_ctz(zero));
+    zero &= zero - 1;
+    float ul, vl, wl;
+    edge_functions(ax[l], ay[l], bx[l], by[l], cx[l], cy[l], ul, vl, wl);
+    u[l] = ul;
+    v[l] = vl;
+    w[l] = wl;
+  }
+  const I4 outside = ((u < 0.0f) | (v < 0.0f) | (w < 0.0f)) & ((u > 0.0f) | (v > 0.0f) | (w > 0.0f));
+  const F4 det = u + v + w;
+  const F4 t = (u * (r.sz * Az) + v * (r.sz * Bz) + w * (r.sz * Cz)) / det;
+  unsigned ok = lane_bits(~outside & (det != 0.0f) & (t > t_min) & (t < t_max)) & used;
+  if (ok == 0) return false;
+  // The nearest lane, the first among equal t: what the scalar test finds
+  // going through the lanes in order with t_max lowered at each hit.
+  lane = static_cast<unsigned>(__builtin_ctz(ok));
+  ok &= ok - 1;
+  while (ok) {
+    const unsigned l = static_cast<unsigned>(__builtin_ctz(ok));
+    ok &= ok - 1;
+    if (t[l] < t[lane]) lane = l;
+  }
+  hit.t = t[lane];
+  hit.u = v[lane] / det[lane];
+  hit.v = w[lane] / det[lane];
+  return true;
+}
+
+}  // namespace
+
+bool intersect_triangles(const WatertightRay& r, const TriangleBlock& block, unsigned lanes, float t_min,
+                         float t_max, TriangleHit& hit, unsigned& lane) {
+  return block_test(r, block, lanes, t_min, t_max, hit, lane);
+}
+
 float closest_hit_mesh(const Mesh& mesh, const Ray& ray, float t_min, float t_max, TriangleHit& hit,
                        std::uint32_t& triangle) {
   const Bvh& bvh = mesh.bvh;
+  if (bvh.wide.empty()) return kInfinity;
   float best = t_max;
   bool found = false;
-  if (bvh.wide.empty()) return kInfinity;
   const WatertightRay wt(ray);
-  const WideRay wray(ray);
-  struct Entry {
-    std::uint32_t ref;
-    float enter;
-  };
-  Entry stack[kWideStackSize];
-  int top = 0;
-  std::uint32_t ref = 0;
-  for (;;) {
-    if (ref & kWideLeaf) {
-      const std::uint32_t first = ref & kWideFirstMask;
-      const std::uint32_t count = ((ref & ~kWideLeaf) >> kWideCountShift) + 1;
-      for (std::uint32_t k = first; k < first + count; ++k) {
-        const TriangleVerts& tri = mesh.leaf_triangles[k];
-        TriangleHit h;
-        if (intersect_triangle(wt, tri.a, tri.b, tri.c, t_min, best, h)) {
-          best = h.t;
-          hit = h;
-          triangle = bvh.indices[k];
-          found = true;
-        }
-      }
-    } else {
-      const WideNode& node = bvh.wide[ref];
-      float enter[4];
-      unsigned mask = wide_box_test(node, wray, t_min, best, enter);
-      if (mask != 0) {
-        // Nearest child taken now, the others pushed farthest first; ties
-        // keep child order, so the traversal is deterministic.
-        Entry hits[4];
-        int n = 0;
-        while (mask) {
-          const int c = __builtin_ctz(mask);
-          mask &= mask - 1;
-          const Entry e{node.child[c], enter[c]};
-          int j = n++;
-          while (j > 0 && hits[j - 1].enter < e.enter) {
-            hits[j] = hits[j - 1];
-            --j;
-          }
-          hits[j] = e;
-        }
-        TXRAY_DCHECK(top + n - 1 <= kWideStackSize, "mesh traversal deeper than kMaxBvhDepth");
-        for (int k = 0; k < n - 1; ++k) stack[top++] = hits[k];
-        ref = hits[n - 1].ref;
-        continue;
-      }
-    }
-    for (;;) {
-      if (top == 0) return found ? best : kInfinity;
-      const Entry e = stack[--top];
-      if (e.enter <= best) {
-        ref = e.ref;
-        break;
-      }
-    }
-  }
+  walk_nearest_first(bvh, WideRay(ray), t_min, best,
+                     [&](std::uint32_t first, std::uint32_t count) __attribute__((always_inline)) {
+                       for (std::uint32_t k = 0; k < count; k += 4) {
+                         const TriangleBlock& block = mesh.leaf_blocks[first + k / 4];
+                         unsigned lane = 0;
+                         if (block_test(wt, block, std::min(count - k, 4u), t_min, best, hit, lane)) {
+                           best = hit.t;
+                           triangle = block.triangle[lane];
+                           found = true;
+                         }
+                       }
+                     });
+  return found ? best : kInfinity;
 }
 
 namespace {

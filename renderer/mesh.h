@@ -34,10 +34,14 @@ struct MeshData {
 
 inline constexpr std::uint32_t kNoNormal = 0xffffffffu;
 
-/// The three corners of a triangle, stored in BVH leaf order so that a
-/// leaf's triangles are read contiguously, without an index.
-struct TriangleVerts {
-  Vec3 a, b, c;
+/// Up to four triangles of one BVH leaf, structure of arrays
+/// (`corner[c][axis][lane]`, corners a, b, c), so that one ray meets all
+/// four with SIMD arithmetic (intersect_triangles), read contiguously and
+/// without an index. A leaf of n triangles is ceil(n / 4) consecutive
+/// blocks; lanes past its last triangle are never tested.
+struct alignas(16) TriangleBlock {
+  float corner[3][3][4];
+  std::uint32_t triangle[4];  ///< index into Mesh::triangles, per lane
 };
 
 struct Mesh {
@@ -50,8 +54,11 @@ struct Mesh {
   std::vector<std::array<std::uint32_t, 3>> triangles;
   std::vector<std::array<std::uint32_t, 3>> normal_indices;  ///< empty, or one per triangle
   Aabb bounds;
-  Bvh bvh;                              ///< over `triangles`; leaves hold triangle indices
-  std::vector<TriangleVerts> leaf_triangles;  ///< leaf_triangles[k] is triangles[bvh.indices[k]]
+  /// Over `triangles`, only its wide tree kept: a leaf reference's first
+  /// entry is its first block in `leaf_blocks` (its count stays the number
+  /// of triangles).
+  Bvh bvh;
+  std::vector<TriangleBlock> leaf_blocks;
   std::size_t dropped_degenerate = 0;   ///< zero-area triangles left out of the mesh
 };
 
@@ -94,6 +101,14 @@ struct TriangleHit {
 /// a shared edge hits both triangles at the same t. Degenerate triangles
 /// and rays in the triangle's plane never hit.
 bool intersect_triangle(const WatertightRay& ray, Vec3 a, Vec3 b, Vec3 c, float t_min, float t_max, TriangleHit& hit);
+
+/// The watertight test of one ray against the first `lanes` (1..4)
+/// triangles of a block at once. Same answer, bit for bit, as
+/// intersect_triangle on each in lane order, lowering t_max at each hit:
+/// the nearest hit, the earliest lane among equal t. True on a hit, with
+/// `lane` the lane hit.
+bool intersect_triangles(const WatertightRay& ray, const TriangleBlock& block, unsigned lanes, float t_min,
+                         float t_max, TriangleHit& hit, unsigned& lane);
 
 /// Nearest hit of `ray` (in the mesh's own frame) in (t_min, t_max), over
 /// the mesh's BVH; `triangle` receives the index of the triangle hit.

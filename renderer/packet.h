@@ -157,7 +157,7 @@ template <class F, class I, class Access>
     const Object obj = scene.object(index);
     if (obj.kind != ShapeKind::sphere) {
       for (int k = 0; k < W && lane0 + k < rays.count; ++k) {
-        const float t = intersect(rays.ray(lane0 + k), obj, t_min, best_t[k]);
+        const float t = intersect_non_sphere(rays.ray(lane0 + k), obj, t_min, best_t[k]);
         if (t < best_t[k]) {
           best_t[k] = t;
           best_obj[k] = static_cast<std::int32_t>(index);
@@ -278,7 +278,7 @@ template <class F, class I, class Access>
     I hit_lanes = I{};
     if (obj.kind != ShapeKind::sphere) {
       for (int k = 0; k < W; ++k)
-        if (((active & ~blocked) >> k) & 1u && intersect(rays.ray(lane0 + k), obj, t_min, tmax[k]) != kInfinity)
+        if (((active & ~blocked) >> k) & 1u && intersect_non_sphere(rays.ray(lane0 + k), obj, t_min, tmax[k]) != kInfinity)
           hit_lanes[k] = -1;
     } else {
       F t;

@@ -19,16 +19,26 @@ enum class ShapeKind : std::uint32_t { sphere = 0, plane = 1, box = 2, instance 
 struct Mesh;  // renderer/mesh.h: a triangle mesh and its BVH, immutable once built
 
 /// One object. Which fields matter depends on `kind`; the others keep their
-/// defaults so that objects compare and hash by value.
+/// defaults (but for the storage shared below) so that objects compare and
+/// hash by value.
+///
+/// At most 64 bytes, one cache line (static_assert below): every test of an
+/// object copies it out of its cell, and the sphere scenes lost 5-14 % when
+/// meshes grew it to 80. So a box's or instance's half extents and a plane's
+/// normal share their storage (no kind has both), which leaves room for the
+/// instance's mesh and yaw.
 struct Object {
   ShapeKind kind = ShapeKind::sphere;
   std::uint32_t material = 0;  ///< index into SceneState::materials
   Vec3 center{0.0f};           ///< sphere, box: centre; plane: a point on it; instance: where the mesh's centre goes
   float radius = 1.0f;         ///< sphere: radius; instance: uniform scale
-  /// box: half extents along x, y, z (axis-aligned); instance: half extents
-  /// of its world box, derived from mesh, scale and yaw (make_instance)
-  Vec3 half_size{0.0f};
-  Vec3 normal{0.0f, 1.0f, 0.0f};  ///< plane only: unit normal
+  union {
+    /// box: half extents along x, y, z (axis-aligned); instance: half
+    /// extents of its world box, derived from mesh, scale and yaw
+    /// (make_instance)
+    Vec3 half_size{0.0f};
+    Vec3 normal;  ///< plane only: unit normal (the same storage as half_size)
+  };
   /// Written and read by the animator (scenes/animator.h) only; kept in the
   /// object so that a collision updates two objects, two cells, at once.
   Vec3 velocity{0.0f};
@@ -79,6 +89,8 @@ struct SceneState {
 };
 
 static_assert(std::is_trivially_copyable_v<Object>);
+static_assert(sizeof(Object) <= 64, "an object is copied out of its cell on every test: keep it one cache line");
+static_assert(std::is_standard_layout_v<Object>);  // reading `normal` where `half_size` was written is defined (same type)
 static_assert(std::is_trivially_copyable_v<Material>);
 static_assert(std::is_trivially_copyable_v<Light>);
 static_assert(std::is_trivially_copyable_v<Camera>);

@@ -213,8 +213,9 @@ TEST(Harness, NoTornObjectUnderConcurrentWrites) {
     // The initial object follows the same rule as every write (k = 0), so
     // a reader that runs before the first write sees a whole object too.
     Object initial;
-    initial.center = initial.half_size = initial.normal = initial.velocity = Vec3(0.0f);
-    initial.radius = 0.0f;
+    // (`normal` shares `half_size`'s storage: writing one writes both.)
+    initial.center = initial.half_size = initial.velocity = Vec3(0.0f);
+    initial.radius = initial.yaw_degrees = 0.0f;
     state.objects.push_back(initial);
     state.materials.resize(1);
     B backend(3);
@@ -231,8 +232,8 @@ TEST(Harness, NoTornObjectUnderConcurrentWrites) {
           o.center = Vec3(f);
           o.radius = f;
           o.half_size = Vec3(f);
-          o.normal = Vec3(f);
           o.velocity = Vec3(f);
+          o.yaw_degrees = f;
           unit.write(scene.object(0), o);
         });
         backend.release(0);
@@ -245,7 +246,7 @@ TEST(Harness, NoTornObjectUnderConcurrentWrites) {
           BackendSceneAccess<B> access(unit, scene);
           const Object o = access.object(0);
           const float f = o.radius;
-          if (o.center != Vec3(f) || o.half_size != Vec3(f) || o.normal != Vec3(f) || o.velocity != Vec3(f)) ++torn;
+          if (o.center != Vec3(f) || o.half_size != Vec3(f) || o.velocity != Vec3(f) || o.yaw_degrees != f) ++torn;
           ++reads;
         });
         backend.release(w);

@@ -161,7 +161,10 @@ inline std::vector<std::size_t> thread_counts() {
 template <class B>
 typename B::Options options() {
   typename B::Options o{};
-  if constexpr (std::is_base_of_v<GilBackend, B>) o.switch_interval = std::chrono::microseconds(200);
+  if constexpr (std::is_base_of_v<GilBackend, B>) {
+    o.switch_interval = std::chrono::microseconds(200);
+    o.check_interval = 1;  // pypy: a periodic action every 100 unit boundaries, not every million
+  }
   return o;
 }
 

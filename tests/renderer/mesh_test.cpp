@@ -127,6 +127,63 @@ Vec3 random_direction(Pcg32& rng) {
   }
 }
 
+// The four-lane test is the scalar one in lane order, bit for bit: the same
+// hit or miss, t, barycentrics and lane, on triangles sharing a vertex,
+// degenerate ones, and blocks of one to four lanes.
+TEST(TriangleBlock, IsTheScalarTestInLaneOrder) {
+  Pcg32 rng(99);
+  auto point = [&](float r) { return Vec3(rng.uniform(-r, r), rng.uniform(-r, r), rng.uniform(-r, r)); };
+  int hit_count = 0, vertex_hits = 0;
+  for (int k = 0; k < 40000; ++k) {
+    const Vec3 shared = point(1.0f);
+    Vec3 tri[4][3];
+    TriangleBlock block{};
+    for (unsigned lane = 0; lane < 4; ++lane) {
+      tri[lane][0] = lane % 2 == 0 ? shared : point(1.0f);
+      tri[lane][1] = point(1.0f);
+      tri[lane][2] = lane == 3 && k % 3 == 0 ? tri[lane][1] : point(1.0f);  // sometimes no area
+      block.triangle[lane] = lane;
+      for (int c = 0; c < 3; ++c)
+        for (int a = 0; a < 3; ++a) block.corner[c][a][lane] = tri[lane][c][a];
+    }
+    // Every fourth ray runs down the z axis through the shared vertex, where
+    // the edge functions are exactly zero (the fallback) and lanes 0 and 2
+    // tie; the others are aimed at it from anywhere, or at random.
+    const Vec3 origin = k % 4 == 0 ? shared + Vec3(0.0f, 0.0f, 2.0f) : point(3.0f);
+    const Vec3 target = k % 2 == 0 ? shared : point(1.0f);
+    const Ray ray{origin, k % 4 == 0 ? Vec3(0.0f, 0.0f, -1.0f) : glm::normalize(target - origin)};
+    const WatertightRay wt(ray);
+    const unsigned lanes = 1 + static_cast<unsigned>(k / 8) % 4;
+    const float t_max = k % 5 == 0 ? glm::length(target - origin) : kInfinity;
+    TriangleHit want;
+    unsigned want_lane = 0;
+    bool want_found = false;
+    float best = t_max;
+    for (unsigned lane = 0; lane < lanes; ++lane) {
+      TriangleHit h;
+      if (intersect_triangle(wt, tri[lane][0], tri[lane][1], tri[lane][2], 0.0f, best, h)) {
+        best = h.t;
+        want = h;
+        want_lane = lane;
+        want_found = true;
+      }
+    }
+    TriangleHit got;
+    unsigned got_lane = 0;
+    const bool got_found = intersect_triangles(wt, block, lanes, 0.0f, t_max, got, got_lane);
+    ASSERT_EQ(got_found, want_found) << "ray " << k;
+    if (!want_found) continue;
+    ++hit_count;
+    if (k % 4 == 0) ++vertex_hits;
+    ASSERT_EQ(got_lane, want_lane) << "ray " << k;
+    ASSERT_EQ(std::memcmp(&got.t, &want.t, sizeof got.t), 0) << "ray " << k;
+    ASSERT_EQ(std::memcmp(&got.u, &want.u, sizeof got.u), 0) << "ray " << k;
+    ASSERT_EQ(std::memcmp(&got.v, &want.v, sizeof got.v), 0) << "ray " << k;
+  }
+  EXPECT_GT(hit_count, 5000);  // the test means something only if rays hit
+  EXPECT_GT(vertex_hits, 2000);  // and rays down the axis hit the shared vertex
+}
+
 // The mesh BVH finds exactly what testing every triangle finds: the same t
 // bit for bit, and the same triangle unless another one is hit at that t
 // too (a shared edge).
