@@ -20,6 +20,8 @@
 #include <immintrin.h>
 #endif
 
+#include "concurrency/chaos.hpp"
+
 namespace txray::sync {
 
 // Destructive-interference size, fixed rather than taken from

@@ -113,6 +113,7 @@ class FineUnit : public UnitBase {
  public:
   template <class T>
   T read(const FineCell<T>& c) {
+    TXRAY_SYNC_POINT(read);
     stats().read_acquisitions.add();
     std::uint64_t buf[AtomicWords<T>::kWords];
     std::uint64_t s1 = c.seq_.load(std::memory_order_acquire);
@@ -128,12 +129,14 @@ class FineUnit : public UnitBase {
 
   template <class T>
   void write(FineCell<T>& c, const T& v) {
+    TXRAY_SYNC_POINT(write);
     Held held(*this, c.seq_);
     c.data_.store_relaxed(v);
   }
   template <class T>
     requires std::is_arithmetic_v<T>
   void commute_add(FineCell<T>& c, T delta) {
+    TXRAY_SYNC_POINT(write);
     Held held(*this, c.seq_);
     c.data_.store_relaxed(static_cast<T>(c.data_.load_relaxed() + delta));
   }
@@ -141,6 +144,7 @@ class FineUnit : public UnitBase {
   // If f throws, the cell keeps its old value and is unlocked (Held).
   template <class T, class F>
   void update(FineCell<T>& c, F&& f) {
+    TXRAY_SYNC_POINT(write);
     Held held(*this, c.seq_);
     T v = c.data_.load_relaxed();
     f(v);
@@ -150,6 +154,7 @@ class FineUnit : public UnitBase {
   // concurrent update(a, b) and update(b, a) cannot deadlock.
   template <class A, class B, class F>
   void update(FineCell<A>& a, FineCell<B>& b, F&& f) {
+    TXRAY_SYNC_POINT(write);
     if (static_cast<const void*>(&a) == static_cast<const void*>(&b)) {
       if constexpr (std::is_same_v<A, B>) {
         update(a, [&](A& v) { f(v, v); });
@@ -221,6 +226,7 @@ class FineUnit : public UnitBase {
   }
 
   std::uint64_t lock(std::atomic<std::uint64_t>& seq) {
+    TXRAY_SYNC_POINT(lock_acquire);
     stats().write_acquisitions.add();
     std::uint64_t s = seq.load(std::memory_order_relaxed);
     if (!(s & 1) && seq.compare_exchange_strong(s, s + 1, std::memory_order_acquire,
@@ -258,6 +264,7 @@ class FineUnit : public UnitBase {
   }
   static void unlock(std::atomic<std::uint64_t>& seq, std::uint64_t s) noexcept {
     seq.store(s + 2, std::memory_order_release);
+    TXRAY_SYNC_POINT(lock_release);
   }
 
   FineBackend& b_;

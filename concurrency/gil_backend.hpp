@@ -233,6 +233,7 @@ class GilBackend {
   // take_gil(): wait in slices of one switch interval; after a slice in
   // which nobody switched, ask the holder to drop.
   void take(std::size_t w) {
+    TXRAY_SYNC_POINT(lock_acquire);
     Worker& me = workers_[w];
     std::unique_lock lk(mu_);
     if (locked_) {
@@ -245,6 +246,7 @@ class GilBackend {
         if (!(timed_out && locked_ && switch_number_ == saved_switch)) continue;
         if (!drop_request_.load(std::memory_order_relaxed)) {
           drop_request_.store(true, std::memory_order_relaxed);
+          TXRAY_SYNC_POINT(drop_request);
           me.stats.drop_requests.add();
         } else if (take_over_idle(w)) {
           break;
@@ -288,6 +290,7 @@ class GilBackend {
 
   // drop_gil() with FORCE_SWITCHING.
   void drop(std::size_t w) {
+    TXRAY_SYNC_POINT(lock_release);
     Worker& me = workers_[w];
     std::unique_lock lk(mu_);
     // Taken over while we sat between units: already handed over.
@@ -314,6 +317,7 @@ class GilBackend {
       take(w);
   }
   void give_for_io(std::size_t w) {
+    TXRAY_SYNC_POINT(lock_release);
     if (options_.policy == GilPolicy::pypy) {
       // RPyGilRelease: fastgil = 0, mutex_gil stays locked, nobody is woken.
       note_release(w);
@@ -326,6 +330,7 @@ class GilBackend {
   // honour a drop request (the work does not matter: the waiter's clock
   // does). pypy: count the work; past the interval, the periodic action.
   void periodic_check(std::size_t w, std::uint64_t ticks) {
+    TXRAY_SYNC_POINT(drop_request);
     if (options_.policy == GilPolicy::pypy) {
       pypy_tick(w, ticks);
     } else if (drop_request_.load(std::memory_order_relaxed)) {
@@ -369,6 +374,7 @@ class GilBackend {
 
   // RPyGilAcquire: the fast path, else RPyGilAcquireSlowPath.
   void pypy_take(std::size_t w) {
+    TXRAY_SYNC_POINT(lock_acquire);
     std::uint64_t free = 0;
     if (slot_.compare_exchange_strong(free, slot(w, true), std::memory_order_acquire, std::memory_order_relaxed)) {
       note_acquired(w);
@@ -443,6 +449,7 @@ class GilBackend {
   // stealer's timed wait can take it, then queue for it like anyone else.
   // Called with the slot busy (inside a unit or at its boundary).
   void pypy_yield(std::size_t w) {
+    TXRAY_SYNC_POINT(drop_request);
     Worker& me = workers_[w];
     me.stats.yields.add();
     note_release(w);
@@ -486,27 +493,32 @@ class GilBackend {
 class GilUnit {
  public:
   template <class T>
-  T read(const GilCell<T>& c) const noexcept {
+  T read(const GilCell<T>& c) const {
+    TXRAY_SYNC_POINT(read);
     return c.v_;
   }
   template <class T>
-  void write(GilCell<T>& c, const T& v) noexcept {
+  void write(GilCell<T>& c, const T& v) {
+    TXRAY_SYNC_POINT(write);
     c.v_ = v;
   }
   template <class T>
     requires std::is_arithmetic_v<T>
-  void commute_add(GilCell<T>& c, T delta) noexcept {
+  void commute_add(GilCell<T>& c, T delta) {
+    TXRAY_SYNC_POINT(write);
     c.v_ += delta;
   }
   // f(T&) updates the cell in place; f(A&, B&) updates two cells together.
   template <class T, class F>
   void update(GilCell<T>& c, F&& f) {
+    TXRAY_SYNC_POINT(write);
     T v = c.v_;
     f(v);
     c.v_ = v;
   }
   template <class A, class B, class F>
   void update(GilCell<A>& a, GilCell<B>& b, F&& f) {
+    TXRAY_SYNC_POINT(write);
     if constexpr (std::is_same_v<A, B>) {
       if (&a == &b) {  // one cell: f sees both names bound to one value
         update(a, [&](A& v) { f(v, v); });
@@ -578,6 +590,7 @@ decltype(auto) GilBackend::run(std::size_t worker, F&& fn) {
   GilUnit unit(*this, worker);
   if (me.depth > 0) return fn(unit);  // nested: part of the enclosing unit
   me.attr.unit_lost_ns = 0;
+  TXRAY_SYNC_POINT(lock_acquire);
   std::uint64_t idle = slot(worker, false);
   if (!slot_.compare_exchange_strong(idle, slot(worker, true), std::memory_order_acquire,
                                      std::memory_order_relaxed))
@@ -592,6 +605,7 @@ decltype(auto) GilBackend::run(std::size_t worker, F&& fn) {
       Worker& m = b.workers_[w];
       m.depth = 0;
       m.stats.units.add();
+      TXRAY_SYNC_POINT(drop_request);
       if (b.options_.policy == GilPolicy::pypy) {
         // One iteration of the caller's loop (a short JIT trace: 1 tick).
         // The slot stays busy until after any yield, so no stealer can take

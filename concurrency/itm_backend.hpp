@@ -170,6 +170,7 @@ class ItmUnit : public UnitBase {
  public:
   template <class T>
   T read(const ItmCell<T>& c) const {
+    TXRAY_SYNC_POINT(read);
     if constexpr (sizeof(T) == 8) {
       return std::bit_cast<T>(_ITM_RU8(reinterpret_cast<const std::uint64_t*>(&c.v_)));
     } else {
@@ -182,6 +183,7 @@ class ItmUnit : public UnitBase {
   }
   template <class T>
   void write(ItmCell<T>& c, const T& v) {
+    TXRAY_SYNC_POINT(write);
     if constexpr (sizeof(T) == 8) {
       _ITM_WU8(reinterpret_cast<std::uint64_t*>(&c.v_), std::bit_cast<std::uint64_t>(v));
     } else {
@@ -220,6 +222,7 @@ class ItmUnit : public UnitBase {
   void inevitable() {
     ItmBackend::Worker& me = b_.workers_[w_];
     if (me.irrevocable) return;
+    TXRAY_SYNC_POINT(lock_acquire);
     _ITM_changeTransactionMode(itm_detail::kModeSerialIrrevocable);
     me.irrevocable = true;
   }
@@ -293,6 +296,7 @@ decltype(auto) ItmBackend::run(std::size_t worker, F&& fn) {
         } catch (...) {
           at.error = std::current_exception();
         }
+        TXRAY_SYNC_POINT(commit);  // libitm commits when this returns
       },
       &a);
   if (me.irrevocable) me.stats.irrevocable_units.add();

@@ -80,6 +80,7 @@ class MutexBackend {
 
   // try_lock first, so the uncontended unit reads no clock.
   void lock(Worker& me) {
+    TXRAY_SYNC_POINT(lock_acquire);
     if (mu_.try_lock()) return;
     const std::uint64_t t0 = now_ns();
     mu_.lock();
@@ -95,26 +96,31 @@ class MutexBackend {
 class MutexUnit : public UnitBase {
  public:
   template <class T>
-  T read(const MutexCell<T>& c) const noexcept {
+  T read(const MutexCell<T>& c) const {
+    TXRAY_SYNC_POINT(read);
     return c.v_;
   }
   template <class T>
-  void write(MutexCell<T>& c, const T& v) noexcept {
+  void write(MutexCell<T>& c, const T& v) {
+    TXRAY_SYNC_POINT(write);
     c.v_ = v;
   }
   template <class T>
     requires std::is_arithmetic_v<T>
-  void commute_add(MutexCell<T>& c, T delta) noexcept {
+  void commute_add(MutexCell<T>& c, T delta) {
+    TXRAY_SYNC_POINT(write);
     c.v_ += delta;
   }
   template <class T, class F>
   void update(MutexCell<T>& c, F&& f) {
+    TXRAY_SYNC_POINT(write);
     T v = c.v_;
     f(v);
     c.v_ = v;
   }
   template <class A, class B, class F>
   void update(MutexCell<A>& a, MutexCell<B>& b, F&& f) {
+    TXRAY_SYNC_POINT(write);
     if constexpr (std::is_same_v<A, B>) {
       if (&a == &b) {  // one cell: f sees both names bound to one value
         update(a, [&](A& v) { f(v, v); });
@@ -146,7 +152,10 @@ template <class F>
 decltype(auto) MutexBackend::run(std::size_t worker, F&& fn) {
   Worker& me = workers_[worker];
   MutexUnit unit(*this, worker);
-  return run_outermost(me, unit, fn, [&] { lock(me); }, [&]() noexcept { mu_.unlock(); });
+  return run_outermost(me, unit, fn, [&] { lock(me); }, [&]() noexcept {
+    mu_.unlock();
+    TXRAY_SYNC_POINT(lock_release);
+  });
 }
 
 }  // namespace txray::sync

@@ -283,11 +283,13 @@ class RcuBackend {
 class RcuUnit : public UnitBase {
  public:
   template <class T>
-  T read(const RcuCell<T>& c) const noexcept {
+  T read(const RcuCell<T>& c) const {
+    TXRAY_SYNC_POINT(read);
     return rcu_detail::load(c.ptr_)->template value<T>();
   }
   template <class T>
   void write(RcuCell<T>& c, const T& v) {
+    TXRAY_SYNC_POINT(write);
     WriteGuard g(*this, c.wlock_);
     replace(c, v);
   }
@@ -298,6 +300,7 @@ class RcuUnit : public UnitBase {
   }
   template <class T, class F>
   void update(RcuCell<T>& c, F&& f) {
+    TXRAY_SYNC_POINT(write);
     WriteGuard g(*this, c.wlock_);
     T v = rcu_detail::load(c.ptr_)->template value<T>();
     f(v);
@@ -307,6 +310,7 @@ class RcuUnit : public UnitBase {
   // published on its own, so a reader may see one and not the other.
   template <class A, class B, class F>
   void update(RcuCell<A>& a, RcuCell<B>& b, F&& f) {
+    TXRAY_SYNC_POINT(write);
     if (static_cast<const void*>(&a) == static_cast<const void*>(&b)) {
       if constexpr (std::is_same_v<A, B>) {
         update(a, [&](A& v) { f(v, v); });
@@ -338,6 +342,7 @@ class RcuUnit : public UnitBase {
   struct WriteGuard {
     std::atomic<std::uint32_t>& l;
     WriteGuard(RcuUnit& u, std::atomic<std::uint32_t>& lock) : l(lock) {
+      TXRAY_SYNC_POINT(lock_acquire);
       RcuStatsBlock& st = u.stats();
       st.writes.add();
       std::uint32_t expected = 0;
@@ -354,7 +359,10 @@ class RcuUnit : public UnitBase {
       }
       st.wait_ns.add(now_ns() - t0);
     }
-    ~WriteGuard() { l.store(0, std::memory_order_release); }
+    ~WriteGuard() {
+      l.store(0, std::memory_order_release);
+      TXRAY_SYNC_POINT(lock_release);
+    }
     WriteGuard(const WriteGuard&) = delete;
     WriteGuard& operator=(const WriteGuard&) = delete;
   };
@@ -372,6 +380,7 @@ class RcuUnit : public UnitBase {
     }
     fresh->set(v);
     RcuVersion* old = rcu_detail::exchange(c.ptr_, fresh);
+    TXRAY_SYNC_POINT(publish);
 #ifdef TXRAY_SYNC_TSAN
     __tsan_release(old);
 #endif
@@ -389,6 +398,7 @@ decltype(auto) RcuBackend::run(std::size_t worker, F&& fn) {
       me, unit, fn,
       [] {
         rcu_detail::ensure_registered();
+        TXRAY_SYNC_POINT(lock_acquire);
         urcu_memb_read_lock();
       },
       []() noexcept {
@@ -396,6 +406,7 @@ decltype(auto) RcuBackend::run(std::size_t worker, F&& fn) {
         __tsan_release(&rcu_detail::grace_token);
 #endif
         urcu_memb_read_unlock();
+        TXRAY_SYNC_POINT(lock_release);
       });
 }
 

@@ -61,6 +61,7 @@ struct SharedLockablePolicy {
     Guard& operator=(const Guard&) = delete;
     ~Guard() {
       if (m_) exclusive_ ? m_->unlock() : m_->unlock_shared();
+      TXRAY_SYNC_POINT(lock_release);
     }
     bool try_acquire(Mutex& m, bool exclusive) {
       if (!(exclusive ? m.try_lock() : m.try_lock_shared())) return false;
@@ -95,7 +96,8 @@ struct TbbQueuingRwPolicy {
     Guard() = default;
     Guard(const Guard&) = delete;
     Guard& operator=(const Guard&) = delete;
-    // scoped_lock's destructor releases what it holds.
+    // scoped_lock's destructor releases what it holds, right after this.
+    ~Guard() { TXRAY_SYNC_POINT(lock_release); }
     bool try_acquire(Mutex& m, bool exclusive) { return lock_.try_acquire(m, exclusive); }
     void acquire(Mutex& m, bool exclusive) { lock_.acquire(m, exclusive); }
 
@@ -188,12 +190,14 @@ class RwLockUnit : public UnitBase {
  public:
   template <class T>
   T read(const Cell<T>& c) {
+    TXRAY_SYNC_POINT(read);
     Guard g;
     acquire(g, c.lock_, false);
     return c.v_;
   }
   template <class T>
   void write(Cell<T>& c, const T& v) {
+    TXRAY_SYNC_POINT(write);
     Guard g;
     acquire(g, c.lock_, true);
     c.v_ = v;
@@ -201,6 +205,7 @@ class RwLockUnit : public UnitBase {
   template <class T>
     requires std::is_arithmetic_v<T>
   void commute_add(Cell<T>& c, T delta) {
+    TXRAY_SYNC_POINT(write);
     Guard g;
     acquire(g, c.lock_, true);
     c.v_ += delta;
@@ -208,6 +213,7 @@ class RwLockUnit : public UnitBase {
   // Read-modify-write of one cell under its lock. f must not touch cells.
   template <class T, class F>
   void update(Cell<T>& c, F&& f) {
+    TXRAY_SYNC_POINT(write);
     Guard g;
     acquire(g, c.lock_, true);
     T v = c.v_;
@@ -217,6 +223,7 @@ class RwLockUnit : public UnitBase {
   // Two cells together: both exclusive, in address order.
   template <class A, class B, class F>
   void update(Cell<A>& a, Cell<B>& b, F&& f) {
+    TXRAY_SYNC_POINT(write);
     if (static_cast<const void*>(&a) == static_cast<const void*>(&b)) {
       if constexpr (std::is_same_v<A, B>) {
         update(a, [&](A& v) { f(v, v); });
@@ -248,6 +255,7 @@ class RwLockUnit : public UnitBase {
   RwLockStatsBlock& stats() noexcept { return b_.workers_[w_].stats; }
 
   void acquire(Guard& g, typename Policy::Mutex& m, bool exclusive) {
+    TXRAY_SYNC_POINT(lock_acquire);
     exclusive ? stats().write_acquisitions.add() : stats().read_acquisitions.add();
     if (!g.try_acquire(m, exclusive)) acquire_slow(g, m, exclusive);
   }

@@ -119,6 +119,7 @@ class SnapshotBackend {
   // also orders their writes before this store). A unit caught running is a
   // logic error in the caller.
   void publish() {
+    TXRAY_SYNC_POINT(publish);
     for (std::size_t i = 0; i < workers_.size(); ++i)
       if (workers_[i].in_unit.load(std::memory_order_relaxed))
         throw std::logic_error("SnapshotBackend::publish() while a unit is running");
@@ -154,11 +155,13 @@ class SnapshotBackend {
 class SnapshotUnit : public UnitBase {
  public:
   template <class T>
-  T read(const SnapshotCell<T>& c) const noexcept {
+  T read(const SnapshotCell<T>& c) const {
+    TXRAY_SYNC_POINT(read);
     return c.slot_[published_].value;
   }
   template <class T>
   void write(SnapshotCell<T>& c, const T& v) {
+    TXRAY_SYNC_POINT(write);
     WriteGuard g(*this, c.wlock_);
     c.slot_[pending_slot(c)].value = v;
   }
@@ -171,6 +174,7 @@ class SnapshotUnit : public UnitBase {
   // frame, else on the published one.
   template <class T, class F>
   void update(SnapshotCell<T>& c, F&& f) {
+    TXRAY_SYNC_POINT(write);
     WriteGuard g(*this, c.wlock_);
     T v = c.slot_[base_slot(c)].value;
     f(v);
@@ -178,6 +182,7 @@ class SnapshotUnit : public UnitBase {
   }
   template <class A, class B, class F>
   void update(SnapshotCell<A>& a, SnapshotCell<B>& b, F&& f) {
+    TXRAY_SYNC_POINT(write);
     if (static_cast<const void*>(&a) == static_cast<const void*>(&b)) {
       if constexpr (std::is_same_v<A, B>) {
         update(a, [&](A& v) { f(v, v); });
@@ -210,6 +215,7 @@ class SnapshotUnit : public UnitBase {
     SnapshotUnit& u;
     std::atomic<std::uint32_t>& l;
     WriteGuard(SnapshotUnit& unit, std::atomic<std::uint32_t>& lock) : u(unit), l(lock) {
+      TXRAY_SYNC_POINT(lock_acquire);
       SnapshotStatsBlock& st = u.b_.workers_[u.w_].stats;
       st.writes.add();
       std::uint32_t expected = 0;
@@ -228,7 +234,10 @@ class SnapshotUnit : public UnitBase {
       }
       st.wait_ns.add(now_ns() - t0);
     }
-    ~WriteGuard() { l.store(0, std::memory_order_release); }
+    ~WriteGuard() {
+      l.store(0, std::memory_order_release);
+      TXRAY_SYNC_POINT(lock_release);
+    }
   };
 
   // Under the cell's writer lock. The first write of a frame lists the

@@ -561,6 +561,7 @@ class StmBackend {
 
   void become_inevitable(Desc& d) {
     if (d.inevitable) return;
+    TXRAY_SYNC_POINT(lock_acquire);
     std::uint64_t t0 = 0;
     std::size_t expected = kNobody;
     UnitKind holder = UnitKind::unknown;
@@ -634,6 +635,7 @@ class StmBackend {
   }
 
   void unlock_written(Desc& d, std::size_t n) noexcept {
+    TXRAY_SYNC_POINT(lock_release);
     for (std::size_t i = 0; i < n; ++i)
       d.writes[i].lock->store(d.writes[i].saved_version, std::memory_order_release);
   }
@@ -651,6 +653,7 @@ class StmBackend {
   }
 
   void commit(Desc& d) {
+    TXRAY_SYNC_POINT(commit);
     check_state(d);
     if (d.writes.empty()) {
       if (d.inevitable) inevitable_owner_.store(kNobody, std::memory_order_release);
@@ -668,6 +671,7 @@ class StmBackend {
         if (!(v & 1) && e.lock->compare_exchange_strong(v, d.lock_word, std::memory_order_acquire,
                                                         std::memory_order_relaxed)) {
           e.saved_version = v;
+          TXRAY_SYNC_POINT(lock_acquire);
           break;
         }
         if (d.inevitable) {  // no other committer can hold it for long; never abort
@@ -721,6 +725,7 @@ class StmBackend {
       }
       for (std::uint32_t k = 0; k < e.nwords; ++k) e.words[k].store(src[k], kPayloadStore);
       e.lock->store(wv, std::memory_order_release);
+      TXRAY_SYNC_POINT(lock_release);
     }
     if (d.inevitable)
       inevitable_owner_.store(kNobody, std::memory_order_release);
@@ -814,6 +819,7 @@ class StmUnit {
   template <class T>
   T read(const StmCell<T>& c) {
     TXRAY_DCHECK(d_.depth == 1, "a unit used after it ended");
+    TXRAY_SYNC_POINT(read);
     if (d_.write_filter & stm_detail::filter_bit(&c.lock_)) [[unlikely]]
       return read_after_write(c);
     std::uint64_t buf[AtomicWords<T>::kWords];
@@ -829,6 +835,7 @@ class StmUnit {
 
   template <class T>
   void write(StmCell<T>& c, const T& v) {
+    TXRAY_SYNC_POINT(write);
     auto& e = entry(c, /*commute=*/false);
     e.add = nullptr;
     AtomicWords<T>::to_words(v, &d_.redo[e.offset]);
@@ -842,6 +849,7 @@ class StmUnit {
   template <class T>
     requires std::is_arithmetic_v<T>
   void commute_add(StmCell<T>& c, T delta) {
+    TXRAY_SYNC_POINT(write);
     const bool fresh = find(&c.lock_) == nullptr;
     auto& e = entry(c, /*commute=*/true);
     std::uint64_t* buf = &d_.redo[e.offset];

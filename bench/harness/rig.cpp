@@ -8,6 +8,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace txray::bench {
 
@@ -172,12 +173,20 @@ void Rig::animator_loop(double hz) {
   auto next = std::chrono::steady_clock::now();
   std::unique_lock lock(animator_mutex_);
   while (!animator_stop_) {
-    std::visit(
-        [&](auto& parts) {
-          collisions_ += static_cast<std::uint64_t>(
-              parts->animator.step(parts->backend, animator_worker_, static_cast<float>(1.0 / hz), walls_));
-        },
-        parts_);
+    try {
+      std::visit(
+          [&](auto& parts) {
+            collisions_ += static_cast<std::uint64_t>(
+                parts->animator.step(parts->backend, animator_worker_, static_cast<float>(1.0 / hz), walls_));
+          },
+          parts_);
+    } catch (...) {
+      // A step's unit threw (issue 13: before, this left the thread and
+      // std::terminate ended the process). The backend has already given
+      // back what the unit held; the next end_frame() reports it.
+      animator_error_ = std::current_exception();
+      return;
+    }
     ++steps_;
     next += period;
     const auto now = std::chrono::steady_clock::now();
@@ -191,6 +200,7 @@ void Rig::end_frame() {
   // frame renders; a slower frame finds it waiting at its walls.
   constexpr float kHorizonSeconds = 0.25f;
   std::lock_guard lock(animator_mutex_);
+  if (animator_error_) std::rethrow_exception(std::exchange(animator_error_, nullptr));
   std::lock_guard probe(probe_mutex_);
   std::visit(
       [&](auto& parts) {

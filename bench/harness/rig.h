@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -65,7 +66,8 @@ class Rig {
   /// Frame boundary, with the animator paused: the snapshot backend
   /// publishes, and the BVH is rebuilt over where objects are (between
   /// frames) or over the walls that keep them in place for the frame (with
-  /// the animator running). See scenes/animator.h.
+  /// the animator running). See scenes/animator.h. If the animator thread
+  /// stopped because a step threw, rethrows that exception (once).
   void end_frame();
   /// The objects as the last end_frame() found them (a copy): where the
   /// demo's T overlay outlines them. Call from the thread that calls end_frame().
@@ -144,6 +146,10 @@ class Rig {
   std::condition_variable animator_wake_;
   bool animator_stop_ = false;
   bool animator_running_ = false;
+  // What made the animator thread stop (a unit threw): rethrown by the next
+  // end_frame(), so the frame loop stops with it instead of the exception
+  // leaving the thread and terminating the process. Guarded by animator_mutex_.
+  std::exception_ptr animator_error_;
   std::thread animator_thread_;
   // The latency probe's operations and the frame boundary take turns on
   // this one (taken after animator_mutex_ in end_frame()).
