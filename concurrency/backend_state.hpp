@@ -82,7 +82,9 @@ inline std::vector<std::string> describe(const BackendState& s, const ConflictNa
   for (const std::string& note : s.notes) lines.push_back("  " + note);
   for (std::size_t w = 0; w < s.workers.size(); ++w) {
     const WorkerState& ws = s.workers[w];
-    std::string line = "  " + who(w) + ": " + (ws.in_unit ? "in a unit" : "between units");
+    // A worker waiting outside a unit waits to start one (gil, mutex).
+    const bool waits = ws.cell != 0 || !ws.waiting.empty();
+    std::string line = "  " + who(w) + ": " + (ws.in_unit ? "in a unit" : waits ? "starting a unit" : "between units");
     if (ws.kind != UnitKind::unknown) line += " (" + std::string(unit_kind_name(ws.kind)) + ")";
     if (ws.in_io) line += ", in io()";
     if (ws.cell != 0)
