@@ -163,7 +163,7 @@ int render_command(int argc, char** argv) {
       rig->end_frame();
       stats = rig->render_frame(film, scheduler, grid, order, units);
     } else {
-      stats = render_frame(scene.at(time + k / fps), film, scheduler, {tile, order});
+      stats = render_frame(scene.at(time + k / fps), film, scheduler, {tile, order, units.tile_done});
     }
     ++rendered;
     watchdog.frame_done();
