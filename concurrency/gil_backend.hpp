@@ -47,18 +47,31 @@
 //   queues on `mutex_gil_stealer`. The one thread holding that mutex is the
 //   stealer: it loops { CAS fastgil if it reads 0; wait up to 0.1 ms for
 //   mutex_gil to be unlocked }.
-// - The holder never gets a drop request. Every sys.checkinterval bytecodes
-//   (a periodic action; here: every unit boundary and check_eval_breaker())
-//   it yields if anyone is waiting: it unlocks mutex_gil, leaving fastgil
-//   set, so only the stealer's timed wait can take it, and then queues for
-//   the GIL itself (RPyGilYieldThread).
-// So a thread back from I/O waits at most until the holder's next periodic
-// check, not a 5 ms interval: PyPy's convoy is a few microseconds per round
-// trip where CPython's is hundreds. The safety net above has a twin here:
-// a stealer whose timed waits have gone unanswered for a switch interval
-// takes the GIL from a holder idle between units.
+// - The holder never gets a drop request. Once sys.checkinterval bytecodes
+//   of work have been done (10,000 by default; a periodic action) it yields
+//   if anyone is waiting: it unlocks mutex_gil, leaving fastgil set, so only
+//   the stealer's timed wait can take it, and then queues for the GIL
+//   itself (RPyGilYieldThread).
+// - The work is counted as PyPy counts it, on one ticker for the process
+//   (pypy/interpreter/executioncontext.py): checkinterval_scaled is the
+//   interval times TICK_COUNTER_STEP (100); an interpreted bytecode takes
+//   100 off, a loop iteration in JIT-compiled code takes trace_length / 32,
+//   clamped to 1..100 (pypy/module/pypyjit/interp_jit.py,
+//   _get_adapted_tick_counter). Here check_eval_breaker(ticks) takes off
+//   what the caller says its work was worth (the compiled engine: its rays,
+//   renderer/render.h), and a unit boundary takes off 1 (one iteration of
+//   the caller's short loop). The holder does not yield at a boundary just
+//   because someone waits: a tight loop around I/O, like the latency probe,
+//   yields about once in a million iterations, as in PyPy.
+// So a thread back from I/O that lost the race for fastgil waits until the
+// holder's next periodic action, not a 5 ms interval: PyPy's convoy is a
+// few microseconds per round trip where CPython's is hundreds. The safety
+// net above has a twin here: a stealer whose timed waits have gone
+// unanswered for a switch interval takes the GIL from a holder idle
+// between units.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -101,7 +114,15 @@ struct GilOptions {
   GilPolicy policy = GilPolicy::cpython;
   // pypy: the stealer's timed wait on mutex_gil (thread_gil.c: 0.0001 s).
   std::chrono::nanoseconds steal_wait = std::chrono::microseconds(100);
+  // pypy: sys.setcheckinterval, in bytecodes: the periodic action that may
+  // yield runs once this much work has been counted (PyPy's default 10000).
+  std::int64_t check_interval = 10000;
 };
+
+// pypy: TICK_COUNTER_STEP, the ticks one interpreted bytecode takes off the
+// periodic action's ticker (and the most one JIT-compiled loop iteration
+// takes off). check_eval_breaker()'s argument is in these ticks.
+inline constexpr std::uint64_t kTicksPerBytecode = 100;
 
 // Under the GIL, every access to a cell happens while holding the lock, so a
 // plain value is race-free: the hand-over goes through the mutex, which
@@ -139,7 +160,10 @@ class GilBackend {
   static constexpr bool kExclusiveInevitable = false;  // io() runs without the lock
 
   explicit GilBackend(std::size_t workers, Options options = {})
-      : options_(options), workers_(std::make_unique<Worker[]>(workers)), n_(workers) {}
+      : options_(options),
+        workers_(std::make_unique<Worker[]>(workers)),
+        n_(workers),
+        ticker_(scaled_check_interval()) {}
 
   template <class F>
   decltype(auto) run(std::size_t worker, F&& fn);
@@ -157,6 +181,10 @@ class GilBackend {
     if (slot_.load(std::memory_order_relaxed) >> 1 == worker + 1) drop(worker);
   }
   void publish() noexcept {}
+  // pypy: whether any thread waits for the GIL (rpy_waiting_threads > 0):
+  // an event tests hand-shake on instead of sleeping. Always false under
+  // the cpython policy, which does not count its waiters.
+  bool someone_waiting() const noexcept { return waiting_.load(std::memory_order_relaxed) > 0; }
 
   std::size_t workers() const noexcept { return n_; }
   const Options& options() const noexcept { return options_; }
@@ -326,16 +354,29 @@ class GilBackend {
       drop(w);
     }
   }
-  // The periodic check at a boundary (the holder is between units or at an
-  // eval-breaker point). cpython: honour a drop request. pypy: the periodic
-  // action's do_yield_thread(), if anyone waits.
-  void periodic_check(std::size_t w) {
+  // An eval-breaker point inside a unit, after `ticks` of work. cpython:
+  // honour a drop request (the work does not matter: the waiter's clock
+  // does). pypy: count the work; past the interval, the periodic action.
+  void periodic_check(std::size_t w, std::uint64_t ticks) {
     if (options_.policy == GilPolicy::pypy) {
-      if (waiting_.load(std::memory_order_relaxed) > 0) pypy_yield(w);
+      pypy_tick(w, ticks);
     } else if (drop_request_.load(std::memory_order_relaxed)) {
       drop(w);
       take(w);
     }
+  }
+
+  std::int64_t scaled_check_interval() const noexcept {
+    return std::max<std::int64_t>(1, options_.check_interval) * static_cast<std::int64_t>(kTicksPerBytecode);
+  }
+  // The holder has done `ticks` of work (the slot is busy): once the ticker
+  // runs out, reset it and run the periodic action, do_yield_thread(),
+  // which yields only if anyone waits (RPyGilYieldThread).
+  void pypy_tick(std::size_t w, std::uint64_t ticks) {
+    ticker_ -= static_cast<std::int64_t>(std::min<std::uint64_t>(ticks, std::numeric_limits<std::int64_t>::max() / 2));
+    if (ticker_ > 0) return;
+    ticker_ = scaled_check_interval();
+    if (waiting_.load(std::memory_order_relaxed) > 0) pypy_yield(w);
   }
 
   void note_release(std::size_t w) {
@@ -470,6 +511,9 @@ class GilBackend {
   std::atomic<int> waiting_{0};          // rpy_waiting_threads
   std::atomic<int> early_poll_n_{0};     // rpy_early_poll_n
   std::atomic<std::size_t> pypy_last_holder_{kNobody};
+  // The periodic action's ticker, one for the process as in PyPy; only the
+  // holder touches it, so the GIL's hand-over orders it like a cell.
+  std::int64_t ticker_;
 };
 
 // What a unit of work sees. Accesses are plain copies: the GIL is held.
@@ -534,14 +578,15 @@ class GilUnit {
     } retake{b_, w_};
     return std::forward<F>(f)();
   }
-  // An interpreter's periodic eval-breaker check (every N instructions):
-  // hands the GIL over mid-unit if asked (cpython) or if anyone waits
-  // (pypy's periodic action). This splits the unit's atomicity at that
-  // point, exactly as the runtimes' bytecode boundaries do.
-  void check_eval_breaker() {
+  // An eval-breaker point after `ticks` of work (kTicksPerBytecode per
+  // interpreted bytecode): hands the GIL over mid-unit if asked (cpython),
+  // or, once the work passes the check interval, if anyone waits (pypy's
+  // periodic action). This splits the unit's atomicity at that point,
+  // exactly as the runtimes' bytecode boundaries do.
+  void check_eval_breaker(std::uint64_t ticks = kTicksPerBytecode) {
     // Inside io() the GIL is not held: nothing to hand over.
     if (b_.workers_[w_].io_depth > 0) return;
-    b_.periodic_check(w_);
+    b_.periodic_check(w_, ticks);
   }
 
   template <class F>
@@ -582,10 +627,10 @@ decltype(auto) GilBackend::run(std::size_t worker, F&& fn) {
       m.depth = 0;
       m.stats.units.add();
       if (b.options_.policy == GilPolicy::pypy) {
-        // The thread goes on running Python code: it queues for the GIL
-        // again at once (RPyGilYieldThread). The slot stays busy until
-        // then, so no stealer can take an idle holder over mid-yield.
-        if (b.waiting_.load(std::memory_order_relaxed) > 0) b.pypy_yield(w);
+        // One iteration of the caller's loop (a short JIT trace: 1 tick).
+        // The slot stays busy until after any yield, so no stealer can take
+        // an idle holder over mid-yield.
+        b.pypy_tick(w, 1);
         b.slot_.store(slot(w, false), std::memory_order_release);
       } else {
         b.slot_.store(slot(w, false), std::memory_order_release);

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "concurrency/dcheck.hpp"
+#include "concurrency/gil_backend.hpp"  // kTicksPerBytecode: the unit of the eval breaker's work
 #include "renderer/bvh.h"
 #include "renderer/camera.h"
 #include "renderer/film.h"
@@ -52,9 +53,25 @@ struct NativeKernel {
   /// rays). The packets' answers are bit-identical to closest_hit's and
   /// occluded's, so is the image. No allocation: everything lives on the
   /// stack.
+  ///
+  /// After each packet it calls the access's eval breaker, when it has one
+  /// that counts work, with the packet's rays at kEvalTicksPerRay each: the
+  /// compiled engine stands for PyPy's JIT running the same kernel, whose
+  /// periodic action (the GIL's yield under PyPy's policy) is driven by
+  /// loop iterations, not by units.
   template <class Access>
   static std::uint64_t render(Access& scene, const TraceSetup& setup, const Tile& tile, int begin, int end, Film& film);
 };
+
+/// What one traced ray takes off PyPy's periodic-action ticker when the
+/// kernel runs JIT-compiled: PyPy charges each loop iteration of a long
+/// trace one bytecode's worth (sync::kTicksPerBytecode, interp_jit.py's
+/// _get_adapted_tick_counter), and assets/kernels/raytrace.py makes 81 loop
+/// iterations (backward jumps) per ray on the spheres scene (python3
+/// 3.11, sys.settrace counting JUMP_BACKWARD opcodes over a 64x36 frame:
+/// 667,179 for 8,258 rays). With PyPy's interval of 10,000 bytecodes that
+/// is a periodic action every ~120 rays.
+inline constexpr std::uint64_t kEvalTicksPerRay = 81 * sync::kTicksPerBytecode;
 
 template <class Access>
 std::uint64_t NativeKernel::render(Access& scene, const TraceSetup& setup, const Tile& tile, int begin, int end,
@@ -74,6 +91,7 @@ std::uint64_t NativeKernel::render(Access& scene, const TraceSetup& setup, const
       const int k = k0 + l;
       packet.set(l, camera.primary(tile.x0 + k % tile_width, tile.y0 + k / tile_width));
     }
+    const std::uint64_t rays_before = tracer.rays();
     closest_hit_packet(scene, *setup.bvh, packet, 0.0f, hits, isa);
     tracer.count_rays(static_cast<std::uint64_t>(packet.count));
     Vec3 colors[kPacketSize];
@@ -82,6 +100,10 @@ std::uint64_t NativeKernel::render(Access& scene, const TraceSetup& setup, const
       const int k = k0 + l;
       film.set(tile.x0 + k % tile_width, tile.y0 + k / tile_width, colors[l]);
     }
+    // After the packet's pixels are in the film: a hand-over here splits
+    // the unit between packets, never inside one.
+    if constexpr (requires(std::uint64_t t) { scene.eval_breaker(t); })
+      scene.eval_breaker((tracer.rays() - rays_before) * kEvalTicksPerRay);
   }
   return tracer.rays();
 }

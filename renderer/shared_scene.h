@@ -118,9 +118,17 @@ class BackendSceneAccess {
   [[nodiscard]] Light light(std::uint32_t i) { return unit_.read(scene_.light(i)); }
   [[nodiscard]] std::uint32_t light_count() const { return scene_.light_count(); }
   [[nodiscard]] Camera camera() { return unit_.read(scene_.camera()); }
-  /// The interpreter's periodic check (every N instructions): under `gil`
-  /// it hands the lock over if asked; a no-op for the other backends.
-  void eval_breaker() { unit_.check_eval_breaker(); }
+  /// An engine's periodic check: under `gil` it hands the lock over if
+  /// asked (CPython's policy) or, once the work counted passes the check
+  /// interval, if anyone waits (PyPy's); a no-op for the other backends.
+  /// `ticks`: the work done since the last check, in PyPy's ticks
+  /// (sync::kTicksPerBytecode per interpreted bytecode); only gil counts it.
+  void eval_breaker(std::uint64_t ticks = sync::kTicksPerBytecode) {
+    if constexpr (requires { unit_.check_eval_breaker(ticks); })
+      unit_.check_eval_breaker(ticks);
+    else
+      unit_.check_eval_breaker();
+  }
 
  private:
   typename Backend::Unit& unit_;

@@ -7,7 +7,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #pragma GCC diagnostic push
@@ -47,9 +50,29 @@ constexpr int kGlyphHeight = 9;
 std::string printable(const std::string& text) {
   // stb_easy_font indexes its tables with (c - 32): anything outside
   // printable ASCII (UTF-8 in a CPU name, say) would read out of bounds.
-  std::string out = text;
-  for (char& c : out)
-    if (static_cast<unsigned char>(c) < 32 || static_cast<unsigned char>(c) > 126) c = '?';
+  // The few characters txray's own names use get an ASCII look-alike
+  // (the sync preset's "native+mutex · shared counters"); any other
+  // character, one '?' however many bytes it takes.
+  static constexpr std::pair<std::string_view, std::string_view> kLookAlikes[] = {
+      {"\xC2\xB7", "-"}, {"\xC3\x97", "x"}, {"\xC2\xB1", "+-"}, {"\xE2\x80\xA6", "..."}, {"\xE2\x80\x93", "-"}};
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 32 && c <= 126) {
+      out += text[i++];
+      continue;
+    }
+    const auto alike = std::find_if(std::begin(kLookAlikes), std::end(kLookAlikes),
+                                    [&](const auto& pair) { return std::string_view(text).substr(i).starts_with(pair.first); });
+    if (alike != std::end(kLookAlikes)) {
+      out += alike->second;
+      i += alike->first.size();
+      continue;
+    }
+    out += '?';
+    ++i;
+    while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;  // the character's other bytes
+  }
   return out;
 }
 
@@ -319,8 +342,31 @@ void draw_bar_chart(Canvas& canvas, const BenchReport& report, const std::string
     if (std::isfinite(f.whisker_high)) max_fps = std::max(max_fps, f.whisker_high);
   }
   const int th = Canvas::text_height(kTextScale);
-  // Below the plot: profile name, engine+backend, then the axis label.
-  const int bottom = canvas.height() - kMargin - th - 14 - th - 6 - th - 12;
+  // Below each group: its profile name and engine+backend, across when both
+  // fit the group's width at least at half size. A run of many profiles
+  // (`--preset sync` has 30) would shorten every name to "nati...", so they
+  // are turned upright instead, one line each at half size, as long as the
+  // longest needs up to a third of the picture.
+  const int group_px = (canvas.width() - 2 * kMargin) / std::max<int>(1, static_cast<int>(profiles.size()));
+  std::vector<std::string> upright(profiles.size());
+  bool across = true;
+  int upright_px = 0;
+  for (std::size_t g = 0; g < profiles.size(); ++g) {
+    auto it = std::find_if(report.runs.begin(), report.runs.end(),
+                           [&](const RunRecord& r) { return r.profile == profiles[g]; });
+    const std::string engine_backend = it == report.runs.end() ? std::string() : detail::engine_backend(*it);
+    across = across && Canvas::text_width(profiles[g], 1) <= group_px - 4 &&
+             Canvas::text_width(engine_backend, 1) <= group_px - 4;
+    // A profile of the sync preset is named after its engine+backend already.
+    upright[g] = engine_backend.empty() || profiles[g].starts_with(engine_backend)
+                     ? profiles[g]
+                     : profiles[g] + " (" + engine_backend + ")";
+    upright_px = std::max(upright_px, Canvas::text_width(upright[g], 1));
+  }
+  upright_px = std::min(upright_px, canvas.height() / 3);
+  // Below the plot: the group labels, then the axis label.
+  const int labels_px = across ? th + 6 + th : upright_px;
+  const int bottom = canvas.height() - kMargin - th - 14 - labels_px - 12;
   // 18% headroom keeps the value label of the tallest bar inside the plot.
   const Plot plot = make_plot(top, bottom, canvas.width() - kMargin, max_fps, 1.18);
   draw_y_axis(canvas, plot, y_label);
@@ -368,6 +414,12 @@ void draw_bar_chart(Canvas& canvas, const BenchReport& report, const std::string
         canvas.text(center - Canvas::text_height(1) / 2, label_y - 4, value, kBlack, 1, true);
     }
     const int center = static_cast<int>(std::lround(group_x + group_width / 2));
+    if (!across) {
+      const std::string fitted = Canvas::fit(upright[g], 1, upright_px);
+      canvas.text(center - Canvas::text_height(1) / 2, plot.bottom + 10 + Canvas::text_width(fitted, 1), fitted, kBlack,
+                  1, true);
+      continue;
+    }
     const int max_label = static_cast<int>(group_width) - 4;
     draw_centered(canvas, center, plot.bottom + 10, profiles[g], kBlack, max_label);
     if (any) draw_centered(canvas, center, plot.bottom + 10 + th + 6, detail::engine_backend(*any), kMuted, max_label);

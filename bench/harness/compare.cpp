@@ -89,10 +89,11 @@ std::string verdict_text(const CompareRow& row) {
 
 std::string header_line(const Comparison& c, const std::string& base_name, const std::string& new_name) {
   char text[512];
-  std::snprintf(text, sizeof text,
-                "base %s, new %s; verdict: two-sided Mann-Whitney U over repetitions, Holm-adjusted over rows, alpha %.3g, "
-                "threshold %.3g%%",
-                base_name.c_str(), new_name.c_str(), c.options.alpha, c.options.threshold_pct);
+  std::snprintf(text, sizeof text, "base %s, new %s; verdict: %s, Holm-adjusted over rows, alpha %.3g, threshold %.3g%%",
+                base_name.c_str(), new_name.c_str(),
+                c.options.paired ? "two-sided t-test of the per-round log ratios (paired rounds)"
+                                 : "two-sided Mann-Whitney U over repetitions",
+                c.options.alpha, c.options.threshold_pct);
   return text;
 }
 
@@ -186,7 +187,11 @@ Comparison compare_reports(const BenchReport& base, const BenchReport& next, con
                  std::to_string(options.min_repetitions) + " a side";
       continue;
     }
+    row.verdict = Verdict::same;  // until the rows' p-values are adjusted together, below
     if (options.paired && a.size() == b.size()) {
+      // Each round ran both builds back to back, so the round's ratio
+      // cancels the machine's drift between rounds; the test is on those
+      // ratios, and so is the change the verdict weighs.
       std::vector<double> log_ratios;
       for (std::size_t k = 0; k < a.size(); ++k)
         if (a[k] > 0.0 && b[k] > 0.0) log_ratios.push_back(std::log(b[k] / a[k]));
@@ -194,11 +199,12 @@ Comparison compare_reports(const BenchReport& base, const BenchReport& next, con
       row.paired_change_pct = 100.0 * (std::exp(mean(log_ratios)) - 1.0);
       row.paired_low_pct = 100.0 * (std::exp(ci.low) - 1.0);
       row.paired_high_pct = 100.0 * (std::exp(ci.high) - 1.0);
+      row.p = one_sample_t_test(log_ratios).p;
+      continue;
     }
     const MannWhitney test = mann_whitney_u(a, b);
     row.p = test.p;
     row.exact = test.exact;
-    row.verdict = Verdict::same;  // until the rows' p-values are adjusted together, below
   }
   // Holm–Bonferroni over the tested rows: a report has a dozen rows, and at
   // alpha 0.05 each, one of them would come out "significant" by chance in
@@ -219,6 +225,7 @@ Comparison compare_reports(const BenchReport& base, const BenchReport& next, con
   std::size_t needed = 1;
   while (smallest_p(needed) * static_cast<double>(rows_tested) >= options.alpha && needed < 1000) ++needed;
   std::erase_if(tested, [&](CompareRow* row) {
+    if (std::isfinite(row->paired_change_pct)) return false;  // the t-test has no floor on p
     const std::size_t n = std::min(row->base->repetitions.size(), row->next->repetitions.size());
     if (n >= needed) return false;
     row->verdict = Verdict::no_verdict;
@@ -233,8 +240,9 @@ Comparison compare_reports(const BenchReport& base, const BenchReport& next, con
     CompareRow& row = *tested[k];
     row.p_adjusted = running;
     const bool significant = row.p_adjusted < options.alpha;
-    if (significant && row.change_pct < -options.threshold_pct) row.verdict = Verdict::slower;
-    else if (significant && row.change_pct > options.threshold_pct) row.verdict = Verdict::faster;
+    const double change = std::isfinite(row.paired_change_pct) ? row.paired_change_pct : row.change_pct;
+    if (significant && change < -options.threshold_pct) row.verdict = Verdict::slower;
+    else if (significant && change > options.threshold_pct) row.verdict = Verdict::faster;
     else if (significant) row.note = "within ±" + detail::format_number(options.threshold_pct) + "%";
   }
   c.geomean_ratio = c.matched > 0 ? std::exp(log_sum / c.matched) : kNaN;

@@ -2,7 +2,8 @@
 /// `txray bench compare BASE.json NEW.json`: did a change make anything
 /// slower? Rows are matched by profile, engine, backend and threads; each
 /// gets the change in FPS, both 95 % intervals, the p-value of a two-sided
-/// Mann–Whitney U test over the repetitions' FPS, and a verdict.
+/// Mann–Whitney U test over the repetitions' FPS (with paired rounds: a
+/// t-test of the per-round ratios), and a verdict.
 #include <string>
 #include <vector>
 
@@ -18,7 +19,8 @@ struct CompareOptions {
   /// The reports' repetitions were taken in alternating rounds (scripts/
   /// bench-ab): repetition k of one side beside repetition k of the other.
   /// Each row then also gets the per-round ratio's interval, which a drift
-  /// in the machine's load between rounds does not widen.
+  /// in the machine's load between rounds does not widen, and its verdict
+  /// comes from a t-test of those ratios.
   bool paired = false;
 };
 
@@ -32,7 +34,7 @@ struct CompareRow {
   const RunRecord* base = nullptr;  ///< into the reports given; null when the row is only in the other
   const RunRecord* next = nullptr;
   double change_pct = 0.0;  ///< (new FPS / base FPS − 1) × 100
-  double p = 1.0;           ///< two-sided U-test p-value; NaN when not tested
+  double p = 1.0;           ///< two-sided p-value (U test, or paired t-test); NaN when not tested
   /// p adjusted by Holm–Bonferroni over every tested row of the comparison;
   /// the verdict compares this with alpha.
   double p_adjusted = 1.0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <random>
 
@@ -119,6 +120,59 @@ MannWhitney mann_whitney_u(std::span<const double> a, std::span<const double> b)
   if (sigma == 0.0) return result;  // every value equal: no evidence either way
   const double z = (u_big - mu - 0.5) / sigma;
   result.p = std::min(1.0, std::erfc(z / std::sqrt(2.0)));  // 2 · P(Z > z)
+  return result;
+}
+
+namespace {
+
+/// The regularized incomplete beta function I_x(a, b), from its continued
+/// fraction evaluated by the modified Lentz method; the fraction converges
+/// fast for x < (a + 1) / (a + b + 2), and the symmetry I_x(a, b) =
+/// 1 − I_{1−x}(b, a) covers the rest.
+double incomplete_beta(double a, double b, double x) {
+  if (x <= 0.0) return 0.0;
+  if (x >= 1.0) return 1.0;
+  if (x > (a + 1.0) / (a + b + 2.0)) return 1.0 - incomplete_beta(b, a, 1.0 - x);
+  const double log_front = std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) + a * std::log(x) + b * std::log1p(-x);
+  constexpr double kTiny = 1e-300, kEpsilon = 1e-15;
+  double c = 1.0, d = 1.0 - (a + b) * x / (a + 1.0);
+  if (std::fabs(d) < kTiny) d = kTiny;
+  d = 1.0 / d;
+  double fraction = d;
+  for (int m = 1; m <= 300; ++m) {
+    // Two steps of the fraction per m: the even term, then the odd one.
+    for (const double numerator : {m * (b - m) * x / ((a + 2.0 * m - 1.0) * (a + 2.0 * m)),
+                                   -(a + m) * (a + b + m) * x / ((a + 2.0 * m) * (a + 2.0 * m + 1.0))}) {
+      d = 1.0 + numerator * d;
+      if (std::fabs(d) < kTiny) d = kTiny;
+      c = 1.0 + numerator / c;
+      if (std::fabs(c) < kTiny) c = kTiny;
+      d = 1.0 / d;
+      fraction *= d * c;
+    }
+    if (std::fabs(d * c - 1.0) < kEpsilon) break;
+  }
+  return std::exp(log_front) * fraction / a;
+}
+
+}  // namespace
+
+StudentT one_sample_t_test(std::span<const double> values) {
+  StudentT result;
+  if (values.size() < 2) return result;
+  result.df = static_cast<int>(values.size()) - 1;
+  const double m = mean(values), s = sample_stddev(values);
+  if (s == 0.0) {
+    if (m != 0.0) {
+      result.t = std::copysign(std::numeric_limits<double>::infinity(), m);
+      result.p = 0.0;
+    }
+    return result;
+  }
+  result.t = m / (s / std::sqrt(static_cast<double>(values.size())));
+  const double df = result.df;
+  // P(|T| > |t|) for Student's t with df degrees of freedom.
+  result.p = incomplete_beta(df / 2.0, 0.5, df / (df + result.t * result.t));
   return result;
 }
 

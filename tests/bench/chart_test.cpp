@@ -95,6 +95,38 @@ TEST(Chart, BarHeightFollowsFps) {
   EXPECT_NEAR(static_cast<double>(bars[1].height) / bars[0].height, 3.0, 0.1);
 }
 
+/// The most black pixels in one column between the bars' foot and the
+/// picture's last 40 rows (the axis label): a label written across gives a
+/// column a few glyph rows; one turned upright gives it most of its length.
+int tallest_label_column(const std::vector<unsigned char>& rgba, int w, int h) {
+  const Pixel bar_colour = {0, 114, 178, 255}, black = {0, 0, 0, 255};
+  int foot = 0;
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      if (at(rgba, w, x, y) == bar_colour) foot = std::max(foot, y);
+  int tallest = 0;
+  for (int x = 0; x < w; ++x) {
+    int count = 0;
+    for (int y = foot + 3; y < h - 40; ++y) count += at(rgba, w, x, y) == black;
+    tallest = std::max(tallest, count);
+  }
+  return tallest;
+}
+
+// `--preset sync` charts 30 profiles with long names: written across, each
+// would be cut to "nati...", so they are turned upright, whole.
+TEST(Chart, ManyLongProfileNamesAreTurnedUprightRatherThanCut) {
+  const int w = 1280, h = 720;
+  BenchReport many = sample_report();
+  many.runs.clear();
+  for (int i = 0; i < 30; ++i)
+    many.runs.push_back(make_run("native+rwlock-queuing \xC2\xB7 animator 60 Hz #" + std::to_string(i), "native",
+                                 "rwlock-queuing", 1, 10.0 + i));
+  EXPECT_GT(tallest_label_column(render_chart(many, ChartKind::fps, w, h), w, h), 60);
+  // A few short names stay across, as before.
+  EXPECT_LT(tallest_label_column(render_chart(sample_report(), ChartKind::fps, w, h), w, h), 30);
+}
+
 TEST(Chart, IntervalIsAWhiskerSpanningItsEnds) {
   // One bar at 20 FPS with the interval [15, 25]: a black stem in the bar's
   // middle column, from 15 to 25 on the axis (25 above the bar's top).

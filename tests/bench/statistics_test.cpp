@@ -12,6 +12,34 @@
 namespace txray::bench {
 namespace {
 
+// The t-test of scipy.stats.ttest_1samp(values, 0). The expected p-values
+// come from integrating Student's t density numerically (Simpson's rule,
+// 200,000 steps), independently of the continued fraction under test.
+TEST(StudentT, OneSampleMatchesScipy) {
+  const std::vector<double> a{1, 2, 3, 4, 5};
+  const StudentT r = one_sample_t_test(a);
+  EXPECT_NEAR(r.t, 4.242640687119285, 1e-12);
+  EXPECT_EQ(r.df, 4);
+  EXPECT_NEAR(r.p, 0.013235599563697797, 1e-12);
+  const std::vector<double> b{-0.1, -0.12, -0.09, -0.11, -0.1, -0.13};
+  EXPECT_NEAR(one_sample_t_test(b).p, 9.646807861418694e-06, 1e-12);
+  const std::vector<double> c{0.5, -0.3, 0.2, -0.1};
+  EXPECT_NEAR(one_sample_t_test(c).p, 0.6971443390751775, 1e-12);
+  const std::vector<double> d{0.3, 0.1};
+  EXPECT_NEAR(one_sample_t_test(d).p, 0.29516723530086264, 1e-12);
+}
+
+TEST(StudentT, DegenerateSamples) {
+  EXPECT_EQ(one_sample_t_test(std::vector<double>{}).p, 1.0);
+  EXPECT_EQ(one_sample_t_test(std::vector<double>{0.5}).p, 1.0);
+  EXPECT_EQ(one_sample_t_test(std::vector<double>{0.0, 0.0, 0.0}).p, 1.0);
+  // Every round the same non-zero change: certain.
+  const StudentT same = one_sample_t_test(std::vector<double>{-0.03, -0.03, -0.03});
+  EXPECT_EQ(same.p, 0.0);
+  EXPECT_LT(same.t, 0.0);
+  EXPECT_TRUE(std::isinf(same.t));
+}
+
 TEST(MannWhitney, ExactSmallSamplesMatchScipy) {
   const std::vector<double> a = {10.2, 11.5, 9.8, 12.1, 10.9}, b = {12.4, 13.0, 11.8, 13.6, 12.9, 14.1};
   const MannWhitney r = mann_whitney_u(a, b);

@@ -92,7 +92,10 @@ constexpr std::size_t kThreadCounts[] = {2, 4, 8};
 template <class B>
 typename B::Options options() {
   typename B::Options o{};
-  if constexpr (std::is_base_of_v<GilBackend, B>) o.switch_interval = std::chrono::microseconds(200);
+  if constexpr (std::is_base_of_v<GilBackend, B>) {
+    o.switch_interval = std::chrono::microseconds(200);
+    o.check_interval = 1;  // pypy: a periodic action every 100 unit boundaries, not every million
+  }
   return o;
 }
 

@@ -69,6 +69,48 @@ TEST(Gil, DropRequestForcesTheHolderToSwitch) {
   EXPECT_GE(st.switches, 2u);
 }
 
+// CPython's hand-off (take_gil/drop_gil with FORCE_SWITCHING), step by
+// step. Worker 0 never gives the GIL up of its own accord. Worker 1 gets it
+// only after its drop request (a waiter cannot get in any other way: its
+// wake-ups find the GIL taken). The holder that drops on that request does
+// not take it back before the waiter has had it: once a request was
+// pending when one of its units ended, its next unit starts after the
+// waiter's. (Without forced switching the dropper, already running, would
+// usually win the mutex back before the woken waiter.)
+TEST(Gil, TheWaiterGetsInOnlyByItsDropRequestAndBeforeTheDropperReturns) {
+  GilBackend backend(2, fast());
+  std::atomic<bool> a_holds{false}, b_ran{false};
+  std::atomic<int> a_units_after_request_before_b{0};
+  std::uint64_t requests_when_b_ran = 0;
+  std::thread a([&] {
+    Session<GilBackend> s(backend, 0);
+    bool request_pending_at_last_end = false;
+    while (!b_ran.load()) {
+      backend.run(0, [&](GilUnit&) {
+        a_holds = true;
+        if (request_pending_at_last_end && !b_ran.load()) a_units_after_request_before_b.fetch_add(1);
+        request_pending_at_last_end = backend.stats().drop_requests >= 1;
+      });
+    }
+  });
+  ASSERT_TRUE(eventually([&] { return a_holds.load(); }));
+  std::thread b([&] {
+    Session<GilBackend> s(backend, 1);
+    backend.run(1, [&](GilUnit&) {
+      requests_when_b_ran = backend.stats().drop_requests;
+      b_ran = true;
+    });
+  });
+  b.join();
+  a.join();
+  EXPECT_EQ(requests_when_b_ran, 1u);  // exactly one: served by the first
+  EXPECT_EQ(a_units_after_request_before_b.load(), 0);
+  // The hand-over was the forced switch, unless the holder sat preempted
+  // between units for a whole further interval (the safety net).
+  const GilStats st = backend.stats();
+  EXPECT_EQ(st.forced_switch_waits + st.idle_takeovers, 1u);
+}
+
 TEST(Gil, ReleasedWhenTheBatchEnds) {
   GilBackend backend(2, fast());
   {
@@ -154,6 +196,7 @@ TEST(Gil, EvalBreakerHandsOverMidUnit) {
 GilBackend::Options pypy() {
   GilBackend::Options o = fast();
   o.policy = GilPolicy::pypy;
+  o.check_interval = 1;  // a periodic action every 100 ticks: 100 empty units
   return o;
 }
 
@@ -166,6 +209,78 @@ TEST(PypyGil, AWaiterIsServedByAYieldNotADropRequest) {
   EXPECT_EQ(st.drop_requests, 0u);
   EXPECT_EQ(st.forced_switch_waits, 0u);
   EXPECT_GE(st.switches, 2u);
+}
+
+// PyPy's periodic action is driven by work, not by waiters: with a waiter
+// queued, the holder's eval-breaker points yield only once the ticks they
+// report reach the check interval (10 bytecodes here, 1,000 ticks).
+TEST(PypyGil, EvalBreakerYieldsOnceTheWorkReachesTheInterval) {
+  GilBackend::Options o = pypy();
+  o.check_interval = 10;
+  GilBackend backend(2, o);
+  std::atomic<bool> a_holds{false}, b_ran{false};
+  std::uint64_t yields_before = 99, yields_after = 99;
+  bool b_ran_before = true, b_ran_after = false;
+  std::thread a([&] {
+    Session<GilBackend> s(backend, 0);
+    backend.run(0, [&](GilUnit& u) {  // the first unit: the ticker is full
+      a_holds = true;
+      EXPECT_TRUE(eventually([&] { return backend.someone_waiting(); }));
+      for (int i = 0; i < 9; ++i) u.check_eval_breaker(kTicksPerBytecode);  // 900 of 1,000
+      u.check_eval_breaker(kTicksPerBytecode - 1);                            // 999
+      yields_before = backend.stats().yields;
+      b_ran_before = b_ran.load();
+      u.check_eval_breaker(1);  // 1,000: the periodic action, and someone waits
+      yields_after = backend.stats().yields;
+      b_ran_after = b_ran.load();
+    });
+  });
+  ASSERT_TRUE(eventually([&] { return a_holds.load(); }));
+  std::thread b([&] {
+    Session<GilBackend> s(backend, 1);
+    backend.run(1, [&](GilUnit&) { b_ran = true; });
+  });
+  b.join();
+  a.join();
+  EXPECT_EQ(yields_before, 0u);
+  EXPECT_FALSE(b_ran_before);
+  EXPECT_EQ(yields_after, 1u);
+  EXPECT_TRUE(b_ran_after);  // the yield returned only once the waiter had had the GIL
+}
+
+// A unit boundary is one tick (an iteration of the caller's short loop): a
+// holder running units back to back with a waiter queued yields at the
+// boundary that uses up the interval, not at the first one.
+TEST(PypyGil, UnitBoundariesCountOneTickEach) {
+  GilBackend::Options o = pypy();  // 100 ticks
+  // The safety net must not take the holder over between two units: only
+  // the periodic action hands over here.
+  o.switch_interval = std::chrono::minutes(10);
+  GilBackend backend(2, o);
+  std::atomic<bool> a_holds{false}, b_ran{false};
+  int units_seen_without_b = 0;
+  std::thread a([&] {
+    Session<GilBackend> s(backend, 0);
+    backend.run(0, [&](GilUnit&) {
+      a_holds = true;
+      EXPECT_TRUE(eventually([&] { return backend.someone_waiting(); }));
+    });  // boundary 1
+    while (!b_ran.load()) {
+      backend.run(0, [&](GilUnit&) {
+        if (!b_ran.load()) ++units_seen_without_b;
+      });
+    }
+  });
+  ASSERT_TRUE(eventually([&] { return a_holds.load(); }));
+  std::thread b([&] {
+    Session<GilBackend> s(backend, 1);
+    backend.run(1, [&](GilUnit&) { b_ran = true; });
+  });
+  b.join();
+  a.join();
+  // Units 2..100 ran before the waiter; boundary 100 yielded to it.
+  EXPECT_EQ(units_seen_without_b, 99);
+  EXPECT_EQ(backend.stats().yields, 1u);
 }
 
 // Back from I/O with nobody else wanting the GIL: the one CAS takes it

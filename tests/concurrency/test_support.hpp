@@ -55,11 +55,15 @@ struct BackendName {
   }
 };
 
-// Test options: a short GIL switch interval so hand-overs happen often.
+// Test options: a short GIL switch interval and check interval, so
+// hand-overs happen often.
 template <class B>
 typename B::Options test_options() {
   typename B::Options o{};
-  if constexpr (std::is_base_of_v<GilBackend, B>) o.switch_interval = std::chrono::microseconds(200);
+  if constexpr (std::is_base_of_v<GilBackend, B>) {
+    o.switch_interval = std::chrono::microseconds(200);
+    o.check_interval = 1;  // pypy: a periodic action every 100 unit boundaries, not every million
+  }
   return o;
 }
 
