@@ -85,6 +85,7 @@ cli::Command bench_command_line() {
       cli::output("speedup-chart", "FILE.png", ".png", "speedup against threads"),
       cli::output("latency-chart", "FILE.png", ".png", "the latency probe's p99 round trip by profile and thread count"),
       cli::flag("no-progress", "no progress bar on stderr"),
+      workload::watchdog(),
       cli::heading("a quiet machine"),
       cli::number("busy-threshold", "PCT", 0.0, 100.0,
                   "flag the run busy when other processes used more than PCT% of the\n"
@@ -338,6 +339,8 @@ int bench_command(int argc, char** argv) {
   std::function<void(const bench::Progress&)> on_progress;
   if (progress) on_progress = draw_progress;
   if (progress_lines) on_progress = progress_line;
+  bench::Watchdog watchdog("txray bench", workload::read_watchdog(args));
+  o.watchdog = &watchdog;
   report.runs = bench::run_harness(scene, o, on_progress, interrupted());
   release_interrupt();
   if (progress) std::fprintf(stderr, "\r\033[K");

@@ -2,6 +2,7 @@
 // the workload knobs, optionally with the conflict heatmap; prints frame
 // time and Mrays/s. Everything it renders is rendered in the libraries.
 #include <algorithm>
+#include <cstdlib>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -17,6 +18,7 @@
 #include "app/workload_options.h"
 #include "bench/harness/conflict_view.h"
 #include "bench/harness/rig.h"
+#include "bench/harness/watchdog.h"
 #include "renderer/render.h"
 #include "scenes/scene.h"
 
@@ -42,6 +44,7 @@ cli::Command render_command_line() {
                         "by the animator, 1/--fps seconds each, between frames"),
       workload::engine(),
       workload::backend(),
+      workload::watchdog(),
       cli::heading("with --profile or --engine/--backend, the workload knobs of `txray bench`:"),
   };
   for (cli::Option& knob : workload::knobs()) options.push_back(std::move(knob));
@@ -132,26 +135,38 @@ int render_command(int argc, char** argv) {
     units.log_every = knobs.log_every;
     units.log = unit_log.get();
   }
+  bench::Watchdog watchdog("txray render", workload::read_watchdog(args));
+  if (watchdog.enabled()) units.tile_done = [&watchdog](const Tile&) { watchdog.tile_done(); };
   std::vector<std::atomic<std::uint64_t>> tile_lost(static_cast<std::size_t>(grid.count()));
   if (heatmap_path) units.tile_lost_ns = tile_lost.data();
   if (rig && knobs.animate_hz > 0.0) rig->start_animator(knobs.animate_hz);
   std::vector<double> frame_seconds;
   std::uint64_t total_rays = 0;
   double total_seconds = 0.0;
+  // The watchdog's test hook (tests/app/watchdog_checks.sh): from the
+  // second frame on, a unit holds what the backend lets it hold and never
+  // ends, so that frame never finishes.
+  const bool test_hang = rig && std::getenv("TXRAY_TEST_HANG") != nullptr;
+  const bench::WatchScope watch(&watchdog, [&rig]() -> std::vector<std::string> {
+    if (rig) return rig->describe_state();
+    return {"the plain renderer: no backend, nothing shared"};
+  });
   // Ctrl-C stops at the next frame boundary: frames written stay, the
   // --out of an animation not rendered to its end is not written.
   catch_interrupt();
   int rendered = 0;
   for (int k = 0; k < frames && !interrupted(); ++k) {
+    if (test_hang && k == 1) rig->hang_for_test();
     FrameStats stats;
     if (rig) {
       if (k > 0 && knobs.animate_hz <= 0.0) rig->animate_between(static_cast<float>(1.0 / fps));
       rig->end_frame();
       stats = rig->render_frame(film, scheduler, grid, order, units);
     } else {
-      stats = render_frame(scene.at(time + k / fps), film, scheduler, {tile, order});
+      stats = render_frame(scene.at(time + k / fps), film, scheduler, {tile, order, units.tile_done});
     }
     ++rendered;
+    watchdog.frame_done();
     frame_seconds.push_back(stats.seconds);
     total_rays += stats.rays;
     total_seconds += stats.seconds;

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "bench/harness/fps_harness.h"
+#include "bench/harness/watchdog.h"
 #include "scenes/scene.h"
 
 namespace txray::workload {
@@ -133,6 +134,15 @@ std::vector<cli::Option> knobs() {
       cli::flag("no-attribution", "do not attribute aborts and waits (on by default; it costs little)"),
   };
 }
+
+cli::Option watchdog() {
+  return cli::number("watchdog", "S", 0.0, 86400.0,
+                     "exit 4, printing the backend's state (GIL holder and waiters, STM\n"
+                     "inevitable owner, cells waited for), when no frame finishes within\n"
+                     "the larger of S seconds (default 30) and 20x the median frame; 0: off");
+}
+
+double read_watchdog(const cli::Args& args) { return args.number("watchdog", bench::kDefaultWatchdogSeconds); }
 
 std::vector<cli::Rule> knob_rules() {
   return {cli::needs("log-file", {"log-every"}), cli::needs("log-outside", {"log-every"})};

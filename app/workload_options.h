@@ -61,6 +61,14 @@ namespace txray::workload {
 /// Every knob needs one of `selectors` (render: no backend, nothing to turn).
 [[nodiscard]] std::vector<cli::Rule> knobs_need(const std::vector<std::string>& selectors, const std::string& why);
 
+// ---- the watchdog -------------------------------------------------------------
+/// --watchdog S (bench/harness/watchdog.h): exit 4 with the backend's state
+/// when no frame finishes within the larger of S seconds (default 30) and
+/// 20x the median frame; 0 turns it off.
+[[nodiscard]] cli::Option watchdog();
+/// Its floor in seconds (0: off).
+[[nodiscard]] double read_watchdog(const cli::Args& args);
+
 struct Knobs {
   int unit_pixels = 0;  ///< 0: one tile
   CounterMode counters = CounterMode::sharded;

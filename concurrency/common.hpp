@@ -278,15 +278,54 @@ class Session {
   std::size_t worker_;
 };
 
+// An int only its owner thread writes, which another thread may read at any
+// moment: a watchdog describing a stuck backend (backend_state.hpp). Relaxed
+// atomic loads and stores compile to the moves a plain int would (x86-64,
+// AArch64), so the owner's hot path pays nothing for being readable.
+class OwnedInt {
+ public:
+  OwnedInt(int v = 0) noexcept : v_(v) {}  // NOLINT: stands in for an int
+  operator int() const noexcept { return v_.load(std::memory_order_relaxed); }  // NOLINT: likewise
+  OwnedInt& operator=(int v) noexcept {
+    v_.store(v, std::memory_order_relaxed);
+    return *this;
+  }
+  OwnedInt& operator++() noexcept { return *this = *this + 1; }
+  OwnedInt& operator--() noexcept { return *this = *this - 1; }
+
+ private:
+  std::atomic<int> v_;
+};
+
 // What every backend keeps per worker: its statistics, the hooks of the
 // unit in flight, and how deep in nested run() calls the worker is. A
 // backend's Worker derives from it and adds its own state; the alignment
-// keeps two workers' counters off one cache line.
+// keeps two workers' counters off one cache line. `depth` and `waiting_on`
+// are what a watchdog reads (backend_state.hpp): `waiting_on` is written
+// only on the slow paths that already wait (a contended lock).
 template <class StatsBlock>
 struct alignas(kCacheLine) WorkerBase {
   StatsBlock stats;
   UnitHooks hooks;
-  int depth = 0;
+  OwnedInt depth;
+  // What the worker waits to lock (a cell's conflict subject, or the
+  // backend's one lock), 0 when it waits for nothing.
+  std::atomic<std::uintptr_t> waiting_on{0};
+};
+
+// Marks `worker.waiting_on` for the length of a slow-path wait.
+template <class Worker>
+class WaitingOn {
+ public:
+  WaitingOn(Worker& w, const void* subject) noexcept : w_(w) {
+    w_.waiting_on.store(reinterpret_cast<std::uintptr_t>(subject), std::memory_order_relaxed);
+  }
+  ~WaitingOn() { w_.waiting_on.store(0, std::memory_order_relaxed); }
+  WaitingOn(const WaitingOn&) = delete;
+  WaitingOn& operator=(const WaitingOn&) = delete;
+
+ private:
+  Worker& w_;
 };
 
 // A backend's workers, one slot each, with their statistics summed and reset

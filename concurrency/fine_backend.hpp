@@ -25,6 +25,7 @@
 #include <memory>
 #include <string_view>
 
+#include "concurrency/backend_state.hpp"
 #include "concurrency/common.hpp"
 #include "concurrency/conflict_log.hpp"
 
@@ -77,6 +78,21 @@ class FineBackend {
 
   explicit FineBackend(std::size_t workers, Options = {})
       : workers_(workers) {}
+
+  // What each worker runs and which cell it waits to lock (backend_state.hpp);
+  // from any thread, relaxed loads only. A cell a writer holds is
+  // known only to the cell (its odd sequence), so the cells shown are the ones
+  // waited for.
+  BackendState state() const {
+    BackendState s;
+    s.backend = kName;
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+      WorkerState ws = base_worker_state(workers_[i]);
+      ws.kind = workers_[i].attr.now();
+      s.workers.push_back(ws);
+    }
+    return s;
+  }
 
   // ---- Attribution (conflict_log.hpp) ----
   void set_unit_kind(std::size_t worker, UnitKind kind) noexcept { workers_[worker].attr.set(kind); }
@@ -207,6 +223,7 @@ class FineUnit : public UnitBase {
   template <class T>
   [[gnu::noinline]] T read_slow(const FineCell<T>& c) {
     stats().contended_reads.add();
+    const WaitingOn waiting(b_.workers_[w_], &c.seq_);
     const std::uint64_t t0 = now_ns();
     std::uint64_t buf[AtomicWords<T>::kWords];
     for (;;) {
@@ -240,6 +257,7 @@ class FineUnit : public UnitBase {
   }
   [[gnu::noinline]] std::uint64_t lock_slow(std::atomic<std::uint64_t>& seq) {
     stats().contended_writes.add();
+    const WaitingOn waiting(b_.workers_[w_], &seq);
     const std::uint64_t t0 = now_ns();
     std::uint64_t s;
     for (;;) {

@@ -80,6 +80,7 @@
 #include <mutex>
 #include <string_view>
 
+#include "concurrency/backend_state.hpp"
 #include "concurrency/common.hpp"
 #include "concurrency/conflict_log.hpp"
 
@@ -199,6 +200,34 @@ class GilBackend {
     }
   }
 
+  // Who holds the GIL, who waits for it, what each worker runs
+  // (backend_state.hpp); from any thread, relaxed loads only.
+  BackendState state() const {
+    BackendState s;
+    s.backend = kName;
+    s.exclusive = "the GIL";
+    const std::uint64_t held = slot_.load(std::memory_order_relaxed);
+    if (held != 0) {
+      s.owner = static_cast<std::size_t>((held >> 1) - 1);
+      s.owner_detail = held & 1 ? "inside a unit" : "between units";
+    }
+    if (options_.policy == GilPolicy::pypy)
+      s.notes.push_back("PyPy's policy: " + std::to_string(waiting_.load(std::memory_order_relaxed)) +
+                        " thread(s) queued (rpy_waiting_threads)");
+    else if (drop_request_.load(std::memory_order_relaxed))
+      s.notes.push_back("a drop request is pending: the holder has not reached a unit boundary since it was set");
+    for (std::size_t i = 0; i < n_; ++i) {
+      const Worker& w = workers_[i];
+      WorkerState ws;
+      ws.in_unit = w.depth > 0;
+      ws.in_io = w.io_depth > 0;
+      ws.kind = w.attr.now();
+      if (w.waiting.load(std::memory_order_relaxed)) ws.waiting = s.exclusive;
+      s.workers.push_back(ws);
+    }
+    return s;
+  }
+
   // ---- Attribution (conflict_log.hpp) ----
   void set_unit_kind(std::size_t worker, UnitKind kind) noexcept { workers_[worker].attr.set(kind); }
   // Time the last outermost unit on `worker` waited for the GIL.
@@ -225,8 +254,9 @@ class GilBackend {
     GilStatsBlock stats;
     UnitHooks hooks;
     std::atomic<std::uint64_t> acquired_at{0};  // relaxed: a pypy takeover reads it from another thread
-    int depth = 0;
-    int io_depth = 0;  // io() bodies running on this worker (the GIL is not held)
+    OwnedInt depth;
+    OwnedInt io_depth;  // io() bodies running on this worker (the GIL is not held)
+    std::atomic<bool> waiting{false};  // in take()'s wait; set on that slow path only (state())
     WorkerAttribution attr;
   };
 
@@ -237,6 +267,7 @@ class GilBackend {
     Worker& me = workers_[w];
     std::unique_lock lk(mu_);
     if (locked_) {
+      me.waiting.store(true, std::memory_order_relaxed);
       const std::uint64_t t0 = now_ns();
       const UnitKind holder = last_holder_ < n_ ? workers_[last_holder_].attr.now() : UnitKind::unknown;
       while (locked_) {
@@ -252,6 +283,7 @@ class GilBackend {
           break;
         }
       }
+      me.waiting.store(false, std::memory_order_relaxed);
       const std::uint64_t waited = now_ns() - t0;
       me.stats.wait_ns.add(waited);
       if (attribution_.load(std::memory_order_relaxed)) {
@@ -381,6 +413,7 @@ class GilBackend {
       return;
     }
     Worker& me = workers_[w];
+    me.waiting.store(true, std::memory_order_relaxed);
     const std::uint64_t t0 = now_ns();
     const std::uint64_t holder_slot = free;
     const UnitKind holder = holder_slot != 0 ? workers_[(holder_slot >> 1) - 1].attr.now() : UnitKind::unknown;
@@ -423,6 +456,7 @@ class GilBackend {
       }
       waiting_.fetch_sub(1, std::memory_order_relaxed);
     }
+    me.waiting.store(false, std::memory_order_relaxed);
     const std::uint64_t waited = now_ns() - t0;
     me.stats.wait_ns.add(waited);
     if (attribution_.load(std::memory_order_relaxed)) {

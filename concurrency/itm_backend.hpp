@@ -60,6 +60,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "concurrency/backend_state.hpp"
 #include "concurrency/common.hpp"
 
 // libitm's ABI (GCC's libitm/libitm.h, not installed by Debian's libitm1):
@@ -157,6 +158,17 @@ class ItmBackend {
   std::size_t workers() const noexcept { return workers_.size(); }
   Stats stats() const { return workers_.template sum_stats<Stats>(); }
   void reset_stats() { workers_.reset_stats(); }
+
+  // Which workers are inside a unit (backend_state.hpp); from any thread,
+  // relaxed loads only. libitm's own state (its serial lock, its
+  // transactions) is not readable from outside.
+  BackendState state() const {
+    BackendState s;
+    s.backend = kName;
+    for (std::size_t i = 0; i < workers_.size(); ++i) s.workers.push_back(base_worker_state(workers_[i]));
+    s.notes.push_back("libitm keeps its locks to itself: who waits inside it is not known");
+    return s;
+  }
 
  private:
   friend class ItmUnit;

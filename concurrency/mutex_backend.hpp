@@ -15,6 +15,7 @@
 #include <mutex>
 #include <string_view>
 
+#include "concurrency/backend_state.hpp"
 #include "concurrency/common.hpp"
 
 namespace txray::sync {
@@ -74,6 +75,29 @@ class MutexBackend {
   Stats stats() const { return workers_.template sum_stats<Stats>(); }
   void reset_stats() { workers_.reset_stats(); }
 
+  // Who holds the unit mutex and who waits for it (backend_state.hpp); from
+  // any thread, relaxed loads only. std::mutex names no owner, but units
+  // exclude each other, so the one worker inside a unit and not waiting is
+  // the holder (its depth is set once it has the lock).
+  BackendState state() const {
+    BackendState s;
+    s.backend = kName;
+    s.exclusive = "the unit mutex";
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+      WorkerState ws = base_worker_state(workers_[i]);
+      if (ws.cell != 0) {  // the one lock it can wait for
+        ws.waiting = s.exclusive;
+        ws.cell = 0;
+      }
+      if (ws.in_unit && ws.waiting.empty()) {
+        s.owner = i;
+        s.owner_detail = "inside a unit";
+      }
+      s.workers.push_back(ws);
+    }
+    return s;
+  }
+
  private:
   friend class MutexUnit;
   struct Worker : WorkerBase<MutexStatsBlock> {};
@@ -83,7 +107,10 @@ class MutexBackend {
     TXRAY_SYNC_POINT(lock_acquire);
     if (mu_.try_lock()) return;
     const std::uint64_t t0 = now_ns();
-    mu_.lock();
+    {
+      const WaitingOn waiting(me, &mu_);
+      mu_.lock();
+    }
     const std::uint64_t waited = now_ns() - t0;
     me.stats.contended_units.add();
     me.stats.wait_ns.add(waited);

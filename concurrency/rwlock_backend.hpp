@@ -32,6 +32,7 @@
 #include <oneapi/tbb/queuing_rw_mutex.h>
 #include <oneapi/tbb/spin_rw_mutex.h>
 
+#include "concurrency/backend_state.hpp"
 #include "concurrency/common.hpp"
 #include "concurrency/conflict_log.hpp"
 
@@ -159,6 +160,20 @@ class RwLockBackend {
     for (std::size_t i = 0; i < workers_.size(); ++i) workers_[i].attr.table.reset();
   }
 
+  // What each worker runs and which cell it waits to lock (backend_state.hpp);
+  // from any thread, relaxed loads only. The lock libraries keep
+  // no owner, so the cells shown are the ones waited for.
+  BackendState state() const {
+    BackendState s;
+    s.backend = kName;
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+      WorkerState ws = base_worker_state(workers_[i]);
+      ws.kind = workers_[i].attr.now();
+      s.workers.push_back(ws);
+    }
+    return s;
+  }
+
   // ---- Attribution (conflict_log.hpp), as `fine` does it: contended acquisitions only ----
   void set_unit_kind(std::size_t worker, UnitKind kind) noexcept { workers_[worker].attr.set(kind); }
   std::uint64_t last_unit_lost_ns(std::size_t worker) const noexcept { return workers_[worker].attr.unit_lost_ns; }
@@ -262,7 +277,10 @@ class RwLockUnit : public UnitBase {
   [[gnu::noinline]] void acquire_slow(Guard& g, typename Policy::Mutex& m, bool exclusive) {
     exclusive ? stats().contended_writes.add() : stats().contended_reads.add();
     const std::uint64_t t0 = now_ns();
-    g.acquire(m, exclusive);
+    {
+      const WaitingOn waiting(b_.workers_[w_], &m);
+      g.acquire(m, exclusive);
+    }
     const std::uint64_t waited = now_ns() - t0;
     stats().wait_ns.add(waited);
     if (!b_.attribution_.load(std::memory_order_relaxed)) return;

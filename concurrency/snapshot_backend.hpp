@@ -32,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "concurrency/backend_state.hpp"
 #include "concurrency/common.hpp"
 
 namespace txray::sync {
@@ -137,6 +138,17 @@ class SnapshotBackend {
   std::size_t workers() const noexcept { return workers_.size(); }
   Stats stats() const { return workers_.template sum_stats<Stats>(); }
   void reset_stats() { workers_.reset_stats(); }
+
+  // Which workers are inside a unit (backend_state.hpp); from any thread,
+  // relaxed loads only. Readers never wait; writers spin on a
+  // per-cell flag that names no owner.
+  BackendState state() const {
+    BackendState s;
+    s.backend = kName;
+    for (std::size_t i = 0; i < workers_.size(); ++i) s.workers.push_back(base_worker_state(workers_[i]));
+    s.notes.push_back("readers never wait; a writer waiting for another's cell is not recorded");
+    return s;
+  }
 
  private:
   friend class SnapshotUnit;

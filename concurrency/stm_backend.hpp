@@ -56,6 +56,7 @@
 #include <thread>
 #include <vector>
 
+#include "concurrency/backend_state.hpp"
 #include "concurrency/common.hpp"
 #include "concurrency/conflict_log.hpp"
 #include "concurrency/dcheck.hpp"
@@ -247,7 +248,7 @@ struct alignas(kCacheLine) Descriptor {
   std::uint64_t lock_word = 0;   // this descriptor's address | 1
   std::uint64_t rng = 0;
   std::size_t worker = 0;
-  int depth = 0;
+  OwnedInt depth;  // read by StmBackend::state() from another thread
   bool ro_mode = true;           // no read set is being kept
   bool ro_has_read = false;      // read something while in ro_mode
   bool inevitable = false;
@@ -275,6 +276,9 @@ struct alignas(kCacheLine) Descriptor {
   // Waiting at the commit gate for an inevitable unit to end. Written on
   // that slow path only; lets a test hand-shake on the wait.
   std::atomic<bool> waiting_at_gate{false};
+  // Waiting for another unit's inevitable token (become_inevitable's slow
+  // path); read by StmBackend::state().
+  std::atomic<bool> waiting_for_token{false};
 };
 
 // Conflict attribution (conflict_log.hpp), kept out of the TL2 algorithm
@@ -442,6 +446,35 @@ class StmBackend {
   std::uint64_t last_unit_lost_ns(std::size_t worker) const noexcept { return descs_[worker].attr.unit_lost_ns; }
   void set_attribution(bool on) noexcept { hook_.set(on); }
   bool attribution() const noexcept { return hook_.on(); }
+  // Who has the inevitable token, how many transactions are live, who
+  // waits for the token or at the commit gate (backend_state.hpp); from any
+  // thread, relaxed loads only.
+  BackendState state() const {
+    BackendState s;
+    s.backend = kName;
+    s.exclusive = "the inevitable token";
+    if (const std::size_t owner = inevitable_owner_.load(std::memory_order_relaxed); owner != kNobody) {
+      s.owner = owner;
+      s.owner_detail = "its unit runs alone to its end (I/O, or the serial fallback)";
+    }
+    std::size_t live = 0;
+    for (std::size_t i = 0; i < n_; ++i) {
+      const stm_detail::Descriptor& d = descs_[i];
+      WorkerState ws;
+      ws.in_unit = d.depth > 0;
+      ws.kind = d.attr.now();
+      if (d.waiting_for_token.load(std::memory_order_relaxed))
+        ws.waiting = s.exclusive;
+      else if (d.waiting_at_gate.load(std::memory_order_relaxed))
+        ws.waiting = "the inevitable unit to end (at its commit)";
+      live += ws.in_unit;
+      s.workers.push_back(ws);
+    }
+    s.notes.push_back(std::to_string(live) + " live transaction(s); global clock " +
+                      std::to_string(clock_.load(std::memory_order_relaxed)));
+    return s;
+  }
+
   // `worker`'s update unit is waiting at its commit for an inevitable unit
   // to end (an observable event for tests and tools, not a lock).
   bool waiting_for_inevitable(std::size_t worker) const noexcept {
@@ -568,12 +601,14 @@ class StmBackend {
     if (!inevitable_owner_.compare_exchange_strong(expected, d.worker, std::memory_order_seq_cst)) {
       t0 = now_ns();
       holder = kind_of_worker(expected);
+      d.waiting_for_token.store(true, std::memory_order_relaxed);
       do {
         expected = kNobody;
         std::this_thread::yield();
       } while (inevitable_owner_.load(std::memory_order_relaxed) != kNobody ||
                !inevitable_owner_.compare_exchange_weak(expected, d.worker,
                                                         std::memory_order_seq_cst));
+      d.waiting_for_token.store(false, std::memory_order_relaxed);
     }
     // Dekker with commit_gate(): we published the token, now every commit
     // that did not see it must finish before we look at the clock.
@@ -644,7 +679,7 @@ class StmBackend {
   // holding the inevitable token exactly when inevitable, and a unit still
   // read-only has kept no read set.
   void check_state(const Desc& d) const noexcept {
-    TXRAY_DCHECK(d.depth == 1, "descriptor depth %d", d.depth);
+    TXRAY_DCHECK(d.depth == 1, "descriptor depth %d", static_cast<int>(d.depth));
     TXRAY_DCHECK(d.inevitable == (inevitable_owner_.load(std::memory_order_relaxed) == d.worker),
                  "worker %zu: inevitable %d, token held by %zu", d.worker, d.inevitable,
                  inevitable_owner_.load(std::memory_order_relaxed));

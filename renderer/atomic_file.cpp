@@ -6,10 +6,15 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 
 namespace txray {
 
 namespace {
+
+// Held for the whole of each write; hold_atomic_writes() takes it and never
+// gives it back. Writes are a few per run, so nobody waits on it in practice.
+std::timed_mutex g_writing;
 
 // write() may write less than asked (a signal, a full pipe); loop until done.
 bool write_all(int fd, std::string_view bytes) {
@@ -47,7 +52,10 @@ std::string write_through_named_temporary(const std::string& path, const std::st
 
 }  // namespace
 
+bool hold_atomic_writes(std::chrono::milliseconds patience) { return g_writing.try_lock_for(patience); }
+
 std::string write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
+  const std::lock_guard writing(g_writing);
   const std::string target = path.string();
   const std::string tmp = target + ".tmp";
   std::filesystem::path dir = path.parent_path();

@@ -15,6 +15,7 @@
 /// replaces it. Not fsync'd: this protects against a killed process, not a
 /// lost machine (a sync per frame of `render --sequence` would cost more
 /// than it is worth here).
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -25,5 +26,13 @@ namespace txray {
 /// path: the caller names the file). On failure nothing is left: neither
 /// PATH changed nor a temporary.
 [[nodiscard]] std::string write_file_atomically(const std::filesystem::path& path, std::string_view bytes);
+
+/// For a process about to end itself mid-run (the watchdog's exit 4): waits
+/// up to `patience` for the write in progress, if any, to finish, and holds
+/// every later write_file_atomically() back for good, so that ending the
+/// process now leaves no `PATH.tmp`. Returns false if a write was still
+/// running when patience ran out (then a PATH.tmp may remain, as after a
+/// SIGKILL in that window).
+[[nodiscard]] bool hold_atomic_writes(std::chrono::milliseconds patience);
 
 }  // namespace txray

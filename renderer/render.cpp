@@ -20,6 +20,7 @@ FrameStats render_frame(const SceneState& state, Film& film, TileScheduler& sche
   scheduler.for_each_tile(grid, options.order, [&](const Tile& tile, int worker) {
     PlainSceneAccess scene(state);
     counts[static_cast<std::size_t>(worker)].rays += NativeKernel::render(scene, setup, tile, 0, tile.pixels(), film);
+    if (options.tile_done) options.tile_done(tile);
   });
   FrameStats stats;
   for (const RayCount& c : counts) stats.rays += c.rays;

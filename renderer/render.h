@@ -4,6 +4,7 @@
 /// unit, backend_render.h); render_frame is the plain, single-owner path
 /// used by `txray render`.
 #include <cstdint>
+#include <functional>
 
 #include "concurrency/dcheck.hpp"
 #include "concurrency/gil_backend.hpp"  // kTicksPerBytecode: the unit of the eval breaker's work
@@ -116,6 +117,9 @@ struct FrameStats {
 struct RenderOptions {
   int tile_size = 16;
   TileOrder order = TileOrder::row_major;
+  /// Called on the worker once a tile is in the film (as UnitOptions::tile_done):
+  /// the watchdog's sign of life within a long frame.
+  std::function<void(const Tile&)> tile_done{};
 };
 
 /// Renders `state` into `film` with plain reads (nothing writes meanwhile).

@@ -393,6 +393,7 @@ int Window::run() {
   RenderDriver::Options driver_options;
   driver_options.layout = pixel_layout_;
   driver_options.max_frames = options_.frames;
+  driver_options.watchdog_seconds = options_.watchdog;
   driver_ = std::make_unique<RenderDriver>(driver_options);
   painter_ = std::make_unique<Painter>(renderer_, format_, pixel_layout_, *big_, *body_, machine_);
 

@@ -42,7 +42,8 @@ cli::Command demo_command_line(const std::string& shown) {
                   cli::flag("no-overlay", "the picture only"),
                   cli::integer("frames", "N", 1, 1000000, "render N frames per pane, save --screenshot, exit (CI)"),
                   cli::output("screenshot", "FILE.png", ".png", "where --frames saves the window"),
-                  cli::text("font", "FILE.ttf", "overlay font (default assets/fonts/DejaVuSans-Bold.ttf)")},
+                  cli::text("font", "FILE.ttf", "overlay font (default assets/fonts/DejaVuSans-Bold.ttf)"),
+                  workload::watchdog()},
       .rules = {cli::excludes("profile", {"compare", "script"}), cli::excludes("compare", {"script"}),
                 cli::needs("screenshot", {"frames"}, "S saves one at any time")},
       .epilogue = "Keys: H shows them in the window. No display? SDL_VIDEODRIVER=dummy or xvfb-run -a.\n"};
@@ -73,6 +74,7 @@ std::optional<DemoOptions> parse_demo_options(int argc, char** argv) {
   o.frames = args.integer("frames", 0);
   o.screenshot = args.value("screenshot");
   o.font = args.value("font");
+  o.watchdog = workload::read_watchdog(args);
   return o;
 }
 

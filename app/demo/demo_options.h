@@ -24,6 +24,7 @@ struct DemoOptions {
   int frames = 0;                     ///< > 0: render this many frames per pane, save --screenshot, exit
   std::optional<std::string> screenshot;
   std::optional<std::string> font;
+  double watchdog = 30.0;             ///< --watchdog S (bench/harness/watchdog.h); 0: off
 };
 
 /// `args` excludes the program name. Nothing when it asked for --help,

@@ -81,7 +81,8 @@ struct RenderDriver::Pane {
   DragLatency drag;  // the input writer commits, this pane's frames show
 };
 
-RenderDriver::RenderDriver(const Options& options) : options_(options) {
+RenderDriver::RenderDriver(const Options& options)
+    : options_(options), watchdog_(std::make_unique<bench::Watchdog>("txray-demo", options.watchdog_seconds)) {
   log_file_ = std::tmpfile();  // a real file: logging is real I/O (inevitable under stm)
   thread_ = std::thread([this] { loop(); });
   input_thread_ = std::thread([this] { input_loop(); });
@@ -379,6 +380,12 @@ void RenderDriver::loop() {
 void RenderDriver::render_one(std::size_t index) {
   Pane& pane = *panes_[index];
   const auto start = Clock::now();
+  const bench::WatchScope watch(watchdog_.get(), [&pane, index, panes = panes_.size()] {
+    std::vector<std::string> lines = {"pane " + std::to_string(index + 1) + " of " + std::to_string(panes) + ": " +
+                                      pane.profile.name + ", " + std::to_string(pane.threads) + " thread(s)"};
+    for (std::string& line : pane.rig->describe_state()) lines.push_back(std::move(line));
+    return lines;
+  });
   {
     std::lock_guard input(input_mutex_);
     Camera camera;
@@ -463,11 +470,13 @@ void RenderDriver::render_one(std::size_t index) {
   const Film& film = *pane.film;
   units.tile_done = [&](const Tile& tile) {
     lower_this_thread_priority();
+    watchdog_->tile_done();
     display.publish_tile(film, tile);
     if (stop_.load(std::memory_order_relaxed)) throw FrameAborted{};
   };
   const FrameStats frame = pane.rig->render_frame(*pane.film, *pane.scheduler, *pane.grid, TileOrder::row_major, units);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  watchdog_->frame_done();
   pane.drag.frame_shown(steady_seconds());
 
   pane.last_frame = seconds;

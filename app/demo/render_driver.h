@@ -23,6 +23,7 @@
 #include "app/demo/tile_heat.h"
 #include "bench/harness/profile.h"
 #include "bench/harness/report.h"
+#include "bench/harness/watchdog.h"
 #include "scenes/animator.h"
 #include "scenes/scene.h"
 
@@ -71,6 +72,9 @@ class RenderDriver {
     int max_frames = 0;         ///< > 0: each pane renders this many frames, then idles (--frames)
     double animator_hz = 120.0;
     double slice_seconds = 0.25;
+    /// --watchdog S: no pane's frame in S seconds (or 20x the median
+    /// frame) ends the process with status 4 (bench/harness/watchdog.h).
+    double watchdog_seconds = bench::kDefaultWatchdogSeconds;
   };
   explicit RenderDriver(const Options& options);
   ~RenderDriver();
@@ -117,6 +121,10 @@ class RenderDriver {
   const SceneDescription* scene(const std::string& name);
 
   Options options_;
+  // Armed only while a pane renders a frame (render_one): a minimised
+  // window, a finished --frames run or a configuration being applied is
+  // not a stall.
+  std::unique_ptr<bench::Watchdog> watchdog_;
 
   // UI → render thread.
   mutable std::mutex mutex_;

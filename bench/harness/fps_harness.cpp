@@ -72,15 +72,24 @@ Measurement measure_once(const Choreography& choreography, const SceneDescriptio
   units.log_every = options.log_every;
   units.log_outside = options.log_outside;
   units.log = options.log_every > 0 ? &log : nullptr;
+  // A tile is the watchdog's sign of life within a slow frame: one relaxed
+  // increment per tile, with the watchdog on only.
+  if (options.watchdog && options.watchdog->enabled())
+    units.tile_done = [w = options.watchdog](const Tile&) { w->tile_done(); };
 
   const double animate_hz = profile.animate_hz.value_or(options.animate_hz);
 
+  // Armed from here (the rig is built) to the end of this run; the rig
+  // outlives it.
+  const WatchScope watch(options.watchdog, [&rig] { return rig.describe_state(); });
   auto one_frame = [&]() -> std::pair<double, std::uint64_t> {
     const auto start = Clock::now();
     if (animate_hz <= 0.0) rig.animate_between(static_cast<float>(options.animation_step));
     rig.end_frame();
     const FrameStats stats = rig.render_frame(film, scheduler, grid, options.order, units);
-    return {seconds_since(start), stats.rays};
+    const double seconds = seconds_since(start);
+    if (options.watchdog) options.watchdog->frame_done();
+    return {seconds, stats.rays};
   };
 
   Measurement m;

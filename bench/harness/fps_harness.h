@@ -11,6 +11,7 @@
 
 #include "bench/harness/profile.h"
 #include "bench/harness/report.h"
+#include "bench/harness/watchdog.h"
 #include "renderer/backend_render.h"
 #include "scenes/scene.h"
 
@@ -46,6 +47,8 @@ struct HarnessOptions {
   /// --latency-probe: an I/O-bound thread beside the renderers, through the
   /// same backend (latency_probe.h); its round trips go in RunRecord::latency.
   bool latency_probe = false;
+  /// Told of every frame (warm-up and measured alike); null: none.
+  Watchdog* watchdog = nullptr;
 };
 
 struct Progress {

@@ -121,7 +121,17 @@ Rig::Rig(const Choreography& choreography, const RigOptions& options)
   }
 }
 
-Rig::~Rig() { stop_animator(); }
+Rig::~Rig() {
+  stop_animator();
+  if (hang_thread_.joinable()) {
+    {
+      std::lock_guard lock(hang_mutex_);
+      hang_release_ = true;
+    }
+    hang_wake_.notify_all();
+    hang_thread_.join();
+  }
+}
 
 FrameStats Rig::render_frame(Film& film, TileScheduler& scheduler, const TileGrid& grid, TileOrder order,
                              const UnitOptions& units) {
@@ -322,6 +332,44 @@ std::vector<sync::ConflictSource> Rig::conflicts() const {
 
 void Rig::set_attribution(bool on) {
   std::visit([&](auto& parts) { sync::set_attribution(parts->backend, on); }, parts_);
+}
+
+std::vector<std::string> Rig::describe_state() const {
+  const auto label = [this](std::size_t w) -> std::string {
+    if (w < animator_worker_) return "render thread " + std::to_string(w);
+    if (w == animator_worker_) return "animator thread";
+    if (w == main_worker_) return "animator between frames";
+    if (w == input_worker_) return "input writer";
+    if (w == probe_worker_) return "latency probe";
+    return "";
+  };
+  return std::visit(
+      [&](const auto& parts) {
+        return sync::describe(parts->backend.state(), parts->scene.conflict_names(), label);
+      },
+      parts_);
+}
+
+void Rig::hang_for_test() {
+  if (hang_thread_.joinable()) return;
+  hang_thread_ = std::thread([this] {
+    std::visit(
+        [this](auto& parts) {
+          sync::Session session(parts->backend, input_worker_);
+          parts->backend.run(input_worker_, [&](auto& unit) {
+            unit.inevitable();
+            unit.update(parts->scene.rays_traced(), [&](std::uint64_t&) {
+              std::unique_lock lock(hang_mutex_);
+              hang_holding_ = true;
+              hang_wake_.notify_all();
+              hang_wake_.wait(lock, [&] { return hang_release_; });
+            });
+          });
+        },
+        parts_);
+  });
+  std::unique_lock lock(hang_mutex_);
+  hang_wake_.wait(lock, [&] { return hang_holding_; });
 }
 
 std::size_t Rig::object_count() const {

@@ -115,6 +115,19 @@ class Rig {
   /// Switches attribution on or off from now on (for measuring its cost).
   void set_attribution(bool on);
 
+  /// What the backend knows of its state (concurrency/backend_state.hpp),
+  /// as lines that name the rig's workers ("render thread 0", "input
+  /// writer") and cells ("counter rays_traced"): the watchdog's message
+  /// (watchdog.h). From any thread, at any moment, frames running or stuck.
+  [[nodiscard]] std::vector<std::string> describe_state() const;
+  /// Test hook for the watchdog's tests: starts a unit on the rig's input
+  /// worker that holds whatever a unit can hold on this backend (the GIL,
+  /// the inevitable token, the unit mutex, the rays_traced counter's lock:
+  /// inevitable(), then an update of the counter that does not return)
+  /// until the rig is destroyed. Returns once the unit holds it. Frames
+  /// that need what it holds stop, as a deadlocked program's would.
+  void hang_for_test();
+
  private:
   template <class B>
   struct Parts;
@@ -155,6 +168,11 @@ class Rig {
   // this one (taken after animator_mutex_ in end_frame()).
   std::mutex probe_mutex_;
   std::atomic<std::uint64_t> steps_{0}, collisions_{0};
+  // hang_for_test(): its thread, released by the destructor.
+  std::mutex hang_mutex_;
+  std::condition_variable hang_wake_;
+  bool hang_holding_ = false, hang_release_ = false;
+  std::thread hang_thread_;
 };
 
 }  // namespace txray::bench

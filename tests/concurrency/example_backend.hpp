@@ -11,6 +11,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "concurrency/backend_state.hpp"
 #include "concurrency/common.hpp"
 
 namespace txray::sync {
@@ -68,6 +69,14 @@ class ExampleSpinBackend {
   std::size_t workers() const noexcept { return workers_.size(); }
   Stats stats() const { return workers_.template sum_stats<Stats>(); }
   void reset_stats() { workers_.reset_stats(); }
+  // For a watchdog (backend_state.hpp): who is inside a unit. The lock is
+  // one flag with no owner, so the one worker in a unit holds it.
+  BackendState state() const {
+    BackendState s;
+    s.backend = kName;
+    for (std::size_t i = 0; i < workers_.size(); ++i) s.workers.push_back(base_worker_state(workers_[i]));
+    return s;
+  }
 
  private:
   friend class ExampleSpinUnit;
