@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "concurrency/conflict_log.hpp"
@@ -57,6 +58,23 @@ WorkerState base_worker_state(const Worker& w) {
     s.waiting = "a cell lock";
     s.cell = cell;
   }
+  return s;
+}
+
+// The whole state of a backend on a WorkerArray that keeps no owner of its
+// own (fine, rwlock, rcu, snapshot, itm): each worker's part, what it runs
+// when its workers attribute (an `attr`), and a note on what the backend
+// cannot tell, if any.
+template <class Workers>
+BackendState worker_array_state(std::string_view backend, const Workers& workers, std::string note = {}) {
+  BackendState s;
+  s.backend = backend;
+  for (std::size_t i = 0; i < workers.size(); ++i) {
+    WorkerState ws = base_worker_state(workers[i]);
+    if constexpr (requires { workers[i].attr.now(); }) ws.kind = workers[i].attr.now();
+    s.workers.push_back(ws);
+  }
+  if (!note.empty()) s.notes.push_back(std::move(note));
   return s;
 }
 

@@ -83,16 +83,7 @@ class FineBackend {
   // from any thread, relaxed loads only. A cell a writer holds is
   // known only to the cell (its odd sequence), so the cells shown are the ones
   // waited for.
-  BackendState state() const {
-    BackendState s;
-    s.backend = kName;
-    for (std::size_t i = 0; i < workers_.size(); ++i) {
-      WorkerState ws = base_worker_state(workers_[i]);
-      ws.kind = workers_[i].attr.now();
-      s.workers.push_back(ws);
-    }
-    return s;
-  }
+  BackendState state() const { return worker_array_state(kName, workers_); }
 
   // ---- Attribution (conflict_log.hpp) ----
   void set_unit_kind(std::size_t worker, UnitKind kind) noexcept { workers_[worker].attr.set(kind); }

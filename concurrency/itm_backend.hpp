@@ -163,11 +163,7 @@ class ItmBackend {
   // relaxed loads only. libitm's own state (its serial lock, its
   // transactions) is not readable from outside.
   BackendState state() const {
-    BackendState s;
-    s.backend = kName;
-    for (std::size_t i = 0; i < workers_.size(); ++i) s.workers.push_back(base_worker_state(workers_[i]));
-    s.notes.push_back("libitm keeps its locks to itself: who waits inside it is not known");
-    return s;
+    return worker_array_state(kName, workers_, "libitm keeps its locks to itself: who waits inside it is not known");
   }
 
  private:

@@ -277,11 +277,7 @@ class RcuBackend {
   // relaxed loads only. Readers never wait; writers spin on a
   // per-cell flag that names no owner.
   BackendState state() const {
-    BackendState s;
-    s.backend = kName;
-    for (std::size_t i = 0; i < workers_.size(); ++i) s.workers.push_back(base_worker_state(workers_[i]));
-    s.notes.push_back("readers never wait; a writer waiting for another's cell is not recorded");
-    return s;
+    return worker_array_state(kName, workers_, "readers never wait; a writer waiting for another's cell is not recorded");
   }
 
  private:

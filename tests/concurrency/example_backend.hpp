@@ -71,12 +71,7 @@ class ExampleSpinBackend {
   void reset_stats() { workers_.reset_stats(); }
   // For a watchdog (backend_state.hpp): who is inside a unit. The lock is
   // one flag with no owner, so the one worker in a unit holds it.
-  BackendState state() const {
-    BackendState s;
-    s.backend = kName;
-    for (std::size_t i = 0; i < workers_.size(); ++i) s.workers.push_back(base_worker_state(workers_[i]));
-    return s;
-  }
+  BackendState state() const { return worker_array_state(kName, workers_); }
 
  private:
   friend class ExampleSpinUnit;
