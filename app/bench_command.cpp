@@ -44,8 +44,8 @@ cli::Command bench_command_line() {
                 "also run the kernel file under python3 and pypy3 (when installed) with\n"
                 "the same threads, scene and size, beside the cpython and pypy profiles\n"
                 "(default profiles then: cpython,pypy); and the convoy anchor\n"
-                "(assets/kernels/convoy.py) beside the latency probe's factors\n"
-                "(implies --latency-probe, except with --preset reproduce)"),
+                "(assets/kernels/convoy.py), beside the latency probe's factors when\n"
+                "--latency-probe runs it too"),
       cli::flag("latency-probe",
                 "an I/O thread beside the renderers, through the same backend: a short\n"
                 "unit, then a one-byte pipe write and read via io(), back to back; adds\n"
@@ -95,7 +95,7 @@ cli::Command bench_command_line() {
   options.insert(options.end(), rest.begin(), rest.end());
   std::vector<cli::Rule> rules = workload::selection_rules(options);
   for (cli::Rule& r : workload::knob_rules()) rules.push_back(std::move(r));
-  rules.push_back(cli::needs("latency-chart", {"latency-probe", "calibrate"}, "it draws the probe's figures"));
+  rules.push_back(cli::needs("latency-chart", {"latency-probe"}, "it draws the probe's figures"));
   return {.name = "txray bench",
           .synopsis = "usage: txray bench [options]\n"
                       "\n"
@@ -237,11 +237,7 @@ int bench_command(int argc, char** argv) {
   o.stm_max_retries = knobs.stm_max_retries;
   o.attribution = knobs.attribution;
   o.conflicts_top = args.integer("conflicts", 0);
-  // --calibrate brings the probe for the convoy comparison, except in the
-  // talk's preset: the talk measured throughput with no I/O thread, and the
-  // probe's thousands of hand-overs a second would take the GIL profiles'
-  // FPS down with them (--latency-probe still adds it there).
-  o.latency_probe = args.flag("latency-probe") || (calibrate && preset != "reproduce");
+  o.latency_probe = args.flag("latency-probe");
   const auto json_path = args.value("json");
   const auto csv_path = args.value("csv");
   const auto markdown_path = args.value("markdown");

@@ -113,12 +113,11 @@ case $case_name in
       --json "$dir/r.json"
     check json "$dir/r.json"
     grep -q "python3" "$dir/r.json" || fail "r.json has no python3 run"
-    # The probe comes with it (the convoy comparison), but not in the
-    # talk's preset, whose figures are throughput with no I/O thread.
-    grep -q '"latency"' "$dir/r.json" || fail "--calibrate: r.json has no probe figures"
-    run 0 "python3 +python3\+gil +1 " --preset reproduce --size 16x16 --warmup 0 --repetitions 1 --no-progress --frames 1 \
-      --threads 1 --calibrate --json "$dir/talk.json"
-    ! grep -q '"latency"' "$dir/talk.json" || fail "--preset reproduce --calibrate: the probe ran"
+    # The probe is its own choice: the talk's throughput (--preset reproduce
+    # --calibrate) has no I/O thread beside the renderers.
+    ! grep -q '"latency"' "$dir/r.json" || fail "--calibrate alone: the latency probe ran"
+    run 0 "python3 +python3\+gil +1 " "${tiny[@]}" --frames 1 --threads 1 --calibrate --latency-probe --json "$dir/probe.json"
+    grep -q '"latency"' "$dir/probe.json" || fail "--calibrate --latency-probe: no probe figures"
     ;;
   *) echo "unknown case $case_name"; exit 2 ;;
 esac
