@@ -63,15 +63,16 @@ struct NativeKernel {
   static std::uint64_t render(Access& scene, const TraceSetup& setup, const Tile& tile, int begin, int end, Film& film);
 };
 
-/// What one traced ray takes off PyPy's periodic-action ticker when the
-/// kernel runs JIT-compiled: PyPy charges each loop iteration of a long
-/// trace one bytecode's worth (sync::kTicksPerBytecode, interp_jit.py's
-/// _get_adapted_tick_counter), and assets/kernels/raytrace.py makes 81 loop
-/// iterations (backward jumps) per ray on the spheres scene (python3
-/// 3.11, sys.settrace counting JUMP_BACKWARD opcodes over a 64x36 frame:
-/// 667,179 for 8,258 rays). With PyPy's interval of 10,000 bytecodes that
-/// is a periodic action every ~120 rays.
-inline constexpr std::uint64_t kEvalTicksPerRay = 81 * sync::kTicksPerBytecode;
+/// What one traced ray takes off PyPy's periodic-action ticker: the work
+/// PyPy does in the time this engine takes for a ray, since the GIL's
+/// clocks (system calls, the stealer's 0.1 ms wait) run in time. A pypy3
+/// ray of assets/kernels/raytrace.py is 81 loop iterations of 100 ticks
+/// (sys.settrace's count of back-edges, interp_jit.py's tick per
+/// iteration), 8,100 ticks, and takes as long as 56 of this engine's rays
+/// traced one at a time (spheres, a unit per ray, as pypy3 traces them),
+/// so 8,100 / 56: a periodic action every ~2.2 ms, as in PyPy. The
+/// measurement: docs/reading-the-numbers.md, "How the pypy model counts".
+inline constexpr std::uint64_t kEvalTicksPerRay = 144;
 
 template <class Access>
 std::uint64_t NativeKernel::render(Access& scene, const TraceSetup& setup, const Tile& tile, int begin, int end,
