@@ -66,12 +66,12 @@ struct NativeKernel {
 /// What one traced ray takes off PyPy's periodic-action ticker: the work
 /// PyPy does in the time this engine takes for a ray, since the GIL's
 /// clocks (system calls, the stealer's 0.1 ms wait) run in time. A pypy3
-/// ray of assets/kernels/raytrace.py is 81 loop iterations of 100 ticks
-/// (sys.settrace's count of back-edges, interp_jit.py's tick per
-/// iteration), 8,100 ticks, and takes as long as 56 of this engine's rays
-/// traced one at a time (spheres, a unit per ray, as pypy3 traces them),
-/// so 8,100 / 56: a periodic action every ~2.2 ms, as in PyPy. The
-/// measurement: docs/reading-the-numbers.md, "How the pypy model counts".
+/// ray of assets/kernels/raytrace.py is 81 loop iterations (sys.settrace's
+/// count of back-edges) of 100 ticks (interp_jit.py, a long trace's), 8,100
+/// ticks, and takes as long as 56 of this engine's rays traced one at a
+/// time (spheres, a unit per ray, as pypy3 traces them); 8,100 / 56 = 144
+/// makes PyPy's action come every ~2.2 ms, as in pypy3. The measurement:
+/// docs/reading-the-numbers.md, "How the pypy model counts work".
 inline constexpr std::uint64_t kEvalTicksPerRay = 144;
 
 template <class Access>

@@ -191,6 +191,75 @@ TEST(Gil, EvalBreakerHandsOverMidUnit) {
   EXPECT_GE(backend.stats().drop_requests, 1u);
 }
 
+// The convoy's mechanism (issue 19): drop_gil() signals the waiters at
+// every release, an I/O thread's too, and a signalled waiter starts a new
+// interval; so while releases come more often than once an interval, no
+// waiter times out and nobody asks for a drop. Worker 0 does round trips
+// of two I/O releases each for three intervals; worker 1 keeps wanting the
+// GIL and gives it back after each unit, so whoever waits is signalled
+// soon. A release that did not signal, or a wait whose deadline did not
+// restart at each signal, would time out and ask.
+TEST(Gil, AWaiterSignalledAtEveryReleaseNeverAsksForADrop) {
+  GilBackend::Options o;
+  o.switch_interval = std::chrono::milliseconds(200);
+  GilBackend backend(2, o);
+  std::atomic<bool> done{false};
+  std::atomic<int> b_units{0};
+  std::thread b([&] {
+    while (!done.load()) {
+      Session<GilBackend> s(backend, 1);
+      backend.run(1, [&](GilUnit&) { b_units.fetch_add(1); });
+    }
+  });
+  ASSERT_TRUE(eventually([&] { return b_units.load() > 0; }));
+  {
+    Session<GilBackend> s(backend, 0);
+    // Bounded by the clock only so that it outlasts the intervals; what is
+    // asserted is what the GIL did meanwhile.
+    const auto end = std::chrono::steady_clock::now() + 3 * o.switch_interval;
+    while (std::chrono::steady_clock::now() < end)
+      backend.run(0, [&](GilUnit& u) {
+        u.io([] {});
+        u.io([] {});
+      });
+  }
+  done = true;
+  b.join();
+  const GilStats st = backend.stats();
+  EXPECT_EQ(st.drop_requests, 0u);
+  EXPECT_EQ(st.forced_switch_waits, 0u);
+  EXPECT_GT(st.io_releases, 0u);
+}
+
+// take_gil(): a waiter asks for a drop only after a whole interval in which
+// nobody switched. Worker 0 holds the GIL and never gives it up of its own
+// accord; worker 1's unit runs after its one drop request, so no earlier
+// than one interval after it began to wait (a lower bound, which load can
+// only make longer).
+TEST(Gil, ADropRequestComesOnlyAfterAWholeIntervalWithNoSwitch) {
+  GilBackend::Options o;
+  o.switch_interval = std::chrono::milliseconds(50);
+  GilBackend backend(2, o);
+  std::atomic<bool> a_holds{false}, b_ran{false};
+  std::thread a([&] {
+    Session<GilBackend> s(backend, 0);
+    while (!b_ran.load()) backend.run(0, [&](GilUnit&) { a_holds = true; });
+  });
+  ASSERT_TRUE(eventually([&] { return a_holds.load(); }));
+  const auto t0 = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point t1;
+  {
+    Session<GilBackend> s(backend, 1);
+    backend.run(1, [&](GilUnit&) {
+      t1 = std::chrono::steady_clock::now();
+      b_ran = true;
+    });
+  }
+  a.join();
+  EXPECT_GE(t1 - t0, o.switch_interval);
+  EXPECT_EQ(backend.stats().drop_requests, 1u);
+}
+
 // ---- GilPolicy::pypy: PyPy's lock (gil_backend.hpp, thread_gil.c) ----
 
 GilBackend::Options pypy() {
