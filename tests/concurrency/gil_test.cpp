@@ -195,14 +195,17 @@ TEST(Gil, EvalBreakerHandsOverMidUnit) {
 // every release, an I/O thread's too, and a signalled waiter starts a new
 // interval; so while releases come more often than once an interval, no
 // waiter times out and nobody asks for a drop. Worker 0 does round trips
-// of two I/O releases each for three intervals; worker 1 keeps wanting the
-// GIL and gives it back after each unit, so whoever waits is signalled
-// soon. A release that did not signal, or a wait whose deadline did not
-// restart at each signal, would time out and ask.
+// of two I/O releases each, with work on a cell between them (held, as an
+// interpreter runs its bytecodes there), for six intervals; worker 1
+// keeps wanting the GIL and gives it back after each unit, so whoever
+// waits is signalled soon. A release that did not signal, or a wait whose
+// deadline did not restart at each signal, would time out while the GIL
+// is held and ask.
 TEST(Gil, AWaiterSignalledAtEveryReleaseNeverAsksForADrop) {
   GilBackend::Options o;
-  o.switch_interval = std::chrono::milliseconds(200);
+  o.switch_interval = std::chrono::milliseconds(100);
   GilBackend backend(2, o);
+  GilBackend::Cell<long> cell{0};
   std::atomic<bool> done{false};
   std::atomic<int> b_units{0};
   std::thread b([&] {
@@ -216,10 +219,12 @@ TEST(Gil, AWaiterSignalledAtEveryReleaseNeverAsksForADrop) {
     Session<GilBackend> s(backend, 0);
     // Bounded by the clock only so that it outlasts the intervals; what is
     // asserted is what the GIL did meanwhile.
-    const auto end = std::chrono::steady_clock::now() + 3 * o.switch_interval;
+    const auto end = std::chrono::steady_clock::now() + 6 * o.switch_interval;
     while (std::chrono::steady_clock::now() < end)
       backend.run(0, [&](GilUnit& u) {
+        for (int i = 0; i < 64; ++i) u.write(cell, u.read(cell) + 1);
         u.io([] {});
+        for (int i = 0; i < 64; ++i) u.write(cell, u.read(cell) + 1);
         u.io([] {});
       });
   }
@@ -229,6 +234,7 @@ TEST(Gil, AWaiterSignalledAtEveryReleaseNeverAsksForADrop) {
   EXPECT_EQ(st.drop_requests, 0u);
   EXPECT_EQ(st.forced_switch_waits, 0u);
   EXPECT_GT(st.io_releases, 0u);
+  EXPECT_GT(cell.unsafe_load(), 0);
 }
 
 // take_gil(): a waiter asks for a drop only after a whole interval in which
