@@ -341,6 +341,7 @@ int bench_command(int argc, char** argv) {
   if (progress_lines) on_progress = progress_line;
   bench::Watchdog watchdog("txray bench", workload::read_watchdog(args));
   o.watchdog = &watchdog;
+  o.test_hang_at_frame = workload::test_hang_at_frame();
   report.runs = bench::run_harness(scene, o, on_progress, interrupted());
   release_interrupt();
   if (progress) std::fprintf(stderr, "\r\033[K");

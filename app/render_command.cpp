@@ -2,7 +2,6 @@
 // the workload knobs, optionally with the conflict heatmap; prints frame
 // time and Mrays/s. Everything it renders is rendered in the libraries.
 #include <algorithm>
-#include <cstdlib>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -118,6 +117,7 @@ int render_command(int argc, char** argv) {
     rig_options.switch_interval = knobs.switch_interval;
     rig_options.stm_max_retries = knobs.stm_max_retries;
     rig_options.itm_method = knobs.itm_method;
+    rig_options.test_hang_at_frame = workload::test_hang_at_frame();
     rig = std::make_unique<bench::Rig>(*choreography, rig_options);
     rig->name_materials(scene.material_names);
   }
@@ -143,10 +143,6 @@ int render_command(int argc, char** argv) {
   std::vector<double> frame_seconds;
   std::uint64_t total_rays = 0;
   double total_seconds = 0.0;
-  // The watchdog's test hook (tests/app/watchdog_checks.sh): from the
-  // second frame on, a unit holds what the backend lets it hold and never
-  // ends, so that frame never finishes.
-  const bool test_hang = rig && std::getenv("TXRAY_TEST_HANG") != nullptr;
   const bench::WatchScope watch(&watchdog, [&rig]() -> std::vector<std::string> {
     if (rig) return rig->describe_state();
     return {"the plain renderer: no backend, nothing shared"};
@@ -156,7 +152,6 @@ int render_command(int argc, char** argv) {
   catch_interrupt();
   int rendered = 0;
   for (int k = 0; k < frames && !interrupted(); ++k) {
-    if (test_hang && k == 1) rig->hang_for_test();
     FrameStats stats;
     if (rig) {
       if (k > 0 && knobs.animate_hz <= 0.0) rig->animate_between(static_cast<float>(1.0 / fps));

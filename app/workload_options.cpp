@@ -1,6 +1,7 @@
 #include "app/workload_options.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 
 #include "bench/harness/fps_harness.h"
@@ -143,6 +144,8 @@ cli::Option watchdog() {
 }
 
 double read_watchdog(const cli::Args& args) { return args.number("watchdog", bench::kDefaultWatchdogSeconds); }
+
+int test_hang_at_frame() { return std::getenv("TXRAY_TEST_HANG") != nullptr ? 2 : 0; }
 
 std::vector<cli::Rule> knob_rules() {
   return {cli::needs("log-file", {"log-every"}), cli::needs("log-outside", {"log-every"})};

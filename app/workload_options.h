@@ -68,6 +68,11 @@ namespace txray::workload {
 [[nodiscard]] cli::Option watchdog();
 /// Its floor in seconds (0: off).
 [[nodiscard]] double read_watchdog(const cli::Args& args);
+/// The watchdog's test hook (tests/app/watchdog_checks.sh): with the
+/// environment variable TXRAY_TEST_HANG set, the frame boundary at which a
+/// rig starts a unit that never ends (Rig::hang_for_test): 2, so the first
+/// frame finishes (and is written) and the second never does; else 0.
+[[nodiscard]] int test_hang_at_frame();
 
 struct Knobs {
   int unit_pixels = 0;  ///< 0: one tile

@@ -159,17 +159,53 @@ class ItmBackend {
   Stats stats() const { return workers_.template sum_stats<Stats>(); }
   void reset_stats() { workers_.reset_stats(); }
 
-  // Which workers are inside a unit (backend_state.hpp); from any thread,
-  // relaxed loads only. libitm's own state (its serial lock, its
-  // transactions) is not readable from outside.
+  // What the wrapper knows (backend_state.hpp), from any thread, relaxed
+  // loads only: each worker's unit kind, whether its unit's body is running
+  // inside its transaction, and who went serial-irrevocable through
+  // inevitable() or io(). libitm's own state (its serial lock, who waits on
+  // it, a transaction it made serial by itself: serialirr, one thread, too
+  // many restarts) is not readable from outside. A unit not yet in its
+  // transaction is waiting for libitm to begin it, which, while another is
+  // serial-irrevocable, is that one: said so.
   BackendState state() const {
-    return worker_array_state(kName, workers_, "libitm keeps its locks to itself: who waits inside it is not known");
+    BackendState s = worker_array_state(kName, workers_,
+                                        "a unit's body runs inside its transaction; libitm does not say who waits "
+                                        "for its serial lock, nor when it went serial by itself");
+    s.exclusive = "serial-irrevocable mode";
+    for (std::size_t i = 0; i < workers_.size(); ++i)
+      if (s.workers[i].in_unit && workers_[i].phase.load(std::memory_order_relaxed) == kIrrevocable) {
+        s.owner = i;
+        s.owner_detail = "inside a unit";
+      }
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+      WorkerState& ws = s.workers[i];
+      ws.kind = workers_[i].kind.load(std::memory_order_relaxed);
+      if (ws.in_unit && workers_[i].phase.load(std::memory_order_relaxed) == kOutside)
+        ws.waiting = s.owner ? s.exclusive : "libitm to begin its transaction";
+    }
+    return s;
+  }
+
+  // What a worker runs, for state() (no conflict attribution: libitm says
+  // nothing of its aborts' causes). Set per batch, not per unit.
+  void set_unit_kind(std::size_t worker, UnitKind kind) noexcept {
+    workers_[worker].kind.store(kind, std::memory_order_relaxed);
   }
 
  private:
   friend class ItmUnit;
+  // Where a worker's unit is, for state() and for inevitable() to know it
+  // is serial already. Stored relaxed by the worker itself at each
+  // attempt's start, at inevitable() and at the unit's end: a plain move on
+  // x86-64, the one store per unit this adds to the flag it replaces.
+  enum Phase : std::uint8_t {
+    kOutside = 0,      // no unit, or run() called and its transaction not begun
+    kInside = 1,       // the body runs inside its transaction (or it commits)
+    kIrrevocable = 2,  // inevitable() or io() made it serial-irrevocable
+  };
   struct Worker : WorkerBase<ItmStatsBlock> {
-    bool irrevocable = false;
+    std::atomic<std::uint8_t> phase{kOutside};
+    std::atomic<UnitKind> kind{UnitKind::unknown};
   };
   WorkerArray<Worker> workers_;
 };
@@ -229,10 +265,10 @@ class ItmUnit : public UnitBase {
   // attempt to get there, before anything irrevocable has happened).
   void inevitable() {
     ItmBackend::Worker& me = b_.workers_[w_];
-    if (me.irrevocable) return;
+    if (me.phase.load(std::memory_order_relaxed) == ItmBackend::kIrrevocable) return;
     TXRAY_SYNC_POINT(lock_acquire);
     _ITM_changeTransactionMode(itm_detail::kModeSerialIrrevocable);
-    me.irrevocable = true;
+    me.phase.store(ItmBackend::kIrrevocable, std::memory_order_relaxed);
   }
   template <class F>
   decltype(auto) io(F&& f) {
@@ -274,16 +310,18 @@ decltype(auto) ItmBackend::run(std::size_t worker, F&& fn) {
     Worker& m;
     ~End() {
       m.depth = 0;
-      m.irrevocable = false;
+      m.phase.store(kOutside, std::memory_order_relaxed);
       m.stats.units.add();
     }
   } end{me};
   itm_detail::run_transaction(
       [](void* p) {
         Attempt& at = *static_cast<Attempt*>(p);
+        // In the transaction now (an attempt libitm restarted starts over,
+        // not serial-irrevocable until it asks again).
+        at.me->phase.store(kInside, std::memory_order_relaxed);
         if (at.attempts++ > 0) {  // libitm restarted us: the last attempt aborted
           at.me->stats.restarts.add();
-          at.me->irrevocable = false;
           at.me->hooks.fire_abort();
 #if defined(__x86_64__) || defined(__i386__)
           // A dropped frame may have changed the floating-point mode and
@@ -307,7 +345,7 @@ decltype(auto) ItmBackend::run(std::size_t worker, F&& fn) {
         TXRAY_SYNC_POINT(commit);  // libitm commits when this returns
       },
       &a);
-  if (me.irrevocable) me.stats.irrevocable_units.add();
+  if (me.phase.load(std::memory_order_relaxed) == kIrrevocable) me.stats.irrevocable_units.add();
   if (a.error) {
     me.stats.user_exceptions.add();
     me.hooks.fire_abort();

@@ -273,11 +273,11 @@ class RcuBackend {
   Stats stats() const { return workers_.template sum_stats<Stats>(); }
   void reset_stats() { workers_.reset_stats(); }
 
-  // Which workers are inside a unit (backend_state.hpp); from any thread,
-  // relaxed loads only. Readers never wait; writers spin on a
-  // per-cell flag that names no owner.
+  // Which workers are inside a unit, and which cell a writer waits for
+  // (backend_state.hpp); from any thread, relaxed loads only. Readers
+  // never wait; writers spin on a per-cell flag that names no owner.
   BackendState state() const {
-    return worker_array_state(kName, workers_, "readers never wait; a writer waiting for another's cell is not recorded");
+    return worker_array_state(kName, workers_, "readers never wait; a cell's writer lock names no owner");
   }
 
  private:
@@ -298,7 +298,7 @@ class RcuUnit : public UnitBase {
   template <class T>
   void write(RcuCell<T>& c, const T& v) {
     TXRAY_SYNC_POINT(write);
-    WriteGuard g(*this, c.wlock_);
+    WriteGuard g(*this, &c, c.wlock_);
     replace(c, v);
   }
   template <class T>
@@ -309,7 +309,7 @@ class RcuUnit : public UnitBase {
   template <class T, class F>
   void update(RcuCell<T>& c, F&& f) {
     TXRAY_SYNC_POINT(write);
-    WriteGuard g(*this, c.wlock_);
+    WriteGuard g(*this, &c, c.wlock_);
     T v = rcu_detail::load(c.ptr_)->template value<T>();
     f(v);
     replace(c, v);
@@ -326,8 +326,10 @@ class RcuUnit : public UnitBase {
       }
     }
     const bool a_first = std::less<const void*>{}(&a, &b);
-    WriteGuard g1(*this, a_first ? a.wlock_ : b.wlock_);
-    WriteGuard g2(*this, a_first ? b.wlock_ : a.wlock_);
+    const void* const first = a_first ? static_cast<const void*>(&a) : &b;
+    const void* const second = a_first ? static_cast<const void*>(&b) : &a;
+    WriteGuard g1(*this, first, a_first ? a.wlock_ : b.wlock_);
+    WriteGuard g2(*this, second, a_first ? b.wlock_ : a.wlock_);
     A va = rcu_detail::load(a.ptr_)->template value<A>();
     B vb = rcu_detail::load(b.ptr_)->template value<B>();
     f(va, vb);
@@ -349,13 +351,15 @@ class RcuUnit : public UnitBase {
 
   struct WriteGuard {
     std::atomic<std::uint32_t>& l;
-    WriteGuard(RcuUnit& u, std::atomic<std::uint32_t>& lock) : l(lock) {
+    // `cell`: what a stuck writer waits for, named in state() (slow path only).
+    WriteGuard(RcuUnit& u, const void* cell, std::atomic<std::uint32_t>& lock) : l(lock) {
       TXRAY_SYNC_POINT(lock_acquire);
       RcuStatsBlock& st = u.stats();
       st.writes.add();
       std::uint32_t expected = 0;
       if (l.compare_exchange_strong(expected, 1, std::memory_order_acquire, std::memory_order_relaxed)) return;
       st.contended_writes.add();
+      const WaitingOn waiting(u.b_.workers_[u.w_], cell);
       const std::uint64_t t0 = now_ns();
       SpinWait spin;  // the holder may be preempted: spin briefly, then yield
       for (;;) {

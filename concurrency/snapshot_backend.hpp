@@ -139,11 +139,11 @@ class SnapshotBackend {
   Stats stats() const { return workers_.template sum_stats<Stats>(); }
   void reset_stats() { workers_.reset_stats(); }
 
-  // Which workers are inside a unit (backend_state.hpp); from any thread,
-  // relaxed loads only. Readers never wait; writers spin on a
-  // per-cell flag that names no owner.
+  // Which workers are inside a unit, and which cell a writer waits for
+  // (backend_state.hpp); from any thread, relaxed loads only. Readers
+  // never wait; writers spin on a per-cell flag that names no owner.
   BackendState state() const {
-    return worker_array_state(kName, workers_, "readers never wait; a writer waiting for another's cell is not recorded");
+    return worker_array_state(kName, workers_, "readers never wait; a cell's writer flag names no owner");
   }
 
  private:
@@ -170,7 +170,7 @@ class SnapshotUnit : public UnitBase {
   template <class T>
   void write(SnapshotCell<T>& c, const T& v) {
     TXRAY_SYNC_POINT(write);
-    WriteGuard g(*this, c.wlock_);
+    WriteGuard g(*this, &c, c.wlock_);
     c.slot_[pending_slot(c)].value = v;
   }
   template <class T>
@@ -183,7 +183,7 @@ class SnapshotUnit : public UnitBase {
   template <class T, class F>
   void update(SnapshotCell<T>& c, F&& f) {
     TXRAY_SYNC_POINT(write);
-    WriteGuard g(*this, c.wlock_);
+    WriteGuard g(*this, &c, c.wlock_);
     T v = c.slot_[base_slot(c)].value;
     f(v);
     c.slot_[pending_slot(c)].value = v;
@@ -198,8 +198,10 @@ class SnapshotUnit : public UnitBase {
       }
     }
     const bool a_first = std::less<const void*>{}(&a, &b);
-    WriteGuard g1(*this, a_first ? a.wlock_ : b.wlock_);
-    WriteGuard g2(*this, a_first ? b.wlock_ : a.wlock_);
+    const void* const first = a_first ? static_cast<const void*>(&a) : &b;
+    const void* const second = a_first ? static_cast<const void*>(&b) : &a;
+    WriteGuard g1(*this, first, a_first ? a.wlock_ : b.wlock_);
+    WriteGuard g2(*this, second, a_first ? b.wlock_ : a.wlock_);
     A va = a.slot_[base_slot(a)].value;
     B vb = b.slot_[base_slot(b)].value;
     f(va, vb);
@@ -222,7 +224,8 @@ class SnapshotUnit : public UnitBase {
   struct WriteGuard {
     SnapshotUnit& u;
     std::atomic<std::uint32_t>& l;
-    WriteGuard(SnapshotUnit& unit, std::atomic<std::uint32_t>& lock) : u(unit), l(lock) {
+    // `cell`: what a stuck writer waits for, named in state() (slow path only).
+    WriteGuard(SnapshotUnit& unit, const void* cell, std::atomic<std::uint32_t>& lock) : u(unit), l(lock) {
       TXRAY_SYNC_POINT(lock_acquire);
       SnapshotStatsBlock& st = u.b_.workers_[u.w_].stats;
       st.writes.add();
@@ -231,6 +234,7 @@ class SnapshotUnit : public UnitBase {
                                     std::memory_order_relaxed))
         return;
       st.contended_writes.add();
+      const WaitingOn waiting(u.b_.workers_[u.w_], cell);
       const std::uint64_t t0 = now_ns();
       for (;;) {
         expected = 0;

@@ -63,6 +63,7 @@ Measurement measure_once(const Choreography& choreography, const SceneDescriptio
   rig_options.switch_interval = options.switch_interval;
   rig_options.stm_max_retries = options.stm_max_retries;
   rig_options.attribution = options.attribution;
+  rig_options.test_hang_at_frame = options.test_hang_at_frame;
   Rig rig(choreography, rig_options);
   rig.name_materials(scene.material_names);
   UnitLog log(options.log);

@@ -49,6 +49,9 @@ struct HarnessOptions {
   bool latency_probe = false;
   /// Told of every frame (warm-up and measured alike); null: none.
   Watchdog* watchdog = nullptr;
+  /// The watchdog's test hook (RigOptions::test_hang_at_frame), in every
+  /// run's rig: the first run then never ends. 0: none.
+  int test_hang_at_frame = 0;
 };
 
 struct Progress {

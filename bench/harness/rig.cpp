@@ -209,25 +209,31 @@ void Rig::end_frame() {
   // How far a body may get from where it is at the frame boundary while the
   // frame renders; a slower frame finds it waiting at its walls.
   constexpr float kHorizonSeconds = 0.25f;
-  std::lock_guard lock(animator_mutex_);
-  if (animator_error_) std::rethrow_exception(std::exchange(animator_error_, nullptr));
-  std::lock_guard probe(probe_mutex_);
-  std::visit(
-      [&](auto& parts) {
-        parts->backend.publish();
-        // Quiescent: no frame renders and the animator is paused.
-        // Every buffer here is a member reused frame after frame: a steady
-        // state frame boundary allocates nothing.
-        frame_objects_.resize(parts->scene.object_count());
-        for (std::size_t i = 0; i < frame_objects_.size(); ++i) frame_objects_[i] = parts->scene.object(i).unsafe_load();
-        if (animator_running_) {
-          choreography_.frame_walls(frame_objects_, kHorizonSeconds, walls_);
-          choreography_.rebuild_bvh(bvh_, frame_objects_, &walls_, bvh_scratch_);
-        } else {
-          choreography_.rebuild_bvh(bvh_, frame_objects_, nullptr, bvh_scratch_);
-        }
-      },
-      parts_);
+  {
+    std::lock_guard lock(animator_mutex_);
+    if (animator_error_) std::rethrow_exception(std::exchange(animator_error_, nullptr));
+    std::lock_guard probe(probe_mutex_);
+    std::visit(
+        [&](auto& parts) {
+          parts->backend.publish();
+          // Quiescent: no frame renders and the animator is paused.
+          // Every buffer here is a member reused frame after frame: a steady
+          // state frame boundary allocates nothing.
+          frame_objects_.resize(parts->scene.object_count());
+          for (std::size_t i = 0; i < frame_objects_.size(); ++i) frame_objects_[i] = parts->scene.object(i).unsafe_load();
+          if (animator_running_) {
+            choreography_.frame_walls(frame_objects_, kHorizonSeconds, walls_);
+            choreography_.rebuild_bvh(bvh_, frame_objects_, &walls_, bvh_scratch_);
+          } else {
+            choreography_.rebuild_bvh(bvh_, frame_objects_, nullptr, bvh_scratch_);
+          }
+        },
+        parts_);
+  }
+  // After the boundary, its locks given back: the hanging unit then stops
+  // the frame that follows on every backend (snapshot's publish() refuses
+  // a unit running at the boundary).
+  if (++frames_ended_ == options_.test_hang_at_frame) hang_for_test();
 }
 
 void Rig::reset_stats() {

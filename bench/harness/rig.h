@@ -38,6 +38,9 @@ struct RigOptions {
   /// itm: libitm's method (ml_wt, gl_wt, serialirr; "" = libitm's default).
   /// Fixed at the process's first transaction (ITM_DEFAULT_METHOD).
   std::string itm_method{};
+  /// The watchdog's test hook (TXRAY_TEST_HANG): 0, or the frame boundary
+  /// (1 = the first end_frame()) right after which hang_for_test() starts.
+  int test_hang_at_frame = 0;
 };
 
 /// gil: whose lock the rig runs. The interpreted engine models CPython and
@@ -67,7 +70,8 @@ class Rig {
   /// publishes, and the BVH is rebuilt over where objects are (between
   /// frames) or over the walls that keep them in place for the frame (with
   /// the animator running). See scenes/animator.h. If the animator thread
-  /// stopped because a step threw, rethrows that exception (once).
+  /// stopped because a step threw, rethrows that exception (once). With
+  /// RigOptions::test_hang_at_frame, that boundary ends by hang_for_test().
   void end_frame();
   /// The objects as the last end_frame() found them (a copy): where the
   /// demo's T overlay outlines them. Call from the thread that calls end_frame().
@@ -122,10 +126,14 @@ class Rig {
   [[nodiscard]] std::vector<std::string> describe_state() const;
   /// Test hook for the watchdog's tests: starts a unit on the rig's input
   /// worker that holds whatever a unit can hold on this backend (the GIL,
-  /// the inevitable token, the unit mutex, the rays_traced counter's lock:
-  /// inevitable(), then an update of the counter that does not return)
-  /// until the rig is destroyed. Returns once the unit holds it. Frames
-  /// that need what it holds stop, as a deadlocked program's would.
+  /// the inevitable token, itm's serial-irrevocable mode, the unit mutex,
+  /// the rays_traced counter's lock or writer flag: inevitable(), then an
+  /// update of the counter that does not return) until the rig is
+  /// destroyed. Returns once the unit holds it. Frames that need what it
+  /// holds stop, as a deadlocked program's would. Call it between frames,
+  /// after end_frame() (RigOptions::test_hang_at_frame does): snapshot's
+  /// publish() refuses while a unit runs, so a hang begun before a frame
+  /// boundary would stop there with an error, not hang.
   void hang_for_test();
 
  private:
@@ -173,6 +181,7 @@ class Rig {
   std::condition_variable hang_wake_;
   bool hang_holding_ = false, hang_release_ = false;
   std::thread hang_thread_;
+  int frames_ended_ = 0;  // end_frame() calls, for test_hang_at_frame
 };
 
 }  // namespace txray::bench

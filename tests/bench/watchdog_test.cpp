@@ -109,6 +109,7 @@ TEST(WatchdogDeathTest, NoFrameExitsFourWithTheState) {
 class RigState : public testing::TestWithParam<BackendKind> {};
 
 TEST_P(RigState, TheHangingUnitIsNamed) {
+  if (!backend_available(GetParam())) GTEST_SKIP() << "built without " << backend_name(GetParam());
   const auto scene = builtin_scene("spheres");
   const Choreography choreography(*scene);
   RigOptions options;
@@ -134,14 +135,21 @@ TEST_P(RigState, TheHangingUnitIsNamed) {
     case BackendKind::mutex:
       EXPECT_NE(all.find("the unit mutex is held by worker 4 (input writer)"), std::string::npos) << all;
       break;
+    case BackendKind::itm:
+      // What only the wrapper knows: the unit went serial-irrevocable
+      // (inevitable()), and what each worker runs.
+      EXPECT_NE(all.find("serial-irrevocable mode is held by worker 4 (input writer), inside a unit"), std::string::npos)
+          << all;
+      EXPECT_NE(all.find("(input writer): in a unit (user drag)"), std::string::npos) << all;
+      EXPECT_NE(all.find("(animator thread): between units (animator update)"), std::string::npos) << all;
+      break;
     default:
       break;
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RigState,
-                         testing::Values(BackendKind::gil, BackendKind::stm, BackendKind::mutex, BackendKind::fine,
-                                         BackendKind::rwlock),
+                         testing::ValuesIn(kAllBackendKinds),
                          [](const auto& info) {
                            std::string name(backend_name(info.param));
                            std::erase(name, '-');

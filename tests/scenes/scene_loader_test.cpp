@@ -1,5 +1,6 @@
 // The scene-file loader: what it accepts, and one test per refusal, each
 // checking that the message names the file, the location and the problem.
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -8,6 +9,7 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "scenes/scene.h"
@@ -682,6 +684,46 @@ TEST(MeshLoaderRefuses, MeshFileOverTheSizeLimitBeforeReadingIt) {
   EXPECT_EQ(file_refusal(mesh_scene(dir, "big.obj")),
             (dir.path() / "scene.json").string() + ": /objects/1/file: big.obj: mesh file is " +
                 std::to_string(kMaxMeshFileBytes + 1) + " bytes, over the limit of " + std::to_string(kMaxMeshFileBytes));
+}
+
+TEST(MeshLoaderRefuses, AFaceWithMoreThan255Corners) {
+  // 255 corners is the most a face may have (tinyobjloader keeps the count
+  // in a byte); one more is refused with the line, the count and the limit.
+  std::string text;
+  for (int k = 0; k < 256; ++k) text += "v " + std::to_string(k) + " " + std::to_string(k % 5) + " 0\n";
+  std::string face = "f";
+  for (int k = 1; k <= 255; ++k) face += " " + std::to_string(k);
+  EXPECT_EQ(parse_obj(text + face + "\n", "m.obj").triangles.size(), 253u);  // fanned: 255 corners are 253 triangles
+  EXPECT_EQ(obj_refusal(text + face + " 256\n"), "m.obj: line 257: a face has 256 corners, over the limit of 255");
+}
+
+TEST(MeshLoaderRefuses, AMeshPathThatIsNotARegularFile) {
+  const ScratchDir dir;
+  const std::string scene = (dir.path() / "scene.json").string();
+  std::filesystem::create_directories(dir.path() / "models");
+  EXPECT_EQ(file_refusal(mesh_scene(dir, "models")), scene + ": /objects/1/file: models: is not a regular file");
+  // A FIFO with no writer would block an open() for reading forever: it
+  // must be refused from its status, never opened.
+  ASSERT_EQ(::mkfifo((dir.path() / "pipe.obj").c_str(), 0600), 0) << std::strerror(errno);
+  EXPECT_EQ(file_refusal(mesh_scene(dir, "pipe.obj")), scene + ": /objects/1/file: pipe.obj: is not a regular file");
+}
+
+TEST(MeshLoaderRefuses, MoreThan64MeshFilesInOneScene) {
+  const ScratchDir dir;
+  Json j = minimal();
+  for (std::size_t k = 0; k < kMaxSceneMeshes; ++k) {
+    const std::string file = "m" + std::to_string(k) + ".obj";
+    (void)dir.write(file, kQuad);
+    j["objects"].push_back({{"shape", "mesh"}, {"material", "red"}, {"file", file}, {"position", {k, 0, 0}}});
+  }
+  // 64 files load; instances of one of them do not count again.
+  j["objects"].push_back({{"shape", "mesh"}, {"material", "red"}, {"file", "m0.obj"}, {"position", {0, 1, 0}}});
+  EXPECT_EQ(load_scene_file(dir.write("ok.json", j.dump())).initial.meshes.size(), kMaxSceneMeshes);
+  // A 65th file is refused where it is named, before any file is read.
+  j["objects"].push_back({{"shape", "mesh"}, {"material", "red"}, {"file", "never-read.obj"}, {"position", {0, 2, 0}}});
+  EXPECT_EQ(file_refusal(dir.write("many.json", j.dump())),
+            (dir.path() / "many.json").string() + ": /objects/" + std::to_string(kMaxSceneMeshes + 2) +
+                "/file: the scene names more than " + std::to_string(kMaxSceneMeshes) + " mesh files, over the limit");
 }
 
 TEST(MeshLoaderRefuses, BadMeshFields) {
