@@ -374,12 +374,12 @@ template <class F, class I, class Access>
   auto test_object = [&](std::uint32_t index) __attribute__((always_inline)) {
     const Object obj = scene.object(index);
     I hit_lanes = I{};
-    if (obj.kind == ShapeKind::instance) {
-      // instance_lanes sets the lanes it blocks to -inf itself.
-      blocked |= instance_lanes(obj, rays, lane0, t_min, tmax, true);
-      return (active & ~blocked) == 0;
-    }
     if (obj.kind != ShapeKind::sphere) {
+      if (obj.kind == ShapeKind::instance) {
+        // instance_lanes sets the lanes it blocks to -inf itself.
+        blocked |= instance_lanes(obj, rays, lane0, t_min, tmax, true);
+        return (active & ~blocked) == 0;
+      }
       for (int k = 0; k < W; ++k)
         if (((active & ~blocked) >> k) & 1u && intersect_non_sphere(rays.ray(lane0 + k), obj, t_min, tmax[k]) != kInfinity)
           hit_lanes[k] = -1;
