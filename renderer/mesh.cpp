@@ -10,6 +10,8 @@
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
 
+#include "renderer/packet.h"
+
 namespace txray {
 namespace {
 
@@ -288,6 +290,169 @@ float intersect_instance(const Ray& ray, const Object& o, float t_min, float t_m
   std::uint32_t triangle = 0;
   return closest_hit_mesh(*o.mesh, to_instance_frame(ray, o), t_min, t_max, hit, triangle);
 }
+
+namespace {
+
+// A bit per lane of a 0 / -1 mask, any width.
+template <class I>
+TXRAY_HOT_INLINE unsigned mask_bits(const I& m) {
+  constexpr int W = sizeof(I) / sizeof(std::int32_t);
+  unsigned bits = 0;
+  for (int k = 0; k < W; ++k) bits |= static_cast<unsigned>(m[k] != 0) << k;
+  return bits;
+}
+
+// packet_detail::instance_lanes8_avx2, written over the vector width.
+// Every lane does intersect_instance's arithmetic, operation for
+// operation: to_instance_frame's, then block_test's on one triangle at a
+// time (lanes are rays here, not triangles), so each lane's t is the
+// single ray's bit for bit. The watertight test needs the lanes to share
+// the axis their direction is longest along and its sign (they do in a
+// coherent packet); when they do not, the lanes go one by one.
+template <class F, class I>
+TXRAY_HOT_INLINE unsigned instance_lanes_impl(const Object& obj, const RayPacket& rays, int lane0, float t_min,
+                                              float* best_io, bool any_hit) {
+  constexpr int W = sizeof(F) / sizeof(float);
+  const Mesh& mesh = *obj.mesh;
+  unsigned live = 0;
+  for (int k = 0; k < W; ++k)
+    if (best_io[k] != -kInfinity) live |= 1u << k;
+  if (live == 0 || mesh.bvh.wide.empty()) return 0;
+
+  // to_instance_frame on every lane.
+  const Turn turn(obj.yaw_degrees);
+  const float inv_scale = 1.0f / obj.radius;
+  F o[3], d[3];
+  for (int a = 0; a < 3; ++a) {
+    std::memcpy(&o[a], rays.origin[a] + lane0, sizeof(F));
+    std::memcpy(&d[a], rays.direction[a] + lane0, sizeof(F));
+  }
+  const F wx = o[0] - obj.center.x, wy = o[1] - obj.center.y, wz = o[2] - obj.center.z;
+  const F lo[3] = {(turn.c * wx - turn.s * wz) * inv_scale, wy * inv_scale, (turn.s * wx + turn.c * wz) * inv_scale};
+  const F ld[3] = {(turn.c * d[0] - turn.s * d[2]) * inv_scale, d[1] * inv_scale,
+                   (turn.s * d[0] + turn.c * d[2]) * inv_scale};
+
+  // WatertightRay's axis order, which every live lane must share.
+  int kz = -1;
+  bool negative = false, shared = true;
+  for (int k = 0; k < W; ++k) {
+    if (!((live >> k) & 1u)) continue;
+    const float ax = std::fabs(ld[0][k]), ay = std::fabs(ld[1][k]), az = std::fabs(ld[2][k]);
+    const int lane_kz = ax > ay ? (ax > az ? 0 : 2) : (ay > az ? 1 : 2);
+    const bool lane_negative = ld[lane_kz][k] < 0.0f;
+    if (kz < 0) {
+      kz = lane_kz;
+      negative = lane_negative;
+    } else if (lane_kz != kz || lane_negative != negative) {
+      shared = false;
+      break;
+    }
+  }
+  if (!shared) return packet_detail::instance_lanes_one_by_one(obj, rays, lane0, W, t_min, best_io, any_hit);
+  int kx = (kz + 1) % 3, ky = (kx + 1) % 3;
+  if (negative) std::swap(kx, ky);
+  const F sx = ld[kx] / ld[kz], sy = ld[ky] / ld[kz], sz = (F{} + 1.0f) / ld[kz];
+  const F inv[3] = {(F{} + 1.0f) / ld[0], (F{} + 1.0f) / ld[1], (F{} + 1.0f) / ld[2]};
+  const F tmin = F{} + t_min;
+  unsigned changed = 0;
+  F best;
+  std::memcpy(&best, best_io, sizeof best);
+
+  // Triangle `j` of a block against every lane: block_test's arithmetic.
+  // `hit`: the lanes where it is hit in (t_min, best), with their t. (Out
+  // through references: a vector returned by value changes ABI, -Wpsabi.)
+  const auto triangle = [&](const TriangleBlock& block, unsigned j, F& t, I& hit) __attribute__((always_inline)) {
+    const float(&A)[3][4] = block.corner[0];
+    const float(&B)[3][4] = block.corner[1];
+    const float(&C)[3][4] = block.corner[2];
+    const F Az = A[kz][j] - lo[kz], Bz = B[kz][j] - lo[kz], Cz = C[kz][j] - lo[kz];
+    const F ax = (A[kx][j] - lo[kx]) - sx * Az, ay = (A[ky][j] - lo[ky]) - sy * Az;
+    const F bx = (B[kx][j] - lo[kx]) - sx * Bz, by = (B[ky][j] - lo[ky]) - sy * Bz;
+    const F cx = (C[kx][j] - lo[kx]) - sx * Cz, cy = (C[ky][j] - lo[ky]) - sy * Cz;
+    F u = cx * by - cy * bx;
+    F v = ax * cy - ay * cx;
+    F w = bx * ay - by * ax;
+    unsigned zero = mask_bits((u == 0.0f) | (v == 0.0f) | (w == 0.0f)) & live;
+    while (zero) [[unlikely]] {  // the double-precision fallback, lane by lane
+      const int l = __builtin_ctz(zero);
+      zero &= zero - 1;
+      float ul, vl, wl;
+      edge_functions(ax[l], ay[l], bx[l], by[l], cx[l], cy[l], ul, vl, wl);
+      u[l] = ul;
+      v[l] = vl;
+      w[l] = wl;
+    }
+    const I outside = ((u < 0.0f) | (v < 0.0f) | (w < 0.0f)) & ((u > 0.0f) | (v > 0.0f) | (w > 0.0f));
+    const F det = u + v + w;
+    t = (u * (sz * Az) + v * (sz * Bz) + w * (sz * Cz)) / det;
+    hit = ~outside & (det != 0.0f) & (t > tmin) & (t < best);
+  };
+
+  if (!any_hit) {
+    packet_detail::walk_packet_nearest_first<F, I>(
+        mesh.bvh, lo, inv, tmin, best, [&](std::uint32_t first, std::uint32_t count) __attribute__((always_inline)) {
+          for (std::uint32_t k = 0; k < count; k += 4) {
+            const TriangleBlock& block = mesh.leaf_blocks[first + k / 4];
+            const unsigned n = std::min(count - k, 4u);
+            for (unsigned j = 0; j < n; ++j) {
+              F t;
+              I hit;
+              triangle(block, j, t, hit);
+              best = hit ? t : best;
+              changed |= mask_bits(hit);
+            }
+          }
+        });
+  } else {
+    // Any hit: a lane blocked leaves the walk (best = -inf), and the walk
+    // ends when every live lane is.
+    const F minus_inf = F{} - kInfinity;
+    packet_detail::walk_packet_any<F, I>(
+        mesh.bvh, lo, inv, tmin, best, [&](std::uint32_t first, std::uint32_t count) __attribute__((always_inline)) {
+          for (std::uint32_t k = 0; k < count; k += 4) {
+            const TriangleBlock& block = mesh.leaf_blocks[first + k / 4];
+            const unsigned n = std::min(count - k, 4u);
+            for (unsigned j = 0; j < n; ++j) {
+              F t;
+              I hit;
+              triangle(block, j, t, hit);
+              best = hit ? minus_inf : best;
+              changed |= mask_bits(hit);
+              if ((live & ~changed) == 0) return true;
+            }
+          }
+          return false;
+        });
+  }
+  std::memcpy(best_io, &best, sizeof best);
+  return changed;
+}
+
+}  // namespace
+
+namespace packet_detail {
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("avx2,fma"))) unsigned instance_lanes8_avx2(const Object& instance, const RayPacket& rays,
+                                                                   float t_min, float (&best)[8], bool any_hit) {
+  return instance_lanes_impl<F8, I8>(instance, rays, 0, t_min, best, any_hit);
+}
+#endif
+
+unsigned instance_lanes_one_by_one(const Object& instance, const RayPacket& rays, int lane0, int lanes, float t_min,
+                                   float* best, bool any_hit) {
+  unsigned changed = 0;
+  for (int k = 0; k < lanes; ++k) {
+    if (best[k] == -kInfinity) continue;
+    const float t = intersect_instance(rays.ray(lane0 + k), instance, t_min, best[k]);
+    if (t == kInfinity) continue;
+    best[k] = any_hit ? -kInfinity : t;
+    changed |= 1u << k;
+  }
+  return changed;
+}
+
+}  // namespace packet_detail
 
 Vec3 instance_normal(const Ray& ray, const Object& o, Vec3& geometric) {
   const Mesh& mesh = *o.mesh;

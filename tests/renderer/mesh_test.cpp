@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "renderer/mesh.h"
+#include "renderer/packet.h"
 #include "renderer/random.h"
 #include "scenes/scene.h"
 
@@ -270,6 +271,55 @@ TEST(Instance, MatchesItsTrianglesMovedIntoTheWorld) {
     EXPECT_GT(glm::dot(n, geometric), 0.0f);  // the shading normal on the winding's side
   }
   EXPECT_GT(compared, 500);
+}
+
+// An instance's packet test (eight lanes through the mesh's tree together,
+// what the AVX2 packets run) gives each lane the single ray's answer bit
+// for bit: its nearest t under the lane's own limit, or for shadows
+// whether anything is in range. Coherent packets (all lanes share the
+// watertight test's axis order, so they walk together), packets whose
+// lanes do not (they go one by one), and idle lanes (-inf) that must stay
+// untouched.
+TEST(Instance, PacketLanesMatchSingleRays) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (detected_packet_isa() != PacketIsa::avx2) GTEST_SKIP() << "no AVX2 on this machine";
+  const Mesh& mesh = *coarse_bunny();
+  const Object o = make_instance(mesh, Vec3(3.0f, -1.0f, 2.0f), 0.4f, 35.0f, 0);
+  Pcg32 rng(31);
+  int mismatches = 0, lanes_hit = 0, lanes_blocked = 0;
+  for (int p = 0; p < 3000; ++p) {
+    const bool coherent = p % 3 != 0;
+    const bool any_hit = p % 2 == 1;
+    const Vec3 origin = o.center + Vec3(rng.uniform(-6, 6), rng.uniform(-6, 6), rng.uniform(-6, 6));
+    const Vec3 aim = o.center + o.half_size * Vec3(rng.uniform(-1, 1), rng.uniform(-1, 1), rng.uniform(-1, 1));
+    RayPacket rays;
+    float best[8], expected[8];
+    for (int l = 0; l < 8; ++l) {
+      const Vec3 target = coherent ? aim + 0.02f * Vec3(l % 4, l / 4, 0) : aim + Vec3(rng.uniform(-4, 4), 0, 0);
+      const Vec3 from = coherent ? origin : o.center + Vec3(rng.uniform(-6, 6), rng.uniform(-6, 6), rng.uniform(-6, 6));
+      rays.set(l, Ray{from, unit(target - from)});
+      // Some lanes idle, some with a limit that cuts the mesh.
+      best[l] = l == 5 ? -kInfinity : (l % 3 == 0 ? rng.uniform(0.5f, 8.0f) : kInfinity);
+      const float t = best[l] == -kInfinity ? kInfinity : intersect(rays.ray(l), o, 0.0f, best[l]);
+      expected[l] = t == kInfinity ? best[l] : (any_hit ? -kInfinity : t);
+    }
+    float before[8];
+    std::memcpy(before, best, sizeof before);
+    const unsigned changed = packet_detail::instance_lanes8_avx2(o, rays, 0.0f, best, any_hit);
+    for (int l = 0; l < 8; ++l) {
+      if (std::memcmp(&best[l], &expected[l], sizeof(float)) != 0) ++mismatches;
+      // A lane's bit says whether its value changed, and an idle lane's never does.
+      const bool bit = (changed >> l) & 1u;
+      if (bit != (best[l] != before[l]) || (l == 5 && bit)) ++mismatches;
+      (any_hit ? lanes_blocked : lanes_hit) += bit;
+    }
+  }
+  EXPECT_EQ(mismatches, 0);
+  EXPECT_GT(lanes_hit, 1000);      // the test means something only if rays hit
+  EXPECT_GT(lanes_blocked, 1000);
+#else
+  GTEST_SKIP() << "the packet entry is x86's";
+#endif
 }
 
 }  // namespace
