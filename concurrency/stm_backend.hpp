@@ -858,7 +858,8 @@ class StmUnit {
   [[gnu::always_inline]] T read(const StmCell<T>& c) {
     TXRAY_DCHECK(d_.depth == 1, "a unit used after it ended");
     TXRAY_SYNC_POINT(read);
-    if (d_.write_filter & stm_detail::filter_bit(&c.lock_)) [[unlikely]]
+    // A unit that has written nothing (every render unit) skips the hash.
+    if (d_.write_filter != 0 && (d_.write_filter & stm_detail::filter_bit(&c.lock_))) [[unlikely]]
       return read_after_write(c);
     std::uint64_t buf[AtomicWords<T>::kWords];
     const std::uint64_t v1 = c.lock_.load(std::memory_order_acquire);
