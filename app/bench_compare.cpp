@@ -10,6 +10,7 @@
 
 #include "app/command_line.h"
 #include "app/commands.h"
+#include "app/workload_options.h"
 #include "bench/harness/compare.h"
 #include "bench/harness/report.h"
 
@@ -22,6 +23,7 @@ cli::Command compare_command_line() {
   return {.name = "txray bench compare",
           .synopsis =
               "usage: txray bench compare BASE.json NEW.json [options]\n"
+              "       txray bench compare REPORT.json --profiles BASE,NEW [options]\n"
               "\n"
               "Did a change make anything slower? Matches the rows of two `txray bench --json`\n"
               "reports by profile, engine, backend and threads, and gives each FPS base -> new,\n"
@@ -30,6 +32,9 @@ cli::Command compare_command_line() {
               "slower or same. A verdict needs 5 repetitions a side, and over a dozen rows 6\n"
               "(txray bench --repetitions 8, or the ci preset); with fewer than 5\n"
               "the row says so and never fails. For an A/B on one machine: scripts/bench-ab.\n"
+              "With --profiles, two profiles of one report: NEW against BASE, per thread count,\n"
+              "paired by round (txray bench measures round-robin), so the per-round ratio is\n"
+              "NEW / BASE measured in one run, with its 95% interval.\n"
               "\n",
           .options = {cli::number("threshold", "PCT", 0.0, 1000.0, "a change smaller than this is \"same\" (default 5)"),
                       cli::number("alpha", "A", 1e-6, 0.5, "significance level (default 0.05)"),
@@ -38,6 +43,9 @@ cli::Command compare_command_line() {
                       cli::flag("paired",
                                 "the repetitions were taken in alternating rounds (scripts/bench-ab):\n"
                                 "also show the per-round ratio's geometric mean and 95% interval"),
+                      workload::profile_list("profiles", "BASE,NEW", 2, 2,
+                                             "compare profile NEW against profile BASE within one report\n"
+                                             "(paired by round)"),
                       cli::output("markdown", "FILE", "", "the table as Markdown (a CI job summary)"),
                       cli::output("json", "FILE", "", "the comparison as JSON")},
           .epilogue =
@@ -82,22 +90,40 @@ int bench_compare_command(int argc, char** argv) {
   const auto markdown_path = args->value("markdown");
   const auto json_path = args->value("json");
   const std::vector<std::string>& files = args->positionals();
-  if (files.size() != 2)
-    throw UsageError("txray bench compare takes two reports, BASE.json and NEW.json (got " +
-                     std::to_string(files.size()) + ")");
-  const bench::BenchReport base = read_report(files[0]);
-  const bench::BenchReport next = read_report(files[1]);
+  const std::vector<std::string> profiles = args->names("profiles");
+  bench::BenchReport base, next;
+  std::string base_name, new_name;
+  if (!profiles.empty()) {
+    if (files.size() != 1)
+      throw UsageError("--profiles compares two profiles of one report: give one REPORT.json (got " +
+                       std::to_string(files.size()) + ")");
+    if (profiles[0] == profiles[1]) throw UsageError("--profiles: BASE and NEW are both '" + profiles[0] + "'");
+    if (const std::string problem = bench::split_profiles(read_report(files[0]), profiles[0], profiles[1], base, next);
+        !problem.empty())
+      throw UsageError("--profiles: '" + files[0] + "': " + problem);
+    options.paired = true;
+    base_name = files[0] + ": " + profiles[0];
+    new_name = files[0] + ": " + profiles[1];
+  } else {
+    if (files.size() != 2)
+      throw UsageError("txray bench compare takes two reports, BASE.json and NEW.json (got " +
+                       std::to_string(files.size()) + ")");
+    base = read_report(files[0]);
+    next = read_report(files[1]);
+    base_name = files[0];
+    new_name = files[1];
+  }
   const bench::Comparison comparison = bench::compare_reports(base, next, options);
   if (!comparison.mismatch.empty()) {
     if (!options.allow_config_mismatch || comparison.matched == 0) {
-      std::cerr << "txray bench compare: '" << files[1] << "' does not match '" << files[0]
+      std::cerr << "txray bench compare: '" << new_name << "' does not match '" << base_name
                 << "': " << comparison.mismatch
                 << (comparison.matched > 0 ? " (--allow-config-mismatch compares them anyway)" : "") << "\n";
       return 2;
     }
     std::cerr << "txray bench compare: warning: the workloads differ: " << comparison.mismatch << "\n";
   }
-  std::cout << bench::format_comparison(comparison, files[0], files[1]);
+  std::cout << bench::format_comparison(comparison, base_name, new_name);
   int status = comparison.exit_code();
   auto write = [&](const std::optional<std::string>& path, const std::string& text) {
     if (!path) return;
@@ -108,8 +134,8 @@ int bench_compare_command(int argc, char** argv) {
       std::cerr << "txray bench compare: wrote " << *path << "\n";
     }
   };
-  write(markdown_path, bench::comparison_markdown(comparison, files[0], files[1]));
-  write(json_path, bench::comparison_json(comparison, files[0], files[1]));
+  write(markdown_path, bench::comparison_markdown(comparison, base_name, new_name));
+  write(json_path, bench::comparison_json(comparison, base_name, new_name));
   return status;
 }
 

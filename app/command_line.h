@@ -84,11 +84,7 @@ struct Option {
 
 /// A rule between options, checked after every value.
 struct Rule {
-  /// A file about to be written: not a directory, in a directory that exists.
-/// Else a UsageError starting with `label` ("--json 'r.json'").
-void check_output_file(const std::string& label, const std::string& path);
-
-enum class Kind { excludes, needs } kind;
+  enum class Kind { excludes, needs } kind;
   std::string option;               ///< the option the message names first
   std::vector<std::string> others;  ///< excludes: every one of these; needs: at least one of these
   std::string why;                  ///< needs: said after the names, in parentheses

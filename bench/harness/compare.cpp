@@ -253,6 +253,44 @@ Comparison compare_reports(const BenchReport& base, const BenchReport& next, con
   return c;
 }
 
+std::string split_profiles(const BenchReport& report, const std::string& base_profile,
+                           const std::string& new_profile, BenchReport& base, BenchReport& next) {
+  auto runs_of = [&](const std::string& profile) {
+    std::vector<RunRecord> runs;
+    for (const RunRecord& run : report.runs)
+      if (run.profile == profile && !run.repetitions.empty()) runs.push_back(run);
+    return runs;
+  };
+  std::vector<RunRecord> base_runs = runs_of(base_profile), new_runs = runs_of(new_profile);
+  for (const auto& [runs, name] : {std::pair{&base_runs, &base_profile}, std::pair{&new_runs, &new_profile}})
+    if (runs->empty()) return "the report has no measured run of profile '" + *name + "'";
+  for (const RunRecord& b : base_runs)
+    for (const RunRecord& n : new_runs)
+      if (b.threads == n.threads && (b.width != n.width || b.height != n.height))
+        return "profiles '" + base_profile + "' and '" + new_profile + "' rendered different images (" +
+               std::to_string(b.width) + "x" + std::to_string(b.height) + " vs " + std::to_string(n.width) + "x" +
+               std::to_string(n.height) + " at " + std::to_string(b.threads) +
+               " threads): their FPS do not compare (bench --interp-size sets the interpreted size)";
+  // One label for both sides. The table prints engine + "+" + backend, so
+  // the engine field carries the new side's engine+backend and " vs " and
+  // the base side's engine, which reads "native+stm vs native+snapshot".
+  const RunRecord& b0 = base_runs.front();
+  const RunRecord& n0 = new_runs.front();
+  const std::string profile = new_profile + " vs " + base_profile;
+  const std::string engine = n0.engine + "+" + n0.backend + " vs " + b0.engine;
+  for (std::vector<RunRecord>* runs : {&base_runs, &new_runs})
+    for (RunRecord& run : *runs) {
+      run.profile = profile;
+      run.engine = engine;
+      run.backend = b0.backend;
+    }
+  base = report;
+  next = report;
+  base.runs = std::move(base_runs);
+  next.runs = std::move(new_runs);
+  return "";
+}
+
 std::string format_comparison(const Comparison& c, const std::string& base_name, const std::string& new_name) {
   std::string out = "txray bench compare: " + header_line(c, base_name, new_name) + "\n\n";
   std::vector<std::vector<std::string>> rows;

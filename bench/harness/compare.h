@@ -63,6 +63,18 @@ struct Comparison {
 [[nodiscard]] Comparison compare_reports(const BenchReport& base, const BenchReport& next,
                                          const CompareOptions& options);
 
+/// Two profiles of one report as two reports, for `txray bench compare
+/// REPORT.json --profiles BASE,NEW`: `base` holds the runs of profile
+/// `base_profile`, `next` those of `new_profile`, each relabelled "NEW vs
+/// BASE" so that compare_reports matches them by thread count. `txray bench`
+/// measures round-robin, so repetition k of each profile was taken in the
+/// same round: compare them with CompareOptions::paired, and the per-round
+/// ratio is NEW / BASE measured in one run. Returns "" on success, else what
+/// is wrong (a profile not in the report, or the two rendered different
+/// image sizes, whose FPS do not compare).
+[[nodiscard]] std::string split_profiles(const BenchReport& report, const std::string& base_profile,
+                                         const std::string& new_profile, BenchReport& base, BenchReport& next);
+
 /// The text table, the Markdown (a CI job summary) and the JSON of a
 /// comparison; `base_name` and `new_name` label the two sides.
 [[nodiscard]] std::string format_comparison(const Comparison& comparison, const std::string& base_name,

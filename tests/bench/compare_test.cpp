@@ -175,6 +175,51 @@ TEST(Compare, PairedVerdictSeesAChangeEveryRoundShowsThroughTheDrift) {
   EXPECT_EQ(self.exit_code(), 0);
 }
 
+// `bench compare REPORT --profiles ideal,pypy-stm`: the rounds of one
+// run drift alike for every profile (round-robin), and pypy-stm is 20 %
+// slower than ideal in each; the pair's rows are matched by thread count
+// and the per-round ratio sees the 20 % through the drift.
+TEST(Compare, TwoProfilesOfOneReportArePairedByRound) {
+  BenchReport report = with_repetitions(5, 1.0);
+  for (RunRecord& run : report.runs)
+    for (int k = 0; k < 5; ++k) {
+      const double drift = 1.0 - 0.1 * k;
+      run.repetitions[static_cast<std::size_t>(k)].fps = (run.profile == "pypy-stm" ? 32.0 : 40.0) * drift;
+    }
+  BenchReport base, next;
+  ASSERT_EQ(split_profiles(report, "ideal", "pypy-stm", base, next), "");
+  CompareOptions paired;
+  paired.paired = true;
+  const Comparison c = compare_reports(base, next, paired);
+  ASSERT_EQ(c.rows.size(), 2u);
+  EXPECT_EQ(c.matched, 2);
+  for (const CompareRow& row : c.rows) {
+    EXPECT_EQ(row.profile, "pypy-stm vs ideal");
+    EXPECT_EQ(row.engine + "+" + row.backend, "native+stm vs native+snapshot");
+    ASSERT_NE(row.base, nullptr);
+    ASSERT_NE(row.next, nullptr);
+    EXPECT_EQ(row.base->threads, row.next->threads);
+    EXPECT_NEAR(row.paired_change_pct, -20.0, 1e-9);
+    EXPECT_EQ(row.verdict, Verdict::slower);
+  }
+  // The other order is the inverse ratio.
+  ASSERT_EQ(split_profiles(report, "pypy-stm", "ideal", base, next), "");
+  EXPECT_NEAR(compare_reports(base, next, paired).rows[0].paired_change_pct, 25.0, 1e-9);
+}
+
+TEST(Compare, TwoProfilesMustBothBeMeasuredAtOneImageSize) {
+  BenchReport report = with_repetitions(5, 1.0);
+  BenchReport base, next;
+  EXPECT_EQ(split_profiles(report, "ideal", "cpython", base, next),
+            "the report has no measured run of profile 'cpython'");
+  for (RunRecord& run : report.runs) {
+    run.width = run.profile == "pypy" ? 96 : 640;
+    run.height = run.profile == "pypy" ? 54 : 360;
+  }
+  const std::string problem = split_profiles(report, "ideal", "pypy", base, next);
+  EXPECT_NE(problem.find("rendered different images (640x360 vs 96x54 at 1 threads)"), std::string::npos) << problem;
+}
+
 TEST(Compare, TooFewRepetitionsGiveNoVerdictAndNeverFail) {
   const Comparison c = compare_reports(with_repetitions(3, 1.0), with_repetitions(3, 1.5), {});
   EXPECT_EQ(count(c, Verdict::no_verdict), 6);

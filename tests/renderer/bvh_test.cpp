@@ -93,7 +93,10 @@ TEST(Bvh, MatchesBruteForceOnRandomSphereSoup) {
     o.radius = rng.uniform(0.05f, 0.6f);
     state.objects.push_back(o);
   }
-  expect_matches_brute_force(state, 100000, 1);
+  // 30,000 rays: each brute-forced against all 2,000 spheres twice, which
+  // is half a minute at -O0 under ASan (CI runs it there); more rays found
+  // nothing the built-in scenes' cases below do not.
+  expect_matches_brute_force(state, 30000, 1);
 }
 
 TEST(Bvh, HandlesCoincidentObjectsAndDegenerateInput) {
