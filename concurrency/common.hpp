@@ -112,8 +112,10 @@ struct AtomicWords {
   // Unrolled (index_sequence), so the words stay in registers and a
   // caller that uses one field of T loads just what it needs; a loop
   // through a stack buffer costs a store-forwarding stall per read.
-  void load_words(std::uint64_t* out) const noexcept {
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
+  // always_inline, lambda included: GCC outlined the lambda for the
+  // 7-word Material in the shading loop, a call per barrier (issue 14).
+  [[gnu::always_inline]] void load_words(std::uint64_t* out) const noexcept {
+    [&]<std::size_t... I>(std::index_sequence<I...>) __attribute__((always_inline)) {
       ((out[I] = w[I].load(kPayloadLoad)), ...);
     }(std::make_index_sequence<kWords>{});
   }
@@ -122,12 +124,12 @@ struct AtomicWords {
       (w[I].store(in[I], kPayloadStore), ...);
     }(std::make_index_sequence<kWords>{});
   }
-  static T from_words(const std::uint64_t* in) noexcept {
+  [[gnu::always_inline]] static T from_words(const std::uint64_t* in) noexcept {
     if constexpr (sizeof(T) == kWords * 8) {
       struct Words {
         std::uint64_t v[kWords];
       } words;
-      [&]<std::size_t... I>(std::index_sequence<I...>) {
+      [&]<std::size_t... I>(std::index_sequence<I...>) __attribute__((always_inline)) {
         ((words.v[I] = in[I]), ...);
       }(std::make_index_sequence<kWords>{});
       return std::bit_cast<T>(words);

@@ -113,11 +113,14 @@ template <class Backend>
 class BackendSceneAccess {
  public:
   BackendSceneAccess(typename Backend::Unit& unit, SharedScene<Backend>& scene) : unit_(unit), scene_(scene) {}
-  [[nodiscard]] Object object(std::uint32_t i) { return unit_.read(scene_.object(i)); }
-  [[nodiscard]] Material material(std::uint32_t i) { return unit_.read(scene_.material(i)); }
-  [[nodiscard]] Light light(std::uint32_t i) { return unit_.read(scene_.light(i)); }
+  // always_inline: GCC otherwise keeps these out of line in the shading
+  // loop, and a call then copies the whole value through the stack where
+  // the inline barrier hands the caller its words in registers (issue 14).
+  [[nodiscard, gnu::always_inline]] Object object(std::uint32_t i) { return unit_.read(scene_.object(i)); }
+  [[nodiscard, gnu::always_inline]] Material material(std::uint32_t i) { return unit_.read(scene_.material(i)); }
+  [[nodiscard, gnu::always_inline]] Light light(std::uint32_t i) { return unit_.read(scene_.light(i)); }
   [[nodiscard]] std::uint32_t light_count() const { return scene_.light_count(); }
-  [[nodiscard]] Camera camera() { return unit_.read(scene_.camera()); }
+  [[nodiscard, gnu::always_inline]] Camera camera() { return unit_.read(scene_.camera()); }
   /// An engine's periodic check: under `gil` it hands the lock over if
   /// asked (CPython's policy) or, once the work counted passes the check
   /// interval, if anyone waits (PyPy's); a no-op for the other backends.

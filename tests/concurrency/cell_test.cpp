@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <new>
 #include <set>
+#include <stdexcept>
 #include <string>
 
 #include "test_support.hpp"
@@ -163,6 +164,30 @@ TYPED_TEST(CellTest, NoAllocationPerUnitInSteadyState) {
   for (int i = 0; i < 1000; ++i) backend.run(0, unit);
   g_counting = false;
   EXPECT_EQ(g_allocations, 0);
+}
+
+// fine counts a unit's reads in the unit and adds them to
+// read_acquisitions when it ends (issue 14: not a store per read): every
+// read is counted once, those of a nested unit and of a unit that throws
+// included, and none is lost or counted twice.
+TEST(FineStatistics, EveryReadIsCountedOnceWhenItsUnitEnds) {
+  FineBackend backend(1);
+  FineCell<int> a{1};
+  backend.run(0, [&](FineUnit& u) {
+    (void)u.read(a);
+    (void)u.read(a);
+    backend.run(0, [&](FineUnit& inner) { (void)inner.read(a); });
+    (void)u.read(a);
+  });
+  EXPECT_EQ(backend.stats().read_acquisitions, 4u);
+  EXPECT_THROW(backend.run(0,
+                           [&](FineUnit& u) {
+                             (void)u.read(a);
+                             throw std::runtime_error("after one read");
+                           }),
+               std::runtime_error);
+  EXPECT_EQ(backend.stats().read_acquisitions, 5u);
+  EXPECT_EQ(backend.stats().units, 2u);
 }
 
 }  // namespace
