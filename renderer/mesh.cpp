@@ -388,20 +388,29 @@ TXRAY_HOT_INLINE unsigned instance_lanes_impl(const Object& obj, const RayPacket
     hit = ~outside & (det != 0.0f) & (t > tmin) & (t < best);
   };
 
+  // A leaf's triangles, one against all lanes; `on_hit(t, hit)` returns
+  // true to end the leaf and the walk.
+  auto each_triangle = [&](std::uint32_t first, std::uint32_t count, auto&& on_hit) __attribute__((always_inline)) {
+    for (std::uint32_t k = 0; k < count; k += 4) {
+      const TriangleBlock& block = mesh.leaf_blocks[first + k / 4];
+      const unsigned n = std::min(count - k, 4u);
+      for (unsigned j = 0; j < n; ++j) {
+        F t;
+        I hit;
+        triangle(block, j, t, hit);
+        if (on_hit(t, hit)) return true;
+      }
+    }
+    return false;
+  };
   if (!any_hit) {
     packet_detail::walk_packet_nearest_first<F, I>(
         mesh.bvh, lo, inv, tmin, best, [&](std::uint32_t first, std::uint32_t count) __attribute__((always_inline)) {
-          for (std::uint32_t k = 0; k < count; k += 4) {
-            const TriangleBlock& block = mesh.leaf_blocks[first + k / 4];
-            const unsigned n = std::min(count - k, 4u);
-            for (unsigned j = 0; j < n; ++j) {
-              F t;
-              I hit;
-              triangle(block, j, t, hit);
-              best = hit ? t : best;
-              changed |= mask_bits(hit);
-            }
-          }
+          each_triangle(first, count, [&](const F& t, const I& hit) __attribute__((always_inline)) {
+            best = hit ? t : best;
+            changed |= mask_bits(hit);
+            return false;
+          });
         });
   } else {
     // Any hit: a lane blocked leaves the walk (best = -inf), and the walk
@@ -409,19 +418,11 @@ TXRAY_HOT_INLINE unsigned instance_lanes_impl(const Object& obj, const RayPacket
     const F minus_inf = F{} - kInfinity;
     packet_detail::walk_packet_any<F, I>(
         mesh.bvh, lo, inv, tmin, best, [&](std::uint32_t first, std::uint32_t count) __attribute__((always_inline)) {
-          for (std::uint32_t k = 0; k < count; k += 4) {
-            const TriangleBlock& block = mesh.leaf_blocks[first + k / 4];
-            const unsigned n = std::min(count - k, 4u);
-            for (unsigned j = 0; j < n; ++j) {
-              F t;
-              I hit;
-              triangle(block, j, t, hit);
-              best = hit ? minus_inf : best;
-              changed |= mask_bits(hit);
-              if ((live & ~changed) == 0) return true;
-            }
-          }
-          return false;
+          return each_triangle(first, count, [&](const F&, const I& hit) __attribute__((always_inline)) {
+            best = hit ? minus_inf : best;
+            changed |= mask_bits(hit);
+            return (live & ~changed) == 0;
+          });
         });
   }
   std::memcpy(best_io, &best, sizeof best);

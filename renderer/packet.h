@@ -133,6 +133,24 @@ template <class F, class I>
   return true;
 }
 
+// Child c of a wide node against every lane: whether each lane's ray meets
+// its box within (tmin, tmax) (`hit`), and where it enters. Both packet
+// walks below. (Out-parameters: returning an 8-wide vector from a function
+// changes the ABI where the translation unit is not built for AVX.)
+template <class F, class I>
+[[gnu::always_inline]] inline void lanes_enter_child(const WideNode& node, int c, const F (&o)[3], const F (&inv)[3],
+                                                     const F& tmin, const F& tmax, F& enter, I& hit) {
+  enter = tmin;
+  F leave = tmax;
+  for (int a = 0; a < 3; ++a) {
+    const F t_lo = (node.bounds[0][a][c] - o[a]) * inv[a];
+    const F t_hi = (node.bounds[1][a][c] - o[a]) * inv[a];
+    enter = TXRAY_MAX(enter, TXRAY_MIN(t_lo, t_hi));
+    leave = TXRAY_MIN(leave, TXRAY_MAX(t_lo, t_hi));
+  }
+  hit = enter <= leave;
+}
+
 // The nearest-first walk of W lanes through a wide tree, written once for
 // the scene's tree (closest_hit_packet_impl) and each mesh's (an instance's
 // packet test, mesh.cpp): per node, a slab test of every child against all
@@ -164,14 +182,9 @@ template <class F, class I, class Leaf>
       int n = 0;
       for (int c = 0; c < 4; ++c) {
         if (node.child[c] == kWideEmpty) continue;
-        F enter = tmin, leave = best;
-        for (int a = 0; a < 3; ++a) {
-          const F t_lo = (node.bounds[0][a][c] - o[a]) * inv[a];
-          const F t_hi = (node.bounds[1][a][c] - o[a]) * inv[a];
-          enter = TXRAY_MAX(enter, TXRAY_MIN(t_lo, t_hi));
-          leave = TXRAY_MIN(leave, TXRAY_MAX(t_lo, t_hi));
-        }
-        const I lane_hit = enter <= leave;
+        F enter;
+        I lane_hit;
+        lanes_enter_child<F, I>(node, c, o, inv, tmin, best, enter, lane_hit);
         if (!TXRAY_ANY(lane_hit)) continue;
         const F entered = lane_hit ? enter : inf;
         float nearest = entered[0];
@@ -226,14 +239,9 @@ template <class F, class I, class Leaf>
       const WideNode& node = bvh.wide[ref];
       for (int c = 0; c < 4; ++c) {
         if (node.child[c] == kWideEmpty) continue;
-        F enter = tmin, leave = tmax;
-        for (int a = 0; a < 3; ++a) {
-          const F t_lo = (node.bounds[0][a][c] - o[a]) * inv[a];
-          const F t_hi = (node.bounds[1][a][c] - o[a]) * inv[a];
-          enter = TXRAY_MAX(enter, TXRAY_MIN(t_lo, t_hi));
-          leave = TXRAY_MIN(leave, TXRAY_MAX(t_lo, t_hi));
-        }
-        const I lane_hit = enter <= leave;
+        F enter;
+        I lane_hit;
+        lanes_enter_child<F, I>(node, c, o, inv, tmin, tmax, enter, lane_hit);
         if (TXRAY_ANY(lane_hit)) {
           TXRAY_DCHECK(top < kWideStackSize, "wide traversal deeper than kMaxBvhDepth");
           stack[top++] = node.child[c];

@@ -23,8 +23,9 @@ flags_of() { grep -o -- '--[a-z][a-z0-9-]*' | sed 's/-*$//' | sort -u; }
 all_help=$(printf '%s\n' "${help[@]}" | flags_of)
 # Not txray's: cmake (--preset --build --target), ctest (--output-on-failure),
 # apt-get, git, xvfb-run, libFuzzer and compiler flags quoted in prose;
-# valgrind's (--toggle-collect); bench/embree's embree_compare has its own.
-foreign=" --build --target --output-on-failure --no-install-recommends --help --toggle-collect "
+# valgrind's (--toggle-collect); bench/embree's embree_compare has its own;
+# scripts/bench-ab's own (--rounds, --base-march, --new-march).
+foreign=" --build --target --output-on-failure --no-install-recommends --help --toggle-collect --rounds --base-march --new-march "
 is_foreign() { case "$foreign" in *" $1 "*) return 0 ;; esac; return 1; }
 
 docs=("$src/README.md" "$src"/docs/*.md)
