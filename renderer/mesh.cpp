@@ -109,6 +109,29 @@ inline void edge_functions(float ax, float ay, float bx, float by, float cx, flo
   }
 }
 
+// The three edge functions for a vector of lanes (four triangles against a
+// ray, or one triangle against eight rays), with the double-precision
+// fallback above for each lane in `lanes` where float gives an exact 0.
+// `bits(mask)` turns a vector mask into lane bits.
+template <class V, class Bits>
+[[gnu::always_inline]] inline void edge_functions_lanes(const V& ax, const V& ay, const V& bx, const V& by,
+                                                        const V& cx, const V& cy, unsigned lanes, Bits&& bits, V& u,
+                                                        V& v, V& w) {
+  u = cx * by - cy * bx;
+  v = ax * cy - ay * cx;
+  w = bx * ay - by * ax;
+  unsigned zero = bits((u == 0.0f) | (v == 0.0f) | (w == 0.0f)) & lanes;
+  while (zero) [[unlikely]] {
+    const unsigned l = static_cast<unsigned>(__builtin_ctz(zero));
+    zero &= zero - 1;
+    float ul, vl, wl;
+    edge_functions(ax[l], ay[l], bx[l], by[l], cx[l], cy[l], ul, vl, wl);
+    u[l] = ul;
+    v[l] = vl;
+    w[l] = wl;
+  }
+}
+
 }  // namespace
 
 std::vector<std::shared_ptr<const Mesh>> build_meshes(std::vector<MeshData> data) {
@@ -203,19 +226,9 @@ TXRAY_HOT_INLINE bool block_test(const WatertightRay& r, const TriangleBlock& bl
   const F4 ax = (load(0, r.kx) - ox) - r.sx * Az, ay = (load(0, r.ky) - oy) - r.sy * Az;
   const F4 bx = (load(1, r.kx) - ox) - r.sx * Bz, by = (load(1, r.ky) - oy) - r.sy * Bz;
   const F4 cx = (load(2, r.kx) - ox) - r.sx * Cz, cy = (load(2, r.ky) - oy) - r.sy * Cz;
-  F4 u = cx * by - cy * bx;
-  F4 v = ax * cy - ay * cx;
-  F4 w = bx * ay - by * ax;
-  unsigned zero = lane_bits((u == 0.0f) | (v == 0.0f) | (w == 0.0f)) & used;
-  while (zero) [[unlikely]] {  // the double-precision fallback, lane by lane
-    const unsigned l = static_cast<unsigned>(__builtin_ctz(zero));
-    zero &= zero - 1;
-    float ul, vl, wl;
-    edge_functions(ax[l], ay[l], bx[l], by[l], cx[l], cy[l], ul, vl, wl);
-    u[l] = ul;
-    v[l] = vl;
-    w[l] = wl;
-  }
+  F4 u, v, w;
+  edge_functions_lanes(ax, ay, bx, by, cx, cy, used, [](I4 m) __attribute__((always_inline)) { return lane_bits(m); },
+                       u, v, w);
   const I4 outside = ((u < 0.0f) | (v < 0.0f) | (w < 0.0f)) & ((u > 0.0f) | (v > 0.0f) | (w > 0.0f));
   const F4 det = u + v + w;
   const F4 t = (u * (r.sz * Az) + v * (r.sz * Bz) + w * (r.sz * Cz)) / det;
@@ -369,19 +382,9 @@ TXRAY_HOT_INLINE unsigned instance_lanes_impl(const Object& obj, const RayPacket
     const F ax = (A[kx][j] - lo[kx]) - sx * Az, ay = (A[ky][j] - lo[ky]) - sy * Az;
     const F bx = (B[kx][j] - lo[kx]) - sx * Bz, by = (B[ky][j] - lo[ky]) - sy * Bz;
     const F cx = (C[kx][j] - lo[kx]) - sx * Cz, cy = (C[ky][j] - lo[ky]) - sy * Cz;
-    F u = cx * by - cy * bx;
-    F v = ax * cy - ay * cx;
-    F w = bx * ay - by * ax;
-    unsigned zero = mask_bits((u == 0.0f) | (v == 0.0f) | (w == 0.0f)) & live;
-    while (zero) [[unlikely]] {  // the double-precision fallback, lane by lane
-      const int l = __builtin_ctz(zero);
-      zero &= zero - 1;
-      float ul, vl, wl;
-      edge_functions(ax[l], ay[l], bx[l], by[l], cx[l], cy[l], ul, vl, wl);
-      u[l] = ul;
-      v[l] = vl;
-      w[l] = wl;
-    }
+    F u, v, w;
+    edge_functions_lanes(ax, ay, bx, by, cx, cy, live,
+                         [](const I& m) __attribute__((always_inline)) { return mask_bits(m); }, u, v, w);
     const I outside = ((u < 0.0f) | (v < 0.0f) | (w < 0.0f)) & ((u > 0.0f) | (v > 0.0f) | (w > 0.0f));
     const F det = u + v + w;
     t = (u * (sz * Az) + v * (sz * Bz) + w * (sz * Cz)) / det;
