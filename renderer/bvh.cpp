@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <memory>
 #include <stdexcept>
 
@@ -20,7 +21,14 @@ struct Builder {
   std::vector<Vec3>& centroids;
   Bvh& out;
   std::vector<std::uint32_t>& scratch;  ///< partition buffer, sized once
+  int block_shift = 0;                  ///< log2 of leaf_block (build_bvh)
   int max_depth = 0;                    ///< deepest node built, for the checks after the build
+
+  // The tests a leaf of n objects costs, n / leaf_block rounded up: n
+  // itself when objects are tested one at a time.
+  [[nodiscard]] float tests(std::uint32_t n) const {
+    return static_cast<float>((n + (1u << block_shift) - 1) >> block_shift);
+  }
 
   // Builds the subtree over out.indices[first, first + count) at node `index`.
   void build(std::uint32_t index, std::uint32_t first, std::uint32_t count, int depth) {
@@ -73,8 +81,7 @@ struct Builder {
         acc.grow(bin_box[b]);
         n += bin_count[b];
         if (n == 0 || right_count[b + 1] == 0) continue;
-        const float cost = acc.surface_area() * static_cast<float>(n) +
-                           right_area[b + 1] * static_cast<float>(right_count[b + 1]);
+        const float cost = acc.surface_area() * tests(n) + right_area[b + 1] * tests(right_count[b + 1]);
         if (cost < best_cost) {
           best_cost = cost;
           best_axis = axis;
@@ -90,7 +97,7 @@ struct Builder {
     }
     const float parent_area = box.surface_area();
     const float split_cost = kTraversalCost + kIntersectionCost * best_cost / std::max(parent_area, 1e-30f);
-    const float leaf_cost = kIntersectionCost * static_cast<float>(count);
+    const float leaf_cost = kIntersectionCost * tests(count);
     if (count <= kMaxLeafSize && leaf_cost <= split_cost) return make_leaf();
 
     const float lo = centroid_box.lo[best_axis], extent = centroid_box.hi[best_axis] - lo;
@@ -203,7 +210,10 @@ void check_leaves(const Bvh& bvh) {
 
 }  // namespace
 
-void rebuild_bvh(Bvh& bvh, std::span<const Aabb> bounds, std::span<const bool> bounded, BvhBuildScratch& scratch) {
+void rebuild_bvh(Bvh& bvh, std::span<const Aabb> bounds, std::span<const bool> bounded, BvhBuildScratch& scratch,
+                 std::uint32_t leaf_block) {
+  if (leaf_block != 1 && leaf_block != 2 && leaf_block != 4)
+    throw std::invalid_argument("build_bvh: leaf_block must be 1, 2 or 4");
   bvh.nodes.clear();
   bvh.indices.clear();
   bvh.unbounded.clear();
@@ -215,7 +225,7 @@ void rebuild_bvh(Bvh& bvh, std::span<const Aabb> bounds, std::span<const bool> b
   if (bvh.indices.size() > kWideFirstMask) throw std::length_error("build_bvh: too many objects for a wide leaf reference");
   scratch.centroids.resize(bounds.size());
   scratch.partition.resize(bvh.indices.size());
-  Builder builder{bounds, scratch.centroids, bvh, scratch.partition};
+  Builder builder{bounds, scratch.centroids, bvh, scratch.partition, std::countr_zero(leaf_block)};
   for (std::uint32_t i : bvh.indices) builder.centroids[i] = bounds[i].center();
   bvh.nodes.reserve(2 * bvh.indices.size());
   bvh.nodes.emplace_back();
@@ -236,10 +246,10 @@ void rebuild_bvh(Bvh& bvh, std::span<const Aabb> bounds, std::span<const bool> b
                bvh.nodes.size());
 }
 
-Bvh build_bvh(std::span<const Aabb> bounds, std::span<const bool> bounded) {
+Bvh build_bvh(std::span<const Aabb> bounds, std::span<const bool> bounded, std::uint32_t leaf_block) {
   Bvh bvh;
   BvhBuildScratch scratch;
-  rebuild_bvh(bvh, bounds, bounded, scratch);
+  rebuild_bvh(bvh, bounds, bounded, scratch, leaf_block);
   return bvh;
 }
 

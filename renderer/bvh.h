@@ -72,7 +72,12 @@ struct Bvh {
 
 /// Builds over `bounds[i]`, one box per object; `bounded[i]` false keeps
 /// object i out of the tree (tested on every ray instead). Deterministic.
-[[nodiscard]] Bvh build_bvh(std::span<const Aabb> bounds, std::span<const bool> bounded);
+/// `leaf_block`: how many of a leaf's objects one test takes at once (1, 2
+/// or 4): the surface area heuristic counts a leaf's cost in such tests, so
+/// that a mesh's leaves (whose triangles are tested four at a time,
+/// TriangleBlock) are made as full as the heuristic allows.
+[[nodiscard]] Bvh build_bvh(std::span<const Aabb> bounds, std::span<const bool> bounded,
+                            std::uint32_t leaf_block = 1);
 
 /// Convenience: bounds taken from the objects themselves.
 [[nodiscard]] Bvh build_bvh(std::span<const Object> objects);
@@ -86,7 +91,8 @@ struct BvhBuildScratch {
 
 /// build_bvh into an existing tree: `out`'s vectors are cleared and refilled,
 /// keeping their capacity. Same tree as build_bvh.
-void rebuild_bvh(Bvh& out, std::span<const Aabb> bounds, std::span<const bool> bounded, BvhBuildScratch& scratch);
+void rebuild_bvh(Bvh& out, std::span<const Aabb> bounds, std::span<const bool> bounded, BvhBuildScratch& scratch,
+                 std::uint32_t leaf_block = 1);
 
 /// Nearest hit in (t_min, t_max) by the binary tree, one box per visit: the
 /// first traversal, kept as the baseline the wide one is measured against
@@ -95,10 +101,12 @@ void rebuild_bvh(Bvh& out, std::span<const Aabb> bounds, std::span<const bool> b
 template <class Access>
 Hit closest_hit_binary(Access& scene, const Bvh& bvh, const Ray& ray, float t_min, float t_max) {
   Hit hit{t_max, kNoObject};
-  for (std::uint32_t i : bvh.unbounded) {
-    const float t = intersect(ray, scene.object(i), t_min, hit.t);
-    if (t < hit.t) hit = {t, i};
-  }
+  auto test = [&](std::uint32_t i) __attribute__((always_inline)) {
+    MeshPoint at;
+    const float t = intersect(ray, scene.object(i), t_min, hit.t, &at);
+    if (t < hit.t) hit = {t, i, at};
+  };
+  for (std::uint32_t i : bvh.unbounded) test(i);
   if (bvh.nodes.empty()) return hit;
   const Vec3 inv = reciprocal(ray.direction);
   const bool negative[3] = {ray.direction.x < 0.0f, ray.direction.y < 0.0f, ray.direction.z < 0.0f};
@@ -110,11 +118,7 @@ Hit closest_hit_binary(Access& scene, const Bvh& bvh, const Ray& ray, float t_mi
     const BvhNode& node = bvh.nodes[node_index];
     if (intersect_slabs(ray.origin, inv, node.bounds.lo, node.bounds.hi, t_min, hit.t) != kInfinity) {
       if (node.is_leaf()) {
-        for (std::uint32_t k = 0; k < node.count; ++k) {
-          const std::uint32_t i = bvh.indices[node.first_or_second + k];
-          const float t = intersect(ray, scene.object(i), t_min, hit.t);
-          if (t < hit.t) hit = {t, i};
-        }
+        for (std::uint32_t k = 0; k < node.count; ++k) test(bvh.indices[node.first_or_second + k]);
       } else {
         // Visit the child on the ray's side of the split first.
         std::uint32_t near_child = node_index + 1, far_child = node.first_or_second;
@@ -302,7 +306,8 @@ TXRAY_HOT_INLINE void walk_nearest_first(const Bvh& bvh, const WideRay& wray, fl
 }
 
 /// Nearest hit in (t_min, t_max): the kernel's traversal, over the wide
-/// tree (walk_nearest_first). Every object tested is read through `scene`.
+/// tree (walk_nearest_first). Every object tested is read through `scene`;
+/// an instance's hit names its triangle (Hit::mesh).
 ///
 /// `nearest`, when given, receives the copy of the nearest object read
 /// during the test, so that shading need not read it a second time (each
@@ -312,9 +317,10 @@ Hit closest_hit(Access& scene, const Bvh& bvh, const Ray& ray, float t_min, floa
   Hit hit{t_max, kNoObject};
   auto test = [&](std::uint32_t i) __attribute__((always_inline)) {
     const Object o = scene.object(i);
-    const float t = intersect(ray, o, t_min, hit.t);
+    MeshPoint at;
+    const float t = intersect(ray, o, t_min, hit.t, &at);
     if (t < hit.t) {
-      hit = {t, i};
+      hit = {t, i, at};
       if (nearest) *nearest = o;
     }
   };
@@ -328,23 +334,19 @@ Hit closest_hit(Access& scene, const Bvh& bvh, const Ray& ray, float t_min, floa
   return hit;
 }
 
-/// True when anything lies in (t_min, t_max) along the ray (shadow rays),
-/// over the wide tree, stopping at the first object found.
-template <class Access>
-bool occluded(Access& scene, const Bvh& bvh, const Ray& ray, float t_min, float t_max) {
-  for (std::uint32_t i : bvh.unbounded)
-    if (intersect(ray, scene.object(i), t_min, t_max) != kInfinity) return true;
-  if (bvh.wide.empty()) return false;
-  const WideRay wray(ray);
+/// The any-hit walk of a wide tree, written once for the scene's tree
+/// (occluded) and each mesh's (occluded_mesh, mesh.cpp): every child the
+/// ray meets within [t_min, t_max], in no particular order, until
+/// `leaf(first, count)` returns true (something in its entries blocks the
+/// ray). Returns whether one did. The tree must not be empty.
+template <class Leaf>
+TXRAY_HOT_INLINE bool walk_any(const Bvh& bvh, const WideRay& wray, float t_min, float t_max, Leaf&& leaf) {
   std::uint32_t stack[kWideStackSize];
   int top = 0;
   std::uint32_t ref = 0;
   for (;;) {
     if (ref & kWideLeaf) {
-      const std::uint32_t first = ref & kWideFirstMask;
-      const std::uint32_t count = ((ref & ~kWideLeaf) >> kWideCountShift) + 1;
-      for (std::uint32_t k = 0; k < count; ++k)
-        if (intersect(ray, scene.object(bvh.indices[first + k]), t_min, t_max) != kInfinity) return true;
+      if (leaf(ref & kWideFirstMask, ((ref & ~kWideLeaf) >> kWideCountShift) + 1)) return true;
     } else {
       float enter[4];
       unsigned mask = wide_box_test(bvh.wide[ref], wray, t_min, t_max, enter);
@@ -359,6 +361,21 @@ bool occluded(Access& scene, const Bvh& bvh, const Ray& ray, float t_min, float 
     if (top == 0) return false;
     ref = stack[--top];
   }
+}
+
+/// True when anything lies in (t_min, t_max) along the ray (shadow rays),
+/// over the wide tree (walk_any), stopping at the first object found.
+template <class Access>
+bool occluded(Access& scene, const Bvh& bvh, const Ray& ray, float t_min, float t_max) {
+  for (std::uint32_t i : bvh.unbounded)
+    if (occludes(ray, scene.object(i), t_min, t_max)) return true;
+  if (bvh.wide.empty()) return false;
+  return walk_any(bvh, WideRay(ray), t_min, t_max,
+                  [&](std::uint32_t first, std::uint32_t count) __attribute__((always_inline)) {
+                    for (std::uint32_t k = 0; k < count; ++k)
+                      if (occludes(ray, scene.object(bvh.indices[first + k]), t_min, t_max)) return true;
+                    return false;
+                  });
 }
 
 }  // namespace txray

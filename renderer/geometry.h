@@ -27,9 +27,19 @@ struct Ray {
   Vec3 direction;  ///< unit length
 };
 
+/// Where a ray meets a mesh: the triangle (an index into Mesh::triangles)
+/// and the barycentric weights of its corners b and c (a's is 1 - u - v).
+struct MeshPoint {
+  std::uint32_t triangle = 0;
+  float u = 0.0f, v = 0.0f;
+};
+
 struct Hit {
   float t = kInfinity;
   std::uint32_t object = kNoObject;
+  /// When the object is an instance: the triangle hit and where on it, so
+  /// that shading finds its normal without tracing the mesh again.
+  MeshPoint mesh{};
   [[nodiscard]] bool found() const { return object != kNoObject; }
 };
 
@@ -115,15 +125,17 @@ TXRAY_HOT_INLINE float intersect_box(const Ray& ray, Vec3 center, Vec3 half, flo
 
 /// Nearest t in (t_min, t_max) where the ray meets a mesh instance, or
 /// kInfinity (renderer/mesh.cpp: a BVH traversal, too big to inline).
-float intersect_instance(const Ray& ray, const Object& instance, float t_min, float t_max);
+/// `at`, when given, receives the triangle hit and where on it.
+float intersect_instance(const Ray& ray, const Object& instance, float t_min, float t_max, MeshPoint* at = nullptr);
 
 /// Every kind but the sphere: the packets' per-lane path, which has
-/// already tested the kind for a sphere.
-TXRAY_HOT_INLINE float intersect_non_sphere(const Ray& ray, const Object& o, float t_min, float t_max) {
+/// already tested the kind for a sphere. `at`: as intersect_instance's.
+TXRAY_HOT_INLINE float intersect_non_sphere(const Ray& ray, const Object& o, float t_min, float t_max,
+                                            MeshPoint* at = nullptr) {
   switch (o.kind) {
     case ShapeKind::plane: return intersect_plane(ray, o.center, o.normal, t_min, t_max);
     case ShapeKind::box: return intersect_box(ray, o.center, o.half_size, t_min, t_max);
-    case ShapeKind::instance: return intersect_instance(ray, o, t_min, t_max);
+    case ShapeKind::instance: return intersect_instance(ray, o, t_min, t_max, at);
     case ShapeKind::sphere: break;
   }
   return kInfinity;
@@ -132,10 +144,27 @@ TXRAY_HOT_INLINE float intersect_non_sphere(const Ray& ray, const Object& o, flo
 /// Spheres are tested first and alone on the hot path, the other kinds
 /// behind one predicted-not-taken branch, and the instance (a whole mesh
 /// traversal) is a call, so that meshes cost the sphere scenes nothing.
-TXRAY_HOT_INLINE float intersect(const Ray& ray, const Object& o, float t_min, float t_max) {
+/// `at`, when given, receives an instance's triangle (intersect_instance);
+/// other kinds leave it alone.
+TXRAY_HOT_INLINE float intersect(const Ray& ray, const Object& o, float t_min, float t_max, MeshPoint* at = nullptr) {
   if (o.kind == ShapeKind::sphere) [[likely]]
     return intersect_sphere(ray, o.center, o.radius, t_min, t_max);
-  return intersect_non_sphere(ray, o, t_min, t_max);
+  return intersect_non_sphere(ray, o, t_min, t_max, at);
+}
+
+/// Whether anything of a mesh instance lies in (t_min, t_max) along the
+/// ray: the first triangle found ends the walk (renderer/mesh.cpp). The
+/// same answer as intersect_instance(...) != kInfinity.
+bool occluded_by_instance(const Ray& ray, const Object& instance, float t_min, float t_max);
+
+/// Whether `o` lies in (t_min, t_max) along the ray (shadow rays): the
+/// answer of intersect(...) != kInfinity, an instance's without looking
+/// for its nearest triangle.
+TXRAY_HOT_INLINE bool occludes(const Ray& ray, const Object& o, float t_min, float t_max) {
+  if (o.kind == ShapeKind::sphere) [[likely]]
+    return intersect_sphere(ray, o.center, o.radius, t_min, t_max) != kInfinity;
+  if (o.kind == ShapeKind::instance) return occluded_by_instance(ray, o, t_min, t_max);
+  return intersect_non_sphere(ray, o, t_min, t_max) != kInfinity;
 }
 
 /// Outward unit normal of `o` at a point `p` on its surface (not for

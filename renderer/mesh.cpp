@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <numbers>
+#include <type_traits>
 #include <utility>
 
 #include <glm/geometric.hpp>
@@ -65,7 +66,10 @@ Mesh prepare(MeshData data) {
   });
   const std::vector<char> all(m, 1);
   static_assert(sizeof(bool) == sizeof(char));
-  mesh.bvh = build_bvh(bounds, std::span<const bool>(reinterpret_cast<const bool*>(all.data()), m));
+  // Leaves are tested a block of four triangles at a time: the SAH counts
+  // their cost so.
+  mesh.bvh = build_bvh(bounds, std::span<const bool>(reinterpret_cast<const bool*>(all.data()), m),
+                       std::extent_v<decltype(TriangleBlock::triangle)>);
   // Each leaf's triangles into blocks of four, the leaf's reference
   // pointed at its first block.
   for (WideNode& node : mesh.bvh.wide) {
@@ -196,18 +200,9 @@ bool intersect_triangle(const WatertightRay& r, Vec3 a, Vec3 b, Vec3 c, float t_
 
 namespace {
 
-typedef float F4 __attribute__((vector_size(16)));
-typedef std::int32_t I4 __attribute__((vector_size(16)));
-
-// A bit per lane of a 0 / -1 mask.
-TXRAY_HOT_INLINE unsigned lane_bits(I4 m) {
-#if defined(__SSE__)
-  return static_cast<unsigned>(_mm_movemask_ps(reinterpret_cast<__m128>(m)));
-#else
-  return (static_cast<unsigned>(m[0]) & 1u) | (static_cast<unsigned>(m[1]) & 2u) | (static_cast<unsigned>(m[2]) & 4u) |
-         (static_cast<unsigned>(m[3]) & 8u);
-#endif
-}
+using packet_detail::F4;
+using packet_detail::I4;
+using packet_detail::lane_bits;
 
 // intersect_triangles, inlined into the mesh traversal.
 TXRAY_HOT_INLINE bool block_test(const WatertightRay& r, const TriangleBlock& block, unsigned lanes, float t_min,
@@ -227,8 +222,8 @@ TXRAY_HOT_INLINE bool block_test(const WatertightRay& r, const TriangleBlock& bl
   const F4 bx = (load(1, r.kx) - ox) - r.sx * Bz, by = (load(1, r.ky) - oy) - r.sy * Bz;
   const F4 cx = (load(2, r.kx) - ox) - r.sx * Cz, cy = (load(2, r.ky) - oy) - r.sy * Cz;
   F4 u, v, w;
-  edge_functions_lanes(ax, ay, bx, by, cx, cy, used, [](I4 m) __attribute__((always_inline)) { return lane_bits(m); },
-                       u, v, w);
+  edge_functions_lanes(ax, ay, bx, by, cx, cy, used,
+                       [](const I4& m) __attribute__((always_inline)) { return lane_bits(m); }, u, v, w);
   const I4 outside = ((u < 0.0f) | (v < 0.0f) | (w < 0.0f)) & ((u > 0.0f) | (v > 0.0f) | (w > 0.0f));
   const F4 det = u + v + w;
   const F4 t = (u * (r.sz * Az) + v * (r.sz * Bz) + w * (r.sz * Cz)) / det;
@@ -256,26 +251,44 @@ bool intersect_triangles(const WatertightRay& r, const TriangleBlock& block, uns
   return block_test(r, block, lanes, t_min, t_max, hit, lane);
 }
 
-float closest_hit_mesh(const Mesh& mesh, const Ray& ray, float t_min, float t_max, TriangleHit& hit,
-                       std::uint32_t& triangle) {
-  const Bvh& bvh = mesh.bvh;
-  if (bvh.wide.empty()) return kInfinity;
+float closest_hit_mesh(const Mesh& mesh, const Ray& ray, float t_min, float t_max, MeshPoint& at) {
+  if (mesh.bvh.wide.empty()) return kInfinity;
   float best = t_max;
-  bool found = false;
   const WatertightRay wt(ray);
-  walk_nearest_first(bvh, WideRay(ray), t_min, best,
-                     [&](std::uint32_t first, std::uint32_t count) __attribute__((always_inline)) {
-                       for (std::uint32_t k = 0; k < count; k += 4) {
-                         const TriangleBlock& block = mesh.leaf_blocks[first + k / 4];
-                         unsigned lane = 0;
-                         if (block_test(wt, block, std::min(count - k, 4u), t_min, best, hit, lane)) {
-                           best = hit.t;
-                           triangle = block.triangle[lane];
-                           found = true;
-                         }
-                       }
-                     });
-  return found ? best : kInfinity;
+  TriangleHit hit;
+  constexpr std::uint32_t kNone = ~0u;  // no triangle hit yet (a mesh holds fewer)
+  std::uint32_t triangle = kNone;
+  walk_nearest_first(
+      mesh.bvh, WideRay(ray), t_min, best,
+      [&](std::uint32_t first, std::uint32_t count) __attribute__((always_inline)) {
+        for (std::uint32_t k = 0; k < count; k += 4) {
+          const TriangleBlock& block = mesh.leaf_blocks[first + k / 4];
+          unsigned lane = 0;
+          if (block_test(wt, block, std::min(count - k, 4u), t_min, best, hit, lane)) {
+            best = hit.t;
+            triangle = block.triangle[lane];
+          }
+        }
+      });
+  if (triangle == kNone) return kInfinity;
+  at = {triangle, hit.u, hit.v};
+  return best;
+}
+
+bool occluded_mesh(const Mesh& mesh, const Ray& ray, float t_min, float t_max) {
+  if (mesh.bvh.wide.empty()) return false;
+  const WatertightRay wt(ray);
+  TriangleHit hit;
+  return walk_any(
+      mesh.bvh, WideRay(ray), t_min, t_max,
+      [&](std::uint32_t first, std::uint32_t count) __attribute__((always_inline)) {
+        for (std::uint32_t k = 0; k < count; k += 4) {
+          unsigned lane = 0;
+          if (block_test(wt, mesh.leaf_blocks[first + k / 4], std::min(count - k, 4u), t_min, t_max, hit, lane))
+            return true;
+        }
+        return false;
+      });
 }
 
 namespace {
@@ -298,22 +311,18 @@ Ray to_instance_frame(const Ray& ray, const Object& o) {
   return {turn.to_local(ray.origin - o.center) * inv_scale, turn.to_local(ray.direction) * inv_scale};
 }
 
-float intersect_instance(const Ray& ray, const Object& o, float t_min, float t_max) {
-  TriangleHit hit;
-  std::uint32_t triangle = 0;
-  return closest_hit_mesh(*o.mesh, to_instance_frame(ray, o), t_min, t_max, hit, triangle);
+float intersect_instance(const Ray& ray, const Object& o, float t_min, float t_max, MeshPoint* at) {
+  MeshPoint where;
+  const float t = closest_hit_mesh(*o.mesh, to_instance_frame(ray, o), t_min, t_max, where);
+  if (at != nullptr && t != kInfinity) *at = where;
+  return t;
+}
+
+bool occluded_by_instance(const Ray& ray, const Object& o, float t_min, float t_max) {
+  return occluded_mesh(*o.mesh, to_instance_frame(ray, o), t_min, t_max);
 }
 
 namespace {
-
-// A bit per lane of a 0 / -1 mask, any width.
-template <class I>
-TXRAY_HOT_INLINE unsigned mask_bits(const I& m) {
-  constexpr int W = sizeof(I) / sizeof(std::int32_t);
-  unsigned bits = 0;
-  for (int k = 0; k < W; ++k) bits |= static_cast<unsigned>(m[k] != 0) << k;
-  return bits;
-}
 
 // packet_detail::instance_lanes8_avx2, written over the vector width.
 // Every lane does intersect_instance's arithmetic, operation for
@@ -324,7 +333,7 @@ TXRAY_HOT_INLINE unsigned mask_bits(const I& m) {
 // coherent packet); when they do not, the lanes go one by one.
 template <class F, class I>
 TXRAY_HOT_INLINE unsigned instance_lanes_impl(const Object& obj, const RayPacket& rays, int lane0, float t_min,
-                                              float* best_io, bool any_hit) {
+                                              float* best_io, MeshPoint* at) {
   constexpr int W = sizeof(F) / sizeof(float);
   const Mesh& mesh = *obj.mesh;
   unsigned live = 0;
@@ -361,7 +370,7 @@ TXRAY_HOT_INLINE unsigned instance_lanes_impl(const Object& obj, const RayPacket
       break;
     }
   }
-  if (!shared) return packet_detail::instance_lanes_one_by_one(obj, rays, lane0, W, t_min, best_io, any_hit);
+  if (!shared) return packet_detail::instance_lanes_one_by_one(obj, rays, lane0, W, t_min, best_io, at);
   int kx = (kz + 1) % 3, ky = (kx + 1) % 3;
   if (negative) std::swap(kx, ky);
   const F sx = ld[kx] / ld[kz], sy = ld[ky] / ld[kz], sz = (F{} + 1.0f) / ld[kz];
@@ -372,9 +381,11 @@ TXRAY_HOT_INLINE unsigned instance_lanes_impl(const Object& obj, const RayPacket
   std::memcpy(&best, best_io, sizeof best);
 
   // Triangle `j` of a block against every lane: block_test's arithmetic.
-  // `hit`: the lanes where it is hit in (t_min, best), with their t. (Out
+  // `hit`: the lanes where it is hit in (t_min, best), with their t; v, w
+  // and det give the barycentrics, divided only for a lane kept. (Out
   // through references: a vector returned by value changes ABI, -Wpsabi.)
-  const auto triangle = [&](const TriangleBlock& block, unsigned j, F& t, I& hit) __attribute__((always_inline)) {
+  const auto triangle = [&](const TriangleBlock& block, unsigned j, F& t, I& hit, F& v, F& w,
+                            F& det) __attribute__((always_inline)) {
     const float(&A)[3][4] = block.corner[0];
     const float(&B)[3][4] = block.corner[1];
     const float(&C)[3][4] = block.corner[2];
@@ -382,50 +393,69 @@ TXRAY_HOT_INLINE unsigned instance_lanes_impl(const Object& obj, const RayPacket
     const F ax = (A[kx][j] - lo[kx]) - sx * Az, ay = (A[ky][j] - lo[ky]) - sy * Az;
     const F bx = (B[kx][j] - lo[kx]) - sx * Bz, by = (B[ky][j] - lo[ky]) - sy * Bz;
     const F cx = (C[kx][j] - lo[kx]) - sx * Cz, cy = (C[ky][j] - lo[ky]) - sy * Cz;
-    F u, v, w;
+    F u;
     edge_functions_lanes(ax, ay, bx, by, cx, cy, live,
-                         [](const I& m) __attribute__((always_inline)) { return mask_bits(m); }, u, v, w);
+                         [](const I& m) __attribute__((always_inline)) { return lane_bits(m); }, u, v, w);
     const I outside = ((u < 0.0f) | (v < 0.0f) | (w < 0.0f)) & ((u > 0.0f) | (v > 0.0f) | (w > 0.0f));
-    const F det = u + v + w;
+    // Most triangles a packet reaches its rays pass by: the distance (a
+    // divide) only for one that some lane goes through.
+    if ((lane_bits(~outside) & live) == 0) {
+      hit = I{};
+      return;
+    }
+    det = u + v + w;
     t = (u * (sz * Az) + v * (sz * Bz) + w * (sz * Cz)) / det;
     hit = ~outside & (det != 0.0f) & (t > tmin) & (t < best);
   };
 
-  // A leaf's triangles, one against all lanes; `on_hit(t, hit)` returns
-  // true to end the leaf and the walk.
+  // A leaf's triangles, one against all lanes; `on_hit(t, hit, v, w, det,
+  // triangle)` is called for each triangle some lane hits and returns true
+  // to end the leaf and the walk.
   auto each_triangle = [&](std::uint32_t first, std::uint32_t count, auto&& on_hit) __attribute__((always_inline)) {
     for (std::uint32_t k = 0; k < count; k += 4) {
       const TriangleBlock& block = mesh.leaf_blocks[first + k / 4];
       const unsigned n = std::min(count - k, 4u);
       for (unsigned j = 0; j < n; ++j) {
-        F t;
+        F t, v, w, det;
         I hit;
-        triangle(block, j, t, hit);
-        if (on_hit(t, hit)) return true;
+        triangle(block, j, t, hit, v, w, det);
+        if (packet_detail::any_lane(hit) && on_hit(t, hit, v, w, det, block.triangle[j])) return true;
       }
     }
     return false;
   };
-  if (!any_hit) {
+  if (at != nullptr) {
+    // Nearest hit: per lane the triangle and its barycentrics so far.
+    I nearest_triangle = I{};
+    F nearest_u = F{}, nearest_v = F{};
     packet_detail::walk_packet_nearest_first<F, I>(
         mesh.bvh, lo, inv, tmin, best, [&](std::uint32_t first, std::uint32_t count) __attribute__((always_inline)) {
-          each_triangle(first, count, [&](const F& t, const I& hit) __attribute__((always_inline)) {
-            best = hit ? t : best;
-            changed |= mask_bits(hit);
-            return false;
-          });
+          each_triangle(first, count,
+                        [&](const F& t, const I& hit, const F& v, const F& w, const F& det,
+                            std::uint32_t index) __attribute__((always_inline)) {
+                          best = hit ? t : best;
+                          nearest_u = hit ? v / det : nearest_u;
+                          nearest_v = hit ? w / det : nearest_v;
+                          nearest_triangle = hit ? I{} + static_cast<std::int32_t>(index) : nearest_triangle;
+                          changed |= lane_bits(hit);
+                          return false;
+                        });
         });
+    for (int k = 0; k < W; ++k)
+      if ((changed >> k) & 1u) at[k] = {static_cast<std::uint32_t>(nearest_triangle[k]), nearest_u[k], nearest_v[k]};
   } else {
     // Any hit: a lane blocked leaves the walk (best = -inf), and the walk
     // ends when every live lane is.
     const F minus_inf = F{} - kInfinity;
     packet_detail::walk_packet_any<F, I>(
         mesh.bvh, lo, inv, tmin, best, [&](std::uint32_t first, std::uint32_t count) __attribute__((always_inline)) {
-          return each_triangle(first, count, [&](const F&, const I& hit) __attribute__((always_inline)) {
-            best = hit ? minus_inf : best;
-            changed |= mask_bits(hit);
-            return (live & ~changed) == 0;
-          });
+          return each_triangle(first, count,
+                               [&](const F&, const I& hit, const F&, const F&, const F&,
+                                   std::uint32_t) __attribute__((always_inline)) {
+                                 best = hit ? minus_inf : best;
+                                 changed |= lane_bits(hit);
+                                 return (live & ~changed) == 0;
+                               });
         });
   }
   std::memcpy(best_io, &best, sizeof best);
@@ -438,19 +468,25 @@ namespace packet_detail {
 
 #if defined(__x86_64__) || defined(__i386__)
 __attribute__((target("avx2,fma"))) unsigned instance_lanes8_avx2(const Object& instance, const RayPacket& rays,
-                                                                   float t_min, float (&best)[8], bool any_hit) {
-  return instance_lanes_impl<F8, I8>(instance, rays, 0, t_min, best, any_hit);
+                                                                   float t_min, float (&best)[8], MeshPoint* at) {
+  return instance_lanes_impl<F8, I8>(instance, rays, 0, t_min, best, at);
 }
 #endif
 
 unsigned instance_lanes_one_by_one(const Object& instance, const RayPacket& rays, int lane0, int lanes, float t_min,
-                                   float* best, bool any_hit) {
+                                   float* best, MeshPoint* at) {
   unsigned changed = 0;
   for (int k = 0; k < lanes; ++k) {
     if (best[k] == -kInfinity) continue;
-    const float t = intersect_instance(rays.ray(lane0 + k), instance, t_min, best[k]);
-    if (t == kInfinity) continue;
-    best[k] = any_hit ? -kInfinity : t;
+    const Ray ray = rays.ray(lane0 + k);
+    if (at == nullptr) {
+      if (!occluded_by_instance(ray, instance, t_min, best[k])) continue;
+      best[k] = -kInfinity;
+    } else {
+      const float t = intersect_instance(ray, instance, t_min, best[k], &at[k]);
+      if (t == kInfinity) continue;
+      best[k] = t;
+    }
     changed |= 1u << k;
   }
   return changed;
@@ -458,24 +494,17 @@ unsigned instance_lanes_one_by_one(const Object& instance, const RayPacket& rays
 
 }  // namespace packet_detail
 
-Vec3 instance_normal(const Ray& ray, const Object& o, Vec3& geometric) {
+Vec3 instance_normal(const Object& o, const MeshPoint& at, Vec3& geometric) {
   const Mesh& mesh = *o.mesh;
-  TriangleHit hit;
-  std::uint32_t triangle = 0;
   const Turn turn(o.yaw_degrees);
-  if (closest_hit_mesh(mesh, to_instance_frame(ray, o), 0.0f, kInfinity, hit, triangle) == kInfinity) {
-    // Cannot happen for a hit the same test found; a defined answer anyway.
-    geometric = -ray.direction;
-    return geometric;
-  }
-  const auto& t = mesh.triangles[triangle];
+  const auto& t = mesh.triangles[at.triangle];
   const Vec3 a = mesh.positions[t[0]], b = mesh.positions[t[1]], c = mesh.positions[t[2]];
   const Vec3 flat = glm::normalize(glm::cross(b - a, c - a));
   geometric = turn.to_world(flat);
   if (mesh.normal_indices.empty()) return geometric;
-  const auto& ni = mesh.normal_indices[triangle];
+  const auto& ni = mesh.normal_indices[at.triangle];
   if (ni[0] == kNoNormal || ni[1] == kNoNormal || ni[2] == kNoNormal) return geometric;
-  Vec3 smooth = (1.0f - hit.u - hit.v) * mesh.normals[ni[0]] + hit.u * mesh.normals[ni[1]] + hit.v * mesh.normals[ni[2]];
+  Vec3 smooth = (1.0f - at.u - at.v) * mesh.normals[ni[0]] + at.u * mesh.normals[ni[1]] + at.v * mesh.normals[ni[2]];
   const float length = glm::length(smooth);
   if (!(length > 0.0f)) return geometric;
   smooth /= length;

@@ -111,21 +111,24 @@ bool intersect_triangles(const WatertightRay& ray, const TriangleBlock& block, u
                          float t_max, TriangleHit& hit, unsigned& lane);
 
 /// Nearest hit of `ray` (in the mesh's own frame) in (t_min, t_max), over
-/// the mesh's BVH; `triangle` receives the index of the triangle hit.
-/// Returns t, or kInfinity on a miss.
-float closest_hit_mesh(const Mesh& mesh, const Ray& ray, float t_min, float t_max, TriangleHit& hit,
-                       std::uint32_t& triangle);
+/// the mesh's BVH; `at` receives the triangle hit and its barycentrics.
+/// Returns t, or kInfinity on a miss (and `at` is left alone).
+float closest_hit_mesh(const Mesh& mesh, const Ray& ray, float t_min, float t_max, MeshPoint& at);
+
+/// Whether `ray` (in the mesh's own frame) meets a triangle in (t_min,
+/// t_max): the first found ends the walk. The same answer as
+/// closest_hit_mesh(...) != kInfinity, for shadow rays.
+bool occluded_mesh(const Mesh& mesh, const Ray& ray, float t_min, float t_max);
 
 /// The world ray in an instance's frame: same t along both (the direction
 /// is scaled with the origin, so it is not unit length).
 [[nodiscard]] Ray to_instance_frame(const Ray& ray, const Object& instance);
 
-/// Outward unit normal where `ray` meets the instance nearest (the hit
-/// intersect_instance found): interpolated from the file's vertex normals
-/// when the triangle has them, else the triangle's own (flat). The ray is
-/// traced again to find the triangle: hits carry no triangle index.
-/// `geometric` receives the flat normal, which decides which side the ray
-/// came from.
-Vec3 instance_normal(const Ray& ray, const Object& instance, Vec3& geometric);
+/// Outward unit normal, in the world, of the instance at `at` (the triangle
+/// and barycentrics a hit on it carries, Hit::mesh): interpolated from the
+/// file's vertex normals when the triangle has them, else the triangle's
+/// own (flat). `geometric` receives the flat normal, which decides which
+/// side the ray came from.
+Vec3 instance_normal(const Object& instance, const MeshPoint& at, Vec3& geometric);
 
 }  // namespace txray

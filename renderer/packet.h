@@ -16,7 +16,9 @@
 #include <cstring>
 #include <string_view>
 
-#if defined(__SSE__)
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#elif defined(__SSE__)
 #include <xmmintrin.h>
 #endif
 
@@ -50,7 +52,9 @@ struct alignas(32) HitPacket {
   /// For lanes that hit: the copy of the nearest object read during the
   /// test, so that shading need not read it again.
   Object copy[kPacketSize];
-  [[nodiscard]] Hit hit(int lane) const { return {t[lane], object[lane]}; }
+  /// For lanes whose nearest object is an instance: the triangle hit (Hit::mesh).
+  MeshPoint mesh[kPacketSize];
+  [[nodiscard]] Hit hit(int lane) const { return {t[lane], object[lane], mesh[lane]}; }
 };
 
 namespace packet_detail {
@@ -75,6 +79,25 @@ typedef std::uint64_t Q2 __attribute__((vector_size(16)));
 [[gnu::always_inline]] inline bool any_lane(const I4& m) {
   const Q2 q = reinterpret_cast<Q2>(m);
   return (q[0] | q[1]) != 0;
+}
+
+// A bit per lane of a 0 / -1 mask: one movemask. The 8-lane one is not
+// always_inline: GCC will not force an AVX intrinsic into an always_inline
+// template without a target of its own (mesh.cpp's packet test) before it
+// reaches the AVX2 entry point; there it is inlined as any small function.
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("avx"))) inline unsigned lane_bits(const I8& m) {
+  return static_cast<unsigned>(_mm256_movemask_ps(reinterpret_cast<__m256>(m)));
+}
+#endif
+[[gnu::always_inline]] inline unsigned lane_bits(const I4& m) {
+#if defined(__SSE__)
+  return static_cast<unsigned>(_mm_movemask_ps(reinterpret_cast<__m128>(m)));
+#else
+  unsigned bits = 0;
+  for (int k = 0; k < 4; ++k) bits |= static_cast<unsigned>(m[k] != 0) << k;
+  return bits;
+#endif
 }
 
 // Helpers are macros, not functions: a function taking a 32-byte vector by
@@ -254,10 +277,11 @@ template <class F, class I, class Leaf>
 }
 
 // An instance against W lanes, lane0 .. lane0 + W - 1. Lanes with best =
-// -inf take no part. Closest hit: each lane's best is lowered to its
-// nearest hit in (t_min, best), the t intersect_instance gives, bit for
-// bit. Any hit (`any_hit`): a lane that meets a triangle in (t_min, best)
-// gets best = -inf. Returns the bits of the lanes whose best changed.
+// -inf take no part. Closest hit (`at` given): each lane's best is lowered
+// to its nearest hit in (t_min, best), the t intersect_instance gives, bit
+// for bit, and at[k] (k from 0) receives lane k's triangle. Any hit (`at`
+// null): a lane that meets a triangle in (t_min, best) gets best = -inf.
+// Returns the bits of the lanes whose best changed.
 //
 // With AVX2 the eight lanes are moved into the instance's frame once and
 // walk the mesh's tree together (instance_lanes8_avx2, renderer/mesh.cpp).
@@ -268,24 +292,24 @@ template <class F, class I, class Leaf>
 // ISAs change ABI (-Wpsabi).
 #if defined(__x86_64__) || defined(__i386__)
 __attribute__((target("avx2,fma"))) unsigned instance_lanes8_avx2(const Object& instance, const RayPacket& rays,
-                                                                   float t_min, float (&best)[8], bool any_hit);
+                                                                   float t_min, float (&best)[8], MeshPoint* at);
 #endif
 unsigned instance_lanes_one_by_one(const Object& instance, const RayPacket& rays, int lane0, int lanes, float t_min,
-                                   float* best, bool any_hit);
+                                   float* best, MeshPoint* at);
 
 template <class F>
 [[gnu::always_inline]] inline unsigned instance_lanes(const Object& instance, const RayPacket& rays, int lane0,
-                                                      float t_min, F& best, bool any_hit) {
+                                                      float t_min, F& best, MeshPoint* at) {
   constexpr int W = sizeof(F) / sizeof(float);
   float b[W];
   std::memcpy(b, &best, sizeof b);
   unsigned changed;
 #if defined(__x86_64__) || defined(__i386__)
   if constexpr (W == 8)
-    changed = instance_lanes8_avx2(instance, rays, t_min, b, any_hit);
+    changed = instance_lanes8_avx2(instance, rays, t_min, b, at);
   else
 #endif
-    changed = instance_lanes_one_by_one(instance, rays, lane0, W, t_min, b, any_hit);
+    changed = instance_lanes_one_by_one(instance, rays, lane0, W, t_min, b, at);
   if (changed) std::memcpy(&best, b, sizeof b);
   return changed;
 }
@@ -315,11 +339,13 @@ template <class F, class I, class Access>
     const Object obj = scene.object(index);
     if (obj.kind != ShapeKind::sphere) {
       if (obj.kind == ShapeKind::instance) {
-        const unsigned better = instance_lanes(obj, rays, lane0, t_min, best_t, false);
+        MeshPoint at[W];
+        const unsigned better = instance_lanes(obj, rays, lane0, t_min, best_t, at);
         for (int k = 0; k < W; ++k)
           if ((better >> k) & 1u) {
             best_obj[k] = static_cast<std::int32_t>(index);
             out.copy[lane0 + k] = obj;
+            out.mesh[lane0 + k] = at[k];
           }
         return;
       }
@@ -385,7 +411,7 @@ template <class F, class I, class Access>
     if (obj.kind != ShapeKind::sphere) {
       if (obj.kind == ShapeKind::instance) {
         // instance_lanes sets the lanes it blocks to -inf itself.
-        blocked |= instance_lanes(obj, rays, lane0, t_min, tmax, true);
+        blocked |= instance_lanes(obj, rays, lane0, t_min, tmax, nullptr);
         return (active & ~blocked) == 0;
       }
       for (int k = 0; k < W; ++k)

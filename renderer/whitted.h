@@ -117,7 +117,7 @@ class WhittedTracer {
       // The triangle's winding says which side the ray came from; the
       // (possibly interpolated) shading normal is turned to match it.
       Vec3 geometric;
-      const Vec3 outward = instance_normal(ray, s.object, geometric);
+      const Vec3 outward = instance_normal(s.object, hit.mesh, geometric);
       s.entering = glm::dot(ray.direction, geometric) < 0.0f;
       s.n = s.entering ? outward : -outward;
     } else {

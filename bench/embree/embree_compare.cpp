@@ -81,7 +81,7 @@ std::vector<Ray> diffuse_rays(const SceneState& state, const std::vector<Ray>& p
     const Vec3 p = r.origin + hits[k].t * r.direction;
     Vec3 n;
     if (o.kind == ShapeKind::instance) {
-      (void)instance_normal(r, o, n);  // the triangle's own normal
+      (void)instance_normal(o, hits[k].mesh, n);  // the triangle's own normal
     } else {
       n = surface_normal(o, p);
     }
@@ -369,10 +369,9 @@ int main(int argc, char** argv) {
   const Kernel txray_mesh = [&](const std::vector<Ray>& rays, std::size_t begin, std::size_t end, std::vector<Hit>& hits) {
     const Mesh& mesh = *state.meshes.front();
     for (std::size_t k = begin; k < end; ++k) {
-      TriangleHit h;
-      std::uint32_t triangle = 0;
-      const float t = closest_hit_mesh(mesh, rays[k], 0.0f, kInfinity, h, triangle);
-      hits[k] = t == kInfinity ? Hit{} : Hit{t, 0};
+      MeshPoint at;
+      const float t = closest_hit_mesh(mesh, rays[k], 0.0f, kInfinity, at);
+      hits[k] = t == kInfinity ? Hit{} : Hit{t, 0, at};
     }
   };
   const Kernel txray_binary = [&](const std::vector<Ray>& rays, std::size_t begin, std::size_t end, std::vector<Hit>& hits) {

@@ -186,8 +186,8 @@ TEST(TriangleBlock, IsTheScalarTestInLaneOrder) {
 }
 
 // The mesh BVH finds exactly what testing every triangle finds: the same t
-// bit for bit, and the same triangle unless another one is hit at that t
-// too (a shared edge).
+// bit for bit, and the same triangle with the same barycentrics unless
+// another one is hit at that t too (a shared edge).
 TEST(MeshBvh, MatchesBruteForce) {
   const Mesh& mesh = *coarse_bunny();
   ASSERT_EQ(mesh.triangles.size() + mesh.dropped_degenerate, 3674u);
@@ -199,16 +199,38 @@ TEST(MeshBvh, MatchesBruteForce) {
     const Ray ray{origin * 1.5f, random_direction(rng)};
     const WatertightRay wt(ray);
     float best = kInfinity;
-    for (const auto& t : mesh.triangles) {
+    TriangleHit nearest;
+    std::uint32_t nearest_triangle = 0;
+    for (std::uint32_t i = 0; i < mesh.triangles.size(); ++i) {
+      const auto& t = mesh.triangles[i];
       TriangleHit h;
-      if (intersect_triangle(wt, mesh.positions[t[0]], mesh.positions[t[1]], mesh.positions[t[2]], 0.0f, best, h))
+      if (intersect_triangle(wt, mesh.positions[t[0]], mesh.positions[t[1]], mesh.positions[t[2]], 0.0f, best, h)) {
         best = h.t;
+        nearest = h;
+        nearest_triangle = i;
+      }
     }
-    TriangleHit got;
-    std::uint32_t triangle = 0;
-    const float t = closest_hit_mesh(mesh, ray, 0.0f, kInfinity, got, triangle);
+    MeshPoint got;
+    const float t = closest_hit_mesh(mesh, ray, 0.0f, kInfinity, got);
     if (best != kInfinity) ++hit_count;
     if (std::memcmp(&t, &best, sizeof t) != 0) ++mismatches;
+    // The any-hit walk: something in (0, limit) exactly when the nearest
+    // hit is nearer than the limit (limits either side of it, and at it).
+    for (const float limit : {best * 0.5f, best, best * 2.0f, kInfinity})
+      if (occluded_mesh(mesh, ray, 0.0f, limit) != (best < limit)) ++mismatches;
+    if (best == kInfinity || t != best) continue;
+    if (got.triangle == nearest_triangle) {
+      if (std::memcmp(&got.u, &nearest.u, sizeof(float)) != 0 || std::memcmp(&got.v, &nearest.v, sizeof(float)) != 0)
+        ++mismatches;
+    } else {
+      // A tie: the triangle named must be hit at that same t.
+      const auto& c = mesh.triangles[got.triangle];
+      TriangleHit h;
+      if (!intersect_triangle(wt, mesh.positions[c[0]], mesh.positions[c[1]], mesh.positions[c[2]], 0.0f, kInfinity,
+                              h) ||
+          h.t != t)
+        ++mismatches;
+    }
   }
   EXPECT_EQ(mismatches, 0);
   EXPECT_GT(hit_count, 500);  // the test means something only if rays hit
@@ -259,14 +281,15 @@ TEST(Instance, MatchesItsTrianglesMovedIntoTheWorld) {
                              0.0f, best, h))
         best = h.t;
     }
-    const float got = intersect(ray, o, 0.0f, kInfinity);
+    MeshPoint at;
+    const float got = intersect(ray, o, 0.0f, kInfinity, &at);
     // Different rounding (the ray moves, not the triangles): hits agree to
     // a relative 1e-4, except grazing ones either side may call a miss.
     if (best == kInfinity || got == kInfinity) continue;
     ++compared;
     EXPECT_NEAR(got, best, 1e-4f * best) << "ray " << k;
     Vec3 geometric;
-    const Vec3 n = instance_normal(ray, o, geometric);
+    const Vec3 n = instance_normal(o, at, geometric);
     EXPECT_NEAR(glm::length(n), 1.0f, 1e-5f);
     EXPECT_GT(glm::dot(n, geometric), 0.0f);  // the shading normal on the winding's side
   }
@@ -275,10 +298,11 @@ TEST(Instance, MatchesItsTrianglesMovedIntoTheWorld) {
 
 // An instance's packet test (eight lanes through the mesh's tree together,
 // what the AVX2 packets run) gives each lane the single ray's answer bit
-// for bit: its nearest t under the lane's own limit, or for shadows
-// whether anything is in range. Coherent packets (all lanes share the
-// watertight test's axis order, so they walk together), packets whose
-// lanes do not (they go one by one), and idle lanes (-inf) that must stay
+// for bit: its nearest t under the lane's own limit and the triangle and
+// barycentrics there, or for shadows whether anything is in range.
+// Coherent packets (all lanes share the watertight test's axis order, so
+// they walk together), packets whose lanes do not (they go one by one),
+// packets of few live lanes, and idle lanes (-inf) that must stay
 // untouched.
 TEST(Instance, PacketLanesMatchSingleRays) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -292,22 +316,29 @@ TEST(Instance, PacketLanesMatchSingleRays) {
     const bool any_hit = p % 2 == 1;
     const Vec3 origin = o.center + Vec3(rng.uniform(-6, 6), rng.uniform(-6, 6), rng.uniform(-6, 6));
     const Vec3 aim = o.center + o.half_size * Vec3(rng.uniform(-1, 1), rng.uniform(-1, 1), rng.uniform(-1, 1));
+    // Every fourth packet has only three live lanes.
+    const bool few = p % 4 == 3;
     RayPacket rays;
     float best[8], expected[8];
+    MeshPoint expected_at[8];
     for (int l = 0; l < 8; ++l) {
       const Vec3 target = coherent ? aim + 0.02f * Vec3(l % 4, l / 4, 0) : aim + Vec3(rng.uniform(-4, 4), 0, 0);
       const Vec3 from = coherent ? origin : o.center + Vec3(rng.uniform(-6, 6), rng.uniform(-6, 6), rng.uniform(-6, 6));
       rays.set(l, Ray{from, unit(target - from)});
       // Some lanes idle, some with a limit that cuts the mesh.
-      best[l] = l == 5 ? -kInfinity : (l % 3 == 0 ? rng.uniform(0.5f, 8.0f) : kInfinity);
-      const float t = best[l] == -kInfinity ? kInfinity : intersect(rays.ray(l), o, 0.0f, best[l]);
+      const bool idle = l == 5 || (few && l > 2);
+      best[l] = idle ? -kInfinity : (l % 3 == 0 ? rng.uniform(0.5f, 8.0f) : kInfinity);
+      const float t = best[l] == -kInfinity ? kInfinity : intersect(rays.ray(l), o, 0.0f, best[l], &expected_at[l]);
       expected[l] = t == kInfinity ? best[l] : (any_hit ? -kInfinity : t);
     }
     float before[8];
     std::memcpy(before, best, sizeof before);
-    const unsigned changed = packet_detail::instance_lanes8_avx2(o, rays, 0.0f, best, any_hit);
+    MeshPoint at[8];
+    const unsigned changed = packet_detail::instance_lanes8_avx2(o, rays, 0.0f, best, any_hit ? nullptr : at);
     for (int l = 0; l < 8; ++l) {
       if (std::memcmp(&best[l], &expected[l], sizeof(float)) != 0) ++mismatches;
+      if (!any_hit && ((changed >> l) & 1u) && std::memcmp(&at[l], &expected_at[l], sizeof(MeshPoint)) != 0)
+        ++mismatches;
       // A lane's bit says whether its value changed, and an idle lane's never does.
       const bool bit = (changed >> l) & 1u;
       if (bit != (best[l] != before[l]) || (l == 5 && bit)) ++mismatches;
