@@ -107,6 +107,7 @@ CalibrationResult run_calibration(const SceneDescription& scene, const Calibrate
     // with a core each gave 3.7x to 36x across processes, a minute apart):
     // the figure is the median factor of kConvoyProcesses processes.
     for (const char* placement : {"own-cores", "one-core"}) {
+      if (!o.convoy) break;
       std::vector<ConvoyFigure> figures;
       for (int k = 0; k < kConvoyProcesses && !stop; ++k) {
         const auto [out, status] =
@@ -256,7 +257,9 @@ std::string format_calibration(const BenchReport& report, const CalibrationResul
   }
   for (const std::string& note : c.notes) out << "  " << note << "\n";
   out << "  (/ cpython, / pypy: the runtime's FPS over that profile's FPS at the same thread count)\n";
-  out << format_convoy(report, c);
+  bool probed = false;
+  for (const RunRecord& r : report.runs) probed = probed || r.latency.measured;
+  if (probed) out << format_convoy(report, c);
   return out.str();
 }
 

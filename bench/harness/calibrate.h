@@ -22,6 +22,9 @@ struct CalibrateOptions {
   int frames = 2;  ///< measured frames per run (pypy: at least 10)
   int warmup = 1;  ///< frames first (pypy: at least 8, for its JIT)
   std::vector<std::string> runtimes = {"python3", "pypy3"};
+  /// Also run the convoy anchor: only beside the latency probe, which it
+  /// stands beside (about 10 s a runtime where there is a convoy).
+  bool convoy = false;
 };
 
 /// One runtime's convoy anchor: 2,000 pipe round trips alone and beside a
@@ -56,8 +59,9 @@ struct CalibrationResult {
                                                 const std::atomic<bool>& stop);
 
 /// The runtimes beside the cpython and pypy profiles of `report` (same
-/// thread counts), with the ratios; then the convoy factors, real beside
-/// modelled (the latency probe's, for every profile that ran it).
+/// thread counts), with the ratios; then, when the anchor ran, the convoy
+/// factors, real beside modelled (the latency probe's, for every profile
+/// that ran it).
 [[nodiscard]] std::string format_calibration(const BenchReport& report, const CalibrationResult& calibration);
 /// The convoy part alone (format_calibration ends with it).
 [[nodiscard]] std::string format_convoy(const BenchReport& report, const CalibrationResult& calibration);

@@ -116,6 +116,7 @@ case $case_name in
     # The probe is its own choice: the talk's throughput (--preset reproduce
     # --calibrate) has no I/O thread beside the renderers.
     ! grep -q '"latency"' "$dir/r.json" || fail "--calibrate alone: the latency probe ran"
+    ! grep -q "^convoy:" "$dir/last-output.txt" || fail "--calibrate alone: the convoy anchor ran"
     run 0 "python3 +python3\+gil +1 " "${tiny[@]}" --frames 1 --threads 1 --calibrate --latency-probe --json "$dir/probe.json"
     grep -q '"latency"' "$dir/probe.json" || fail "--calibrate --latency-probe: no probe figures"
     # The anchor ran with each thread on a core of its own (or, on one CPU,
