@@ -171,8 +171,7 @@ class MutexUnit : public UnitBase {
 
  private:
   friend class MutexBackend;
-  MutexUnit(MutexBackend& b, std::size_t w) noexcept : UnitBase(b.workers_[w].hooks, w), b_(b) {}
-  MutexBackend& b_;
+  MutexUnit(MutexBackend& b, std::size_t w) noexcept : UnitBase(b.workers_[w].hooks, w) {}
 };
 
 template <class F>
