@@ -30,9 +30,9 @@ inline float surface_offset(Vec3 p) {
   return 1e-4f * (1.0f + std::max(a.x, std::max(a.y, a.z)));
 }
 
-/// Checkerboard: in the plane's own 2-D coordinates for planes, else in 3-D.
-inline Vec3 surface_color(const Material& m, const Object& o, Vec3 p) {
-  if (m.checker_size <= 0.0f) return m.color;
+/// The checkerboard's colour at `p`: in the plane's own 2-D coordinates for
+/// planes, else in 3-D. Out of line: few materials have one.
+[[gnu::noinline]] inline Vec3 checker_color(const Material& m, const Object& o, Vec3 p) {
   long long cells = 0;
   const Vec3 q = p / m.checker_size;
   if (o.kind == ShapeKind::plane) {
@@ -47,6 +47,13 @@ inline Vec3 surface_color(const Material& m, const Object& o, Vec3 p) {
             static_cast<long long>(std::floor(q.z));
   }
   return (cells & 1) ? m.checker_color : m.color;
+}
+
+/// The material's colour at `p`. Inline on the shading path: as a call it
+/// cost a spill and reload of the lane's live values around it.
+TXRAY_HOT_INLINE Vec3 surface_color(const Material& m, const Object& o, Vec3 p) {
+  if (m.checker_size <= 0.0f) return m.color;
+  return checker_color(m, o, p);
 }
 
 /// Schlick's approximation of Fresnel reflectance for a dielectric; `eta`
