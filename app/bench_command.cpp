@@ -43,9 +43,8 @@ cli::Command bench_command_line() {
       cli::flag("calibrate",
                 "also run the kernel file under python3 and pypy3 (when installed) with\n"
                 "the same threads, scene and size, beside the cpython and pypy profiles\n"
-                "(default profiles then: cpython,pypy); and the convoy anchor\n"
-                "(assets/kernels/convoy.py), beside the latency probe's factors when\n"
-                "--latency-probe runs it too"),
+                "(default profiles then: cpython,pypy); with --latency-probe, also the\n"
+                "convoy anchor (assets/kernels/convoy.py) beside the probe's factors"),
       cli::flag("latency-probe",
                 "an I/O thread beside the renderers, through the same backend: a short\n"
                 "unit, then a one-byte pipe write and read via io(), back to back; adds\n"
@@ -354,6 +353,7 @@ int bench_command(int argc, char** argv) {
     c.height = o.interp_height;
     c.tile = o.tile;
     c.threads = threads;
+    c.convoy = o.latency_probe;
     if (progress) std::fprintf(stderr, "calibrating: python3 and pypy3 on the kernel file...");
     calibration = bench::run_calibration(scene, c, interrupted());
     if (progress) std::fprintf(stderr, "\r\033[K");

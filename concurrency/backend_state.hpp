@@ -36,6 +36,10 @@ struct WorkerState {
   // GIL", "the inevitable token") or "a cell lock" with `cell` set.
   std::string_view waiting;
   std::uintptr_t cell = 0;  // the cell waited for: its conflict subject (ConflictNames)
+  // Waits for the holder of the exclusive thing without queueing for it
+  // (stm: a unit stopped at its commit until the inevitable unit ends), so
+  // it is listed with the exclusive's waiters.
+  bool held_up_by_owner = false;
 };
 
 struct BackendState {
@@ -93,7 +97,8 @@ inline std::vector<std::string> describe(const BackendState& s, const ConflictNa
     head += s.owner ? "held by " + who(*s.owner) + (s.owner_detail.empty() ? "" : ", " + s.owner_detail) : "free";
     std::string waiters;
     for (std::size_t w = 0; w < s.workers.size(); ++w)
-      if (s.workers[w].waiting == s.exclusive) waiters += (waiters.empty() ? "" : ", ") + who(w);
+      if (s.workers[w].waiting == s.exclusive || s.workers[w].held_up_by_owner)
+        waiters += (waiters.empty() ? "" : ", ") + who(w);
     head += "; waiting for it: " + (waiters.empty() ? std::string("nobody") : waiters);
   }
   lines.push_back(head);

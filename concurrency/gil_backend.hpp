@@ -10,7 +10,12 @@
 //   equivalent of the eval breaker between bytecodes), or when the unit calls
 //   check_eval_breaker(). Seeing it, it drops the lock and, with forced
 //   switching, waits until another thread has taken it, so the dropper cannot
-//   immediately grab it back and starve the requester.
+//   immediately grab it back and starve the requester. That wait is on a
+//   mutex of its own (CPython's switch_mutex), which the new holder holds
+//   only while it signals, so the woken dropper does not queue behind the
+//   new holder's releases and takes of the GIL's mutex before it can come
+//   back for the lock. (With one mutex for both, the model's dropper came
+//   back later than CPython's, and its convoy was smaller.)
 // - Around I/O (unit.io(f)) the lock is released and retaken, as
 //   Py_BEGIN_ALLOW_THREADS / Py_END_ALLOW_THREADS do.
 //
@@ -291,17 +296,22 @@ class GilBackend {
         me.attr.unit_lost_ns += waited;
       }
     }
-    locked_ = true;
-    slot_.store(slot(w, true), std::memory_order_relaxed);
-    if (last_holder_ != w) {
-      last_holder_ = w;
-      ++switch_number_;
-      me.stats.switches.add();
+    {
+      // As take_gil(): the switch mutex is taken before last_holder_
+      // changes (drop() reads it under that mutex alone).
+      const std::lock_guard switching(switch_mu_);
+      locked_ = true;
+      slot_.store(slot(w, true), std::memory_order_relaxed);
+      if (last_holder_ != w) {
+        last_holder_ = w;
+        ++switch_number_;
+        me.stats.switches.add();
+      }
+      // Served: whoever asked now holds it (or someone else took it first;
+      // a still-waiting thread will ask again after its next interval).
+      drop_request_.store(false, std::memory_order_relaxed);
+      switch_cv_.notify_all();
     }
-    // Served: whoever asked now holds it (or someone else took it first;
-    // a still-waiting thread will ask again after its next interval).
-    drop_request_.store(false, std::memory_order_relaxed);
-    switch_cv_.notify_all();
     me.stats.acquisitions.add();
     me.acquired_at.store(now_ns(), std::memory_order_relaxed);
   }
@@ -320,23 +330,30 @@ class GilBackend {
     return true;
   }
 
-  // drop_gil() with FORCE_SWITCHING.
+  // drop_gil() with FORCE_SWITCHING. As in CPython, the wait for the
+  // switch is on its own mutex, not the GIL's: the waker (the new holder,
+  // in take()) releases it at once, and the woken dropper does not then
+  // queue on the mutex every release and take goes through.
   void drop(std::size_t w) {
     TXRAY_SYNC_POINT(lock_release);
     Worker& me = workers_[w];
-    std::unique_lock lk(mu_);
-    // Taken over while we sat between units: already handed over.
-    if (slot_.load(std::memory_order_relaxed) >> 1 != w + 1) return;
-    me.stats.hold_ns.add(now_ns() - me.acquired_at.load(std::memory_order_relaxed));
-    locked_ = false;
-    slot_.store(0, std::memory_order_relaxed);
-    cv_.notify_one();
-    if (drop_request_.load(std::memory_order_relaxed) && last_holder_ == w) {
+    {
+      const std::lock_guard lk(mu_);
+      // Taken over while we sat between units: already handed over.
+      if (slot_.load(std::memory_order_relaxed) >> 1 != w + 1) return;
+      me.stats.hold_ns.add(now_ns() - me.acquired_at.load(std::memory_order_relaxed));
+      locked_ = false;
+      slot_.store(0, std::memory_order_relaxed);
+      cv_.notify_one();
+    }
+    if (!drop_request_.load(std::memory_order_relaxed)) return;
+    std::unique_lock switching(switch_mu_);
+    if (last_holder_ == w) {
       // Somebody asked: do not come back before it has had its turn. The
       // requester is inside take() until it gets the lock, so this ends.
       drop_request_.store(false, std::memory_order_relaxed);
       me.stats.forced_switch_waits.add();
-      switch_cv_.wait(lk, [&] { return last_holder_ != w; });
+      switch_cv_.wait(switching, [&] { return last_holder_ != w; });
     }
   }
 
@@ -499,9 +516,10 @@ class GilBackend {
 
   std::mutex mu_;
   std::condition_variable cv_;         // "the GIL was released"
-  std::condition_variable switch_cv_;  // "someone took the GIL" (forced switching)
+  std::mutex switch_mu_;               // switch_mutex: taken inside mu_, or alone by drop()
+  std::condition_variable switch_cv_;  // "someone took the GIL" (forced switching), on switch_mu_
   bool locked_ = false;                // guarded by mu_
-  std::size_t last_holder_ = kNobody;  // guarded by mu_
+  std::size_t last_holder_ = kNobody;  // written under mu_ and switch_mu_; read under either
   std::uint64_t switch_number_ = 0;    // guarded by mu_
   // Who holds the GIL and whether it is inside a unit. Set by take() under
   // mu_; flipped busy/idle by the holder around each unit without mu_;

@@ -465,8 +465,10 @@ class StmBackend {
       ws.kind = d.attr.now();
       if (d.waiting_for_token.load(std::memory_order_relaxed))
         ws.waiting = s.exclusive;
-      else if (d.waiting_at_gate.load(std::memory_order_relaxed))
+      else if (d.waiting_at_gate.load(std::memory_order_relaxed)) {
         ws.waiting = "the inevitable unit to end (at its commit)";
+        ws.held_up_by_owner = true;
+      }
       live += ws.in_unit;
       s.workers.push_back(ws);
     }

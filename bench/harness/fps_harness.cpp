@@ -103,14 +103,19 @@ Measurement measure_once(const Choreography& choreography, const SceneDescriptio
     if (progress) progress(p);
   }
   p.warming_up = false;
-  // The probe's baseline alone, then the probe beside the measured frames.
+  // The probe's baseline alone, then the probe beside the measured frames,
+  // each on a core of its own at one render thread (ProbePlacement).
   std::optional<LatencyProbe> probe;
+  std::optional<PinnedThread> renderer_cpus;
+  ProbePlacement placement;
   if (options.latency_probe && !stop) {
+    placement = plan_probe_placement(allowed_cpus(), scheduler.threads());
     probe.emplace(rig);
     m.alone_us = probe->alone_mean_us();
+    renderer_cpus.emplace(placement.render_cpus);
   }
   rig.reset_stats();
-  if (probe) probe->start();
+  if (probe) probe->start(placement.probe_cpus);
   const auto measure_start = Clock::now();
   double elapsed = 0.0;
   while (!stop) {
@@ -125,6 +130,7 @@ Measurement measure_once(const Choreography& choreography, const SceneDescriptio
       break;
   }
   if (probe) m.latency_us = probe->stop();
+  renderer_cpus.reset();
   rig.stop_animator();
   if (m.repetition.frame_ms.empty()) return m;
 

@@ -116,8 +116,20 @@ case $case_name in
     # The probe is its own choice: the talk's throughput (--preset reproduce
     # --calibrate) has no I/O thread beside the renderers.
     ! grep -q '"latency"' "$dir/r.json" || fail "--calibrate alone: the latency probe ran"
+    ! grep -q "^convoy:" "$dir/last-output.txt" || fail "--calibrate alone: the convoy anchor ran"
     run 0 "python3 +python3\+gil +1 " "${tiny[@]}" --frames 1 --threads 1 --calibrate --latency-probe --json "$dir/probe.json"
     grep -q '"latency"' "$dir/probe.json" || fail "--calibrate --latency-probe: no probe figures"
+    # The anchor ran with each thread on a core of its own (or, on one CPU,
+    # wherever the scheduler put them) and on one core.
+    grep -qE "^python3 +CPython [0-9.]+ +(own-cores|free) " "$dir/last-output.txt" || fail "no own-cores convoy row"
+    grep -qE "^python3 +CPython [0-9.]+ +one-core " "$dir/last-output.txt" || fail "no one-core convoy row"
+    # convoy.py itself: the placement it used, and a bad one refused by name.
+    convoy=$(dirname "$0")/../../assets/kernels/convoy.py
+    out=$(python3 "$convoy" --round-trips 20 --repeat 1 --placement one-core 2>&1)
+    [[ $out == *" placement one-core" ]] || fail "convoy.py --placement one-core printed: $out"
+    out=$(python3 "$convoy" --placement sideways 2>&1) && fail "convoy.py --placement sideways: exit status 0"
+    [[ $out == *"--placement: expected own-cores, one-core or free, got 'sideways'"* ]] ||
+      fail "convoy.py --placement sideways printed: $out"
     ;;
   *) echo "unknown case $case_name"; exit 2 ;;
 esac

@@ -24,8 +24,9 @@ all_help=$(printf '%s\n' "${help[@]}" | flags_of)
 # Not txray's: cmake (--preset --build --target), ctest (--output-on-failure),
 # apt-get, git, xvfb-run, libFuzzer and compiler flags quoted in prose;
 # valgrind's (--toggle-collect); bench/embree's embree_compare has its own;
-# scripts/bench-ab's own (--rounds, --base-march, --new-march).
-foreign=" --build --target --output-on-failure --no-install-recommends --help --toggle-collect --rounds --base-march --new-march "
+# scripts/bench-ab's own (--rounds, --base-march, --new-march);
+# assets/kernels/convoy.py's (--placement).
+foreign=" --build --target --output-on-failure --no-install-recommends --help --toggle-collect --rounds --base-march --new-march --placement "
 is_foreign() { case "$foreign" in *" $1 "*) return 0 ;; esac; return 1; }
 
 docs=("$src/README.md" "$src"/docs/*.md)

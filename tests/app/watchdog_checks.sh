@@ -57,7 +57,8 @@ case "$case_name" in
     ;;
   stm)  # the inevitable token kept: its owner, and the units stopped at their commit
     render_hang stm
-    expect "the inevitable token is held by worker [0-9]+ \(input writer\)" "the token's holder"
+    expect "the inevitable token is held by worker [0-9]+ \(input writer\).*; waiting for it: worker [01] \(render thread [01]\)" \
+      "the token's holder, and the units it holds up"
     expect "(^|[^0-9])([2-9]|[1-9][0-9]+) live transaction" "at least 2 live transactions"
     expect "\(render thread [01]\): in a unit \(render tile\), waiting for the inevitable unit to end" "a unit waiting at its commit"
     ;;

@@ -1,9 +1,12 @@
 // The latency probe (issue 19): it runs beside every backend and reports
 // what it measured; its figures travel through every writer; --calibrate's
 // convoy line is read back. Relations and bookkeeping, never a timing.
+#include <sched.h>
+
 #include <atomic>
 #include <cmath>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -150,10 +153,12 @@ TEST(LatencyReport, TheChartDrawsTheProbe) {
 
 TEST(Convoy, ReadsTheAnchorsLine) {
   const auto f = parse_convoy_line(
-      "python3", "noise\nconvoy alone_s 0.0014 beside_s 0.5948 round_trips 2000 spinners 1 runtime cpython 3.11.7\n");
+      "python3", "noise\nconvoy alone_s 0.0014 beside_s 0.5948 round_trips 2000 spinners 1 runtime cpython 3.11.7 placement "
+      "own-cores\n");
   ASSERT_TRUE(f.has_value());
   EXPECT_EQ(f->runtime, "python3");
   EXPECT_EQ(f->version, "CPython 3.11.7");
+  EXPECT_EQ(f->placement, "own-cores");
   EXPECT_EQ(f->round_trips, 2000);
   EXPECT_DOUBLE_EQ(f->alone_ms, 1.4);
   EXPECT_DOUBLE_EQ(f->beside_ms, 594.8);
@@ -161,8 +166,12 @@ TEST(Convoy, ReadsTheAnchorsLine) {
   EXPECT_NEAR(f->per_round_trip_us(), 297.4, 1e-9);
 
   EXPECT_FALSE(parse_convoy_line("pypy3", "Traceback (most recent call last):\n").has_value());
+  EXPECT_FALSE(parse_convoy_line("pypy3",
+                                 "convoy alone_s 0 beside_s 0.1 round_trips 2000 spinners 1 runtime pypy 7.3.11 placement free")
+                   .has_value());
+  // A line that does not say where its threads ran cannot be set beside the probe's.
   EXPECT_FALSE(
-      parse_convoy_line("pypy3", "convoy alone_s 0 beside_s 0.1 round_trips 2000 spinners 1 runtime pypy 7.3.11").has_value());
+      parse_convoy_line("pypy3", "convoy alone_s 0.1 beside_s 0.2 round_trips 2000 spinners 1 runtime pypy 7.3.11").has_value());
 }
 
 // The comparison names the runtime a GIL profile stands beside and leaves
@@ -171,14 +180,52 @@ TEST(Convoy, ModelledBesideReal) {
   BenchReport report = report_with_latency();  // runs[0]: pypy, native+gil, 1 thread
   CalibrationResult c;
   c.convoy.push_back(*parse_convoy_line(
-      "pypy3", "convoy alone_s 0.0024 beside_s 0.0110 round_trips 2000 spinners 1 runtime pypy 7.3.11"));
+      "pypy3", "convoy alone_s 0.0024 beside_s 0.0110 round_trips 2000 spinners 1 runtime pypy 7.3.11 placement own-cores"));
+  // The one-core figure is listed, but the probe's placement is own-cores.
+  c.convoy.push_back(*parse_convoy_line(
+      "pypy3", "convoy alone_s 0.0024 beside_s 0.0030 round_trips 2000 spinners 1 runtime pypy 7.3.11 placement one-core"));
   report.runs[2].latency = summarize_latency({5.0}, 5.0);  // pypy-stm
   const std::string text = format_convoy(report, c);
   EXPECT_NE(text.find("pypy3"), std::string::npos);
   EXPECT_NE(text.find("PyPy 7.3.11"), std::string::npos);
   EXPECT_NE(text.find("no GIL"), std::string::npos);
-  // pypy: 203x modelled over 4.58x real.
+  EXPECT_NE(text.find("one-core"), std::string::npos);
+  // pypy: 203x modelled over 4.58x real (own-cores), not over 1.25x (one-core).
   EXPECT_NE(text.find("44.29"), std::string::npos);
+  EXPECT_EQ(text.find("162.40"), std::string::npos);
+}
+
+// At one render thread the probe and the renderer each get a core of their
+// own, as convoy.py places the anchor; otherwise nothing is pinned.
+TEST(ProbePlacement, OneCoreEachAtOneRenderThread) {
+  const ProbePlacement two = plan_probe_placement({0, 1}, 1);
+  EXPECT_TRUE(two.own_cores());
+  EXPECT_EQ(two.probe_cpus, std::vector<int>({1}));
+  EXPECT_EQ(two.render_cpus, std::vector<int>({0}));
+  const ProbePlacement sparse = plan_probe_placement({2, 5, 7}, 1);
+  EXPECT_EQ(sparse.probe_cpus, std::vector<int>({7}));
+  EXPECT_EQ(sparse.render_cpus, std::vector<int>({2, 5}));
+  EXPECT_FALSE(plan_probe_placement({0, 1}, 2).own_cores());
+  EXPECT_TRUE(plan_probe_placement({0, 1}, 2).render_cpus.empty());
+  EXPECT_FALSE(plan_probe_placement({3}, 1).own_cores());
+  EXPECT_FALSE(plan_probe_placement({}, 1).own_cores());
+}
+
+TEST(ProbePlacement, PinnedThreadKeepsTheThreadThereAndGivesItsMaskBack) {
+  std::thread([] {
+    const std::vector<int> before = allowed_cpus();
+    ASSERT_FALSE(before.empty());
+    {
+      const PinnedThread pinned({before.back()});
+      EXPECT_EQ(allowed_cpus(), std::vector<int>({before.back()}));
+      EXPECT_EQ(sched_getcpu(), before.back());
+    }
+    EXPECT_EQ(allowed_cpus(), before);
+    {
+      const PinnedThread nowhere({});  // an empty list leaves it alone
+      EXPECT_EQ(allowed_cpus(), before);
+    }
+  }).join();
 }
 
 }  // namespace
