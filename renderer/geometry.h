@@ -169,7 +169,8 @@ TXRAY_HOT_INLINE bool occludes(const Ray& ray, const Object& o, float t_min, flo
 
 /// Outward unit normal of `o` at a point `p` on its surface (not for
 /// instances, whose normal depends on the triangle hit: instance_normal).
-inline Vec3 surface_normal(const Object& o, Vec3 p) {
+/// Inline on the shading path, where a call spilled the lane's live values.
+TXRAY_HOT_INLINE Vec3 surface_normal(const Object& o, Vec3 p) {
   switch (o.kind) {
     case ShapeKind::sphere: return (p - o.center) / o.radius;
     case ShapeKind::plane: return o.normal;

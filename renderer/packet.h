@@ -1,7 +1,8 @@
 #pragma once
 /// The coherent path: eight rays traced together through the wide BVH, one
 /// box test for all eight per child, one accessor read per object per packet
-/// (not per ray), and the sphere test done on eight lanes at once.
+/// (not per ray), and the sphere, plane and box tests done on eight lanes at
+/// once.
 ///
 /// Written once with GCC/Clang vector extensions, generic over the vector
 /// width, and compiled twice: 8 lanes inlined into an entry point marked
@@ -154,6 +155,42 @@ template <class F, class I>
   const I far_ok = (far > tmin) & (far < tmax);
   t = has_root ? (near_ok ? near : (far_ok ? far : inf)) : inf;
   return true;
+}
+
+// The scalar intersect_plane on W lanes, same operations in the same
+// order: t per lane in (tmin, tmax), or +inf (a lane parallel to the plane
+// never hits).
+template <class F, class I>
+[[gnu::always_inline]] inline void plane_lanes(const F (&o)[3], const F (&d)[3], Vec3 point, Vec3 normal, const F& tmin,
+                                               const F& tmax, F& t) {
+  const F denom = (d[0] * normal.x + d[1] * normal.y) + d[2] * normal.z;
+  const F num = ((point.x - o[0]) * normal.x + (point.y - o[1]) * normal.y) + (point.z - o[2]) * normal.z;
+  const I parallel = denom == 0.0f;
+  const F q = num / (parallel ? TXRAY_F8_SPLAT(1.0f) : denom);
+  t = (~parallel & (q > tmin) & (q < tmax)) ? q : TXRAY_F8_SPLAT(kInfinity);
+}
+
+// The scalar intersect_box on W lanes, same operations in the same order
+// (its reciprocal direction is the walk's `inv`, the same IEEE divide):
+// the first crossing of the box's surface in (tmin, tmax) per lane, entry
+// or exit, or +inf.
+template <class F, class I>
+[[gnu::always_inline]] inline void box_lanes(const F (&o)[3], const F (&inv)[3], Vec3 center, Vec3 half, const F& tmin,
+                                             const F& tmax, F& t) {
+  const Vec3 lo = center - half, hi = center + half;
+  F t_near[3], t_far[3];
+  for (int a = 0; a < 3; ++a) {
+    const F t_lo = (lo[a] - o[a]) * inv[a];
+    const F t_hi = (hi[a] - o[a]) * inv[a];
+    t_near[a] = TXRAY_MIN(t_lo, t_hi);
+    t_far[a] = TXRAY_MAX(t_lo, t_hi);
+  }
+  const F enter = TXRAY_MAX(TXRAY_MAX(t_near[0], t_near[1]), t_near[2]);
+  const F leave = TXRAY_MIN(TXRAY_MIN(t_far[0], t_far[1]), t_far[2]);
+  const F inf = TXRAY_F8_SPLAT(kInfinity);
+  const I enter_ok = (enter > tmin) & (enter < tmax);
+  const I leave_ok = (leave > tmin) & (leave < tmax);
+  t = enter > leave ? inf : (enter_ok ? enter : (leave_ok ? leave : inf));
 }
 
 // Child c of a wide node against every lane: whether each lane's ray meets
@@ -331,38 +368,35 @@ template <class F, class I, class Access>
   I best_obj = I{} + static_cast<std::int32_t>(kNoObject);
   for (int k = 0; k < W; ++k) best_t[k] = lane0 + k < rays.count ? kInfinity : -kInfinity;
 
-  // One object against all lanes. Spheres: the scalar test, lane-wise;
-  // instances: the packet through the mesh (instance_lanes); planes and
-  // boxes: lane by lane. Always inlined, so that it is compiled for the
-  // entry point's ISA.
+  // One object against all lanes. Spheres, planes and boxes: the scalar
+  // test, lane-wise; instances: the packet through the mesh
+  // (instance_lanes). Always inlined, so that it is compiled for the entry
+  // point's ISA.
   auto test_object = [&](std::uint32_t index) __attribute__((always_inline)) {
     const Object obj = scene.object(index);
-    if (obj.kind != ShapeKind::sphere) {
-      if (obj.kind == ShapeKind::instance) {
-        MeshPoint at[W];
-        const unsigned better = instance_lanes(obj, rays, lane0, t_min, best_t, at);
-        for (int k = 0; k < W; ++k)
-          if ((better >> k) & 1u) {
-            best_obj[k] = static_cast<std::int32_t>(index);
-            out.copy[lane0 + k] = obj;
-            out.mesh[lane0 + k] = at[k];
-          }
-        return;
-      }
-      for (int k = 0; k < W && lane0 + k < rays.count; ++k) {
-        const float t = intersect_non_sphere(rays.ray(lane0 + k), obj, t_min, best_t[k]);
-        if (t < best_t[k]) {
-          best_t[k] = t;
+    F t;
+    I better;
+    if (obj.kind == ShapeKind::sphere) [[likely]] {
+      I has_root;
+      if (!sphere_lanes(o, d, obj.center, obj.radius, tmin, best_t, t, has_root)) return;
+      better = has_root & (t < best_t);
+    } else if (obj.kind == ShapeKind::instance) {
+      MeshPoint at[W];
+      const unsigned changed = instance_lanes(obj, rays, lane0, t_min, best_t, at);
+      for (int k = 0; k < W; ++k)
+        if ((changed >> k) & 1u) {
+          out.mesh[lane0 + k] = at[k];
           best_obj[k] = static_cast<std::int32_t>(index);
           out.copy[lane0 + k] = obj;
         }
-      }
       return;
+    } else {
+      if (obj.kind == ShapeKind::plane)
+        plane_lanes<F, I>(o, d, obj.center, obj.normal, tmin, best_t, t);
+      else
+        box_lanes<F, I>(o, inv, obj.center, obj.half_size, tmin, best_t, t);
+      better = t < best_t;
     }
-    F t;
-    I has_root;
-    if (!sphere_lanes(o, d, obj.center, obj.radius, tmin, best_t, t, has_root)) return;
-    const I better = has_root & (t < best_t);
     if (!TXRAY_ANY(better)) return;
     best_t = better ? t : best_t;
     best_obj = better ? (I{} + static_cast<std::int32_t>(index)) : best_obj;
@@ -407,22 +441,21 @@ template <class F, class I, class Access>
   // Tests one object; true when every active lane is now blocked.
   auto test_object = [&](std::uint32_t index) __attribute__((always_inline)) {
     const Object obj = scene.object(index);
-    I hit_lanes = I{};
-    if (obj.kind != ShapeKind::sphere) {
-      if (obj.kind == ShapeKind::instance) {
-        // instance_lanes sets the lanes it blocks to -inf itself.
-        blocked |= instance_lanes(obj, rays, lane0, t_min, tmax, nullptr);
-        return (active & ~blocked) == 0;
-      }
-      for (int k = 0; k < W; ++k)
-        if (((active & ~blocked) >> k) & 1u && intersect_non_sphere(rays.ray(lane0 + k), obj, t_min, tmax[k]) != kInfinity)
-          hit_lanes[k] = -1;
-    } else {
-      F t;
+    // Lanes inactive or already blocked have tmax = -inf: no test hits them.
+    F t;
+    if (obj.kind == ShapeKind::sphere) [[likely]] {
       I has_root;
       if (!sphere_lanes(o, d, obj.center, obj.radius, tmin, tmax, t, has_root)) return false;
-      hit_lanes = t != TXRAY_F8_SPLAT(kInfinity);
+    } else if (obj.kind == ShapeKind::instance) {
+      // instance_lanes sets the lanes it blocks to -inf itself.
+      blocked |= instance_lanes(obj, rays, lane0, t_min, tmax, nullptr);
+      return (active & ~blocked) == 0;
+    } else if (obj.kind == ShapeKind::plane) {
+      plane_lanes<F, I>(o, d, obj.center, obj.normal, tmin, tmax, t);
+    } else {
+      box_lanes<F, I>(o, inv, obj.center, obj.half_size, tmin, tmax, t);
     }
+    const I hit_lanes = t != TXRAY_F8_SPLAT(kInfinity);
     if (!TXRAY_ANY(hit_lanes)) return false;
     tmax = hit_lanes ? minus_inf : tmax;
     for (int k = 0; k < W; ++k)

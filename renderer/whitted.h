@@ -3,6 +3,7 @@
 /// Blinn-Phong, mirror reflection, and dielectrics with Schlick's Fresnel
 /// and total internal reflection, to a maximum depth.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 
@@ -29,9 +30,9 @@ inline float surface_offset(Vec3 p) {
   return 1e-4f * (1.0f + std::max(a.x, std::max(a.y, a.z)));
 }
 
-/// Checkerboard: in the plane's own 2-D coordinates for planes, else in 3-D.
-inline Vec3 surface_color(const Material& m, const Object& o, Vec3 p) {
-  if (m.checker_size <= 0.0f) return m.color;
+/// The checkerboard's colour at `p`: in the plane's own 2-D coordinates for
+/// planes, else in 3-D. Out of line: few materials have one.
+[[gnu::noinline]] inline Vec3 checker_color(const Material& m, const Object& o, Vec3 p) {
   long long cells = 0;
   const Vec3 q = p / m.checker_size;
   if (o.kind == ShapeKind::plane) {
@@ -48,6 +49,13 @@ inline Vec3 surface_color(const Material& m, const Object& o, Vec3 p) {
   return (cells & 1) ? m.checker_color : m.color;
 }
 
+/// The material's colour at `p`. Inline on the shading path: as a call it
+/// cost a spill and reload of the lane's live values around it.
+TXRAY_HOT_INLINE Vec3 surface_color(const Material& m, const Object& o, Vec3 p) {
+  if (m.checker_size <= 0.0f) return m.color;
+  return checker_color(m, o, p);
+}
+
 /// Schlick's approximation of Fresnel reflectance for a dielectric; `eta`
 /// is n_incident / n_transmitted. Returns 1 on total internal reflection.
 inline float schlick_reflectance(float cos_incident, float eta, float ior) {
@@ -60,9 +68,6 @@ inline float schlick_reflectance(float cos_incident, float eta, float ior) {
   const float k = 1.0f - cos_term;
   return r0 + (1.0f - r0) * k * k * k * k * k;
 }
-
-/// Lights whose shadow rays a packet can answer ahead of shading (one bit each).
-inline constexpr std::uint32_t kPacketLights = 32;
 
 /// One tracer per render unit: it counts every ray it casts.
 template <class Access>
@@ -83,7 +88,7 @@ class WhittedTracer {
     const Hit hit = closest_hit(scene_, *setup_.bvh, ray, 0.0f, kInfinity, &s.object);
     if (!hit.found()) return setup_.background;
     complete(s, ray, hit);
-    return shade_at(ray, s, depth, nullptr);
+    return shade_at(ray, s, depth);
   }
 
   [[nodiscard]] std::uint32_t light_count() const { return light_count_; }
@@ -146,15 +151,26 @@ class WhittedTracer {
   /// as part of a packet, and counted: shade counts only the rays it casts).
   Vec3 shade(const Ray& ray, const Hit& hit, int depth) {
     if (!hit.found()) return setup_.background;
-    return shade_at(ray, surface_point(ray, hit), depth, nullptr);
+    return shade_at(ray, surface_point(ray, hit), depth);
   }
 
-  /// Ambient plus each light's Lambert and Blinn-Phong terms at `s`, with
-  /// hard shadows. `blocked`, when given, holds the answers of shadow rays
-  /// already traced (as a packet) for lights 0..31: bit i set when light i
-  /// is occluded; the rays are counted here anyway, so the count does not
-  /// depend on how they were traced.
-  Vec3 direct(const Ray& ray, const SurfacePoint& s, const Material& material, const std::uint32_t* blocked) {
+  /// What `light` adds at `s` when nothing blocks it: Lambert plus
+  /// Blinn-Phong. `l` and `n_dot_l` are shadow_ray's, `base` the surface's
+  /// colour there (surface_color).
+  static Vec3 lit(const Ray& ray, const SurfacePoint& s, const Material& material, Vec3 base, const Light& light, Vec3 l,
+                  float n_dot_l) {
+    Vec3 contribution = material.diffuse * n_dot_l * base;
+    if (material.specular > 0.0f) {
+      const Vec3 h = glm::normalize(l - ray.direction);
+      contribution += Vec3(material.specular * std::pow(std::max(glm::dot(s.n, h), 0.0f), material.shininess));
+    }
+    return light.color * contribution;
+  }
+
+  /// Ambient plus each light's lit() term at `s`, with hard shadows: one
+  /// ray at a time (shade_packet does the same per lane, its shadow rays
+  /// as packets).
+  Vec3 direct(const Ray& ray, const SurfacePoint& s, const Material& material) {
     const Vec3 base = surface_color(material, s.object, s.p);
     Vec3 color = material.ambient * base;
     for (std::uint32_t i = 0; i < light_count_; ++i) {
@@ -162,17 +178,9 @@ class WhittedTracer {
       Ray to_light;
       float distance = 0.0f, n_dot_l = 0.0f;
       if (!shadow_ray(s, light, to_light, distance, n_dot_l)) continue;
-      const Vec3 l = to_light.direction;
       ++rays_;
-      const bool in_shadow = blocked != nullptr && i < kPacketLights ? ((*blocked >> i) & 1u) != 0
-                                                                      : occluded(scene_, *setup_.bvh, to_light, 0.0f, distance);
-      if (in_shadow) continue;
-      Vec3 contribution = material.diffuse * n_dot_l * base;
-      if (material.specular > 0.0f) {
-        const Vec3 h = glm::normalize(l - ray.direction);
-        contribution += Vec3(material.specular * std::pow(std::max(glm::dot(n_of(s), h), 0.0f), material.shininess));
-      }
-      color += light.color * contribution;
+      if (occluded(scene_, *setup_.bvh, to_light, 0.0f, distance)) continue;
+      color += lit(ray, s, material, base, light, to_light.direction, n_dot_l);
     }
     return color;
   }
@@ -219,9 +227,9 @@ class WhittedTracer {
   }
 
   /// Shading at a known surface point, one ray at a time below it.
-  Vec3 shade_at(const Ray& ray, const SurfacePoint& s, int depth, const std::uint32_t* blocked) {
+  Vec3 shade_at(const Ray& ray, const SurfacePoint& s, int depth) {
     const Material material = scene_.material(s.object.material);
-    const Vec3 color = direct(ray, s, material, blocked);
+    const Vec3 color = direct(ray, s, material);
     const Secondary sec = secondary_rays(ray, s, material, depth);
     if (!sec.has_reflect) return color;
     const Vec3 reflected = trace(sec.reflect, depth + 1);
@@ -233,13 +241,15 @@ class WhittedTracer {
   /// a packet, and counted by the caller), shaded together: their shadow
   /// rays go out as one packet per light, and their mirror and refracted
   /// rays as packets too, shaded the same way one level down. A lone ray
-  /// goes the single-ray way, which is cheaper for it. The arithmetic per
-  /// ray is shade_at's, and the packets' answers are bit-identical to the
-  /// single-ray traversals', so the colours are too.
+  /// goes the single-ray way, which is cheaper for it. Each lane does
+  /// shade_at's arithmetic in its order (direct()'s terms light by light,
+  /// each shadow ray worked out once, for the packet and for lit()), and
+  /// the packets' answers are bit-identical to the single-ray traversals',
+  /// so the colours are too.
   void shade_packet(const RayPacket& rays, const HitPacket& hits, int depth, Vec3* colors) {
     SurfacePoint points[kPacketSize];
     Material materials[kPacketSize];
-    std::uint32_t blocked[kPacketSize] = {};
+    Vec3 bases[kPacketSize];
     unsigned found = 0;
     for (int l = 0; l < rays.count; ++l) {
       if (!hits.hit(l).found()) {
@@ -250,32 +260,43 @@ class WhittedTracer {
       found |= 1u << l;
     }
     if (found == 0) return;
-    const std::uint32_t lights = std::min(light_count_, kPacketLights);
+    // Neighbouring lanes mostly hit the same object: a lane whose material
+    // is the previous hit lane's takes that lane's copy instead of reading
+    // the cell again (each read is a barrier under a backend; one unit's
+    // reads of a cell agree wherever reads are consistent, and elsewhere
+    // one read is as current as two).
+    int previous = -1;
+    for (int l = 0; l < rays.count; ++l) {
+      if (!((found >> l) & 1u)) continue;
+      const std::uint32_t m = points[l].object.material;
+      materials[l] = previous >= 0 && points[previous].object.material == m ? materials[previous] : scene_.material(m);
+      previous = l;
+      bases[l] = surface_color(materials[l], points[l].object, points[l].p);
+      colors[l] = materials[l].ambient * bases[l];
+    }
     RayPacket shadows;
     shadows.count = rays.count;
-    for (std::uint32_t i = 0; i < lights; ++i) {
+    for (std::uint32_t i = 0; i < light_count_; ++i) {
       const Light light = this->light(i);
-      float t_max[kPacketSize] = {};
+      float t_max[kPacketSize] = {}, n_dot_l[kPacketSize] = {};
       unsigned cast = 0;
       for (int l = 0; l < rays.count; ++l) {
         Ray ray;
-        float n_dot_l = 0.0f;
-        if ((found >> l) & 1u && shadow_ray(points[l], light, ray, t_max[l], n_dot_l)) {
+        if ((found >> l) & 1u && shadow_ray(points[l], light, ray, t_max[l], n_dot_l[l])) {
           shadows.set(l, ray);
           cast |= 1u << l;
         }
       }
       if (cast == 0) continue;
-      const unsigned in_shadow = occluded_packet(scene_, *setup_.bvh, shadows, 0.0f, t_max, cast, isa_);
-      for (int l = 0; l < rays.count; ++l) blocked[l] |= ((in_shadow >> l) & 1u) << i;
+      rays_ += static_cast<std::uint64_t>(std::popcount(cast));
+      const unsigned unblocked = cast & ~occluded_packet(scene_, *setup_.bvh, shadows, 0.0f, t_max, cast, isa_);
+      for (int l = 0; l < rays.count; ++l)
+        if ((unblocked >> l) & 1u)
+          colors[l] += lit(rays.ray(l), points[l], materials[l], bases[l], light, shadows.ray(l).direction, n_dot_l[l]);
     }
     Secondary sec[kPacketSize];
-    for (int l = 0; l < rays.count; ++l) {
-      if (!((found >> l) & 1u)) continue;
-      materials[l] = scene_.material(points[l].object.material);
-      colors[l] = direct(rays.ray(l), points[l], materials[l], &blocked[l]);
-      sec[l] = secondary_rays(rays.ray(l), points[l], materials[l], depth);
-    }
+    for (int l = 0; l < rays.count; ++l)
+      if ((found >> l) & 1u) sec[l] = secondary_rays(rays.ray(l), points[l], materials[l], depth);
     Vec3 reflected[kPacketSize], refracted[kPacketSize];
     trace_secondary(rays.count, sec, &Secondary::has_reflect, &Secondary::reflect, depth + 1, reflected);
     trace_secondary(rays.count, sec, &Secondary::has_refract, &Secondary::refract, depth + 1, refracted);
@@ -289,8 +310,6 @@ class WhittedTracer {
   void count_rays(std::uint64_t n) { rays_ += n; }
 
  private:
-  static Vec3 n_of(const SurfacePoint& s) { return s.n; }
-
   // Traces the lanes' secondary rays of one kind (the member pointers pick
   // mirror or refracted), packed densely into one packet, and shades them.
   void trace_secondary(int count, const Secondary* sec, bool Secondary::*has, Ray Secondary::*ray, int depth,
