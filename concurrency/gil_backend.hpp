@@ -330,10 +330,8 @@ class GilBackend {
     return true;
   }
 
-  // drop_gil() with FORCE_SWITCHING. As in CPython, the wait for the
-  // switch is on its own mutex, not the GIL's: the waker (the new holder,
-  // in take()) releases it at once, and the woken dropper does not then
-  // queue on the mutex every release and take goes through.
+  // drop_gil() with FORCE_SWITCHING; the wait for the switch is on
+  // switch_mu_ (the top says why).
   void drop(std::size_t w) {
     TXRAY_SYNC_POINT(lock_release);
     Worker& me = workers_[w];

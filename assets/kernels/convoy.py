@@ -16,8 +16,8 @@ thread waits a whole switch interval. On one core (one-core) the woken
 spinner cannot run until the I/O thread blocks, which a pipe that always
 has a byte never makes it do, so the convoy all but vanishes. Left to the
 scheduler (free), a run lands in one mode or the other, and the median of
-five runs jumps between them. On a 2-core Xeon, CPython 3.11 gave 174x
-with own cores and 1.1x on one core.
+five runs jumps between them. The convoy block of
+docs/reading-the-numbers.md has both placements, measured.
 
 txray bench --calibrate runs this file under python3 and pypy3 and sets the
 figure beside the one its latency probe measures for each profile (the
