@@ -101,6 +101,24 @@ __attribute__((target("avx"))) inline unsigned lane_bits(const I8& m) {
 #endif
 }
 
+// The IEEE square root of each lane, std::sqrt's result bit for bit (the
+// packet tests and the packet shading, whitted.h). Out-parameter: a 32-byte
+// vector returned by value has a different ABI with and without AVX.
+template <class F>
+[[gnu::always_inline]] inline void sqrt_lanes(const F& x, F& root) {
+  constexpr int W = sizeof(F) / sizeof(float);
+#if defined(__SSE__)
+  for (int h = 0; h < W / 4; ++h) {
+    __m128 v;
+    std::memcpy(&v, reinterpret_cast<const char*>(&x) + 16 * h, 16);
+    v = _mm_sqrt_ps(v);
+    std::memcpy(reinterpret_cast<char*>(&root) + 16 * h, &v, 16);
+  }
+#else
+  for (int k = 0; k < W; ++k) root[k] = std::sqrt(x[k]);
+#endif
+}
+
 // Helpers are macros, not functions: a function taking a 32-byte vector by
 // value has a different ABI with and without AVX (-Wpsabi), and the body
 // below must compile into both entry points.
@@ -117,7 +135,6 @@ __attribute__((target("avx"))) inline unsigned lane_bits(const I8& m) {
 template <class F, class I>
 [[gnu::always_inline]] inline bool sphere_lanes(const F (&o)[3], const F (&d)[3], Vec3 center, float radius,
                                                 const F& tmin, const F& tmax, F& t, I& has_root) {
-  constexpr int W = sizeof(F) / sizeof(float);
   const F inf = TXRAY_F8_SPLAT(kInfinity);
   const F fx = o[0] - center.x, fy = o[1] - center.y, fz = o[2] - center.z;
   const F b = (fx * d[0] + fy * d[1]) + fz * d[2];
@@ -127,20 +144,8 @@ template <class F, class I>
   has_root = disc >= 0.0f;
   if (!TXRAY_ANY(has_root)) return false;
   const F c = ((fx * fx + fy * fy) + fz * fz) - r2;
-  F root{};  // every lane is written below; the braces keep -Wmaybe-uninitialized quiet
-#if defined(__SSE__)
-  {
-    const F clamped = TXRAY_MAX(disc, TXRAY_F8_SPLAT(0.0f));
-    for (int h = 0; h < W / 4; ++h) {
-      __m128 v;
-      std::memcpy(&v, reinterpret_cast<const char*>(&clamped) + 16 * h, 16);
-      v = _mm_sqrt_ps(v);
-      std::memcpy(reinterpret_cast<char*>(&root) + 16 * h, &v, 16);
-    }
-  }
-#else
-  for (int k = 0; k < W; ++k) root[k] = std::sqrt(std::max(disc[k], 0.0f));
-#endif
+  F root{};  // every lane is written by sqrt_lanes; the braces keep -Wmaybe-uninitialized quiet
+  sqrt_lanes(TXRAY_MAX(disc, TXRAY_F8_SPLAT(0.0f)), root);
   // copysign(root, b): root is >= 0, so or in b's sign bit.
   const I sign = reinterpret_cast<I>(b) & static_cast<std::int32_t>(0x80000000u);
   const F signed_root = reinterpret_cast<F>(reinterpret_cast<I>(root) | sign);

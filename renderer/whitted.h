@@ -6,6 +6,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #include <glm/geometric.hpp>
 
@@ -69,6 +70,197 @@ inline float schlick_reflectance(float cos_incident, float eta, float ior) {
   return r0 + (1.0f - r0) * k * k * k * k * k;
 }
 
+/// Where a ray meets its nearest object, as shading sees it (without the
+/// object: WhittedTracer::SurfacePoint adds it).
+struct Surface {
+  Vec3 p, n;  ///< the hit point; the normal facing the incoming ray
+  bool entering = false;
+  float offset = 0.0f;
+  Vec3 above;  ///< where reflected and shadow rays start
+};
+
+/// The packet shading's arithmetic on a packet's lanes, four at a time (one
+/// SSE instruction per operation, on every x86-64 CPU, so that both packet
+/// ISAs shade with the same code): each lane does the scalar code's IEEE
+/// operations in the scalar code's order (glm's dot is (x*x + y*y) + z*z,
+/// its length sqrt(dot), its normalize v * (1 / sqrt(dot)), its abs
+/// x >= 0 ? x : -x, and std::max(a, b) is a < b ? b : a), with
+/// -ffp-contract=off, so each lane's result is the scalar one bit for bit.
+namespace shading_lanes {
+
+using F = packet_detail::F4;
+using I = packet_detail::I4;
+inline constexpr int kWidth = 4;
+
+inline F load(const float* from) {
+  F v;
+  std::memcpy(&v, from, sizeof v);
+  return v;
+}
+inline void store(float* to, const F& v) { std::memcpy(to, &v, sizeof v); }
+// Not F{} + x, which turns -0 into +0.
+inline F splat(float x) { return F{x, x, x, x}; }
+// Lanes h .. h + 3 of a bit per lane, as a 0 / -1 mask.
+inline I lanes_of(unsigned bits, int h) { return (I{1, 2, 4, 8} & static_cast<std::int32_t>(bits >> h)) != 0; }
+inline unsigned bits_of(const I& mask, int h) { return packet_detail::lane_bits(mask) << h; }
+inline F dot(const F (&a)[3], const F (&b)[3]) { return (a[0] * b[0] + a[1] * b[1]) + a[2] * b[2]; }
+inline F sqrt(const F& x) {
+  F root{};  // every lane is written; the braces keep -Wmaybe-uninitialized quiet
+  packet_detail::sqrt_lanes(x, root);
+  return root;
+}
+
+/// A packet's surface points, structure of arrays ([axis][lane]).
+struct alignas(16) PointLanes {
+  float p[3][kPacketSize], n[3][kPacketSize], above[3][kPacketSize], offset[kPacketSize];
+  unsigned entering = 0;  ///< a bit per lane
+
+  [[nodiscard]] Surface surface(int l) const {
+    Surface s;
+    s.p = Vec3(p[0][l], p[1][l], p[2][l]);
+    s.n = Vec3(n[0][l], n[1][l], n[2][l]);
+    s.entering = (entering >> l) & 1u;
+    s.offset = offset[l];
+    s.above = Vec3(above[0][l], above[1][l], above[2][l]);
+    return s;
+  }
+};
+
+/// WhittedTracer::complete() for the lanes in `found`: spheres' normals on
+/// the lanes, other kinds' per lane (surface_normal, instance_normal).
+inline void points(const RayPacket& rays, const HitPacket& hits, unsigned found, PointLanes& s) {
+  // Lanes that are no sphere's get centre 0 and radius 1 (a finite normal,
+  // replaced below) and so do lanes that hit nothing (ignored).
+  alignas(16) float center[3][kPacketSize] = {}, radius[kPacketSize];
+  unsigned other = 0;
+  for (int l = 0; l < kPacketSize; ++l) {
+    radius[l] = 1.0f;
+    if (!((found >> l) & 1u)) continue;
+    const Object& o = hits.copy[l];
+    if (o.kind != ShapeKind::sphere) {
+      other |= 1u << l;
+      continue;
+    }
+    for (int a = 0; a < 3; ++a) center[a][l] = o.center[a];
+    radius[l] = o.radius;
+  }
+  for (int h = 0; h < kPacketSize; h += kWidth) {
+    const F t = load(hits.t + h), r = load(radius + h);
+    for (int a = 0; a < 3; ++a) {
+      const F p = load(rays.origin[a] + h) + t * load(rays.direction[a] + h);
+      store(s.p[a] + h, p);
+      store(s.n[a] + h, (p - load(center[a] + h)) / r);
+    }
+  }
+  // An instance's side comes from its triangle's flat normal, not from the
+  // (possibly interpolated) shading normal.
+  unsigned instances = 0, instance_entering = 0;
+  for (; other != 0; other &= other - 1) {
+    const int l = std::countr_zero(other);
+    const Object& o = hits.copy[l];
+    Vec3 outward;
+    if (o.kind == ShapeKind::instance) {
+      Vec3 geometric;
+      outward = instance_normal(o, hits.mesh[l], geometric);
+      instances |= 1u << l;
+      if (glm::dot(rays.ray(l).direction, geometric) < 0.0f) instance_entering |= 1u << l;
+    } else {
+      outward = surface_normal(o, Vec3(s.p[0][l], s.p[1][l], s.p[2][l]));
+    }
+    for (int a = 0; a < 3; ++a) s.n[a][l] = outward[a];
+  }
+  s.entering = 0;
+  for (int h = 0; h < kPacketSize; h += kWidth) {
+    F d[3], n[3], p[3], abs_p[3];
+    for (int a = 0; a < 3; ++a) {
+      d[a] = load(rays.direction[a] + h);
+      n[a] = load(s.n[a] + h);
+      p[a] = load(s.p[a] + h);
+      abs_p[a] = p[a] >= 0.0f ? p[a] : -p[a];
+    }
+    const I entering = lanes_of(instances, h) ? lanes_of(instance_entering, h) : dot(d, n) < 0.0f;
+    s.entering |= bits_of(entering, h);
+    const F largest = abs_p[0] < (abs_p[1] < abs_p[2] ? abs_p[2] : abs_p[1])
+                          ? (abs_p[1] < abs_p[2] ? abs_p[2] : abs_p[1])
+                          : abs_p[0];
+    const F offset = 1e-4f * (1.0f + largest);
+    store(s.offset + h, offset);
+    for (int a = 0; a < 3; ++a) {
+      const F facing = entering ? n[a] : -n[a];
+      store(s.n[a] + h, facing);
+      store(s.above[a] + h, p[a] + offset * facing);
+    }
+  }
+}
+
+/// WhittedTracer::shadow_ray() on every lane: the unit direction towards
+/// the light, its distance and n.l; returns the lanes that cast one.
+inline unsigned shadow_rays(const PointLanes& s, Vec3 light, float (&direction)[3][kPacketSize],
+                            float (&distance)[kPacketSize], float (&n_dot_l)[kPacketSize]) {
+  unsigned cast = 0;
+  for (int h = 0; h < kPacketSize; h += kWidth) {
+    F to_light[3], l[3], n[3];
+    for (int a = 0; a < 3; ++a) to_light[a] = light[a] - load(s.above[a] + h);
+    const F dist = sqrt(dot(to_light, to_light));
+    for (int a = 0; a < 3; ++a) {
+      l[a] = to_light[a] / dist;
+      n[a] = load(s.n[a] + h);
+      store(direction[a] + h, l[a]);
+    }
+    const F cos_l = dot(n, l);
+    store(distance + h, dist);
+    store(n_dot_l + h, cos_l);
+    cast |= bits_of((dist > 0.0f) & ~(cos_l <= 0.0f), h);
+  }
+  return cast;
+}
+
+/// lit()'s n.h on every lane, h the unit half vector of the light's
+/// direction `l` and the reversed ray direction `d`.
+inline void half_vectors(const PointLanes& s, const float (&d)[3][kPacketSize], const float (&l)[3][kPacketSize],
+                         float (&n_dot_h)[kPacketSize]) {
+  for (int k = 0; k < kPacketSize; k += kWidth) {
+    F h[3], n[3];
+    for (int a = 0; a < 3; ++a) h[a] = load(l[a] + k) - load(d[a] + k);
+    const F inverse_length = 1.0f / sqrt(dot(h, h));
+    for (int a = 0; a < 3; ++a) {
+      h[a] = h[a] * inverse_length;
+      n[a] = load(s.n[a] + k);
+    }
+    store(n_dot_h + k, dot(n, h));
+  }
+}
+
+/// pow(max(n.h, 0), shininess), lit()'s highlight, without the call where
+/// the answer is known: pow(+0, y) is +0 for every y > 0.
+inline float highlight_power(float n_dot_h, float shininess) {
+  const float c = std::max(n_dot_h, 0.0f);
+  if (std::bit_cast<std::uint32_t>(c) == 0 && shininess > 0.0f) return 0.0f;
+  return std::pow(c, shininess);
+}
+
+/// lit() on the lanes in `unblocked`, added to `color`: its diffuse term,
+/// on the lanes in `shiny` its highlight (specular times `power`, from
+/// highlight_power), times the light's colour.
+inline void lit(unsigned unblocked, unsigned shiny, const float (&diffuse)[kPacketSize],
+                const float (&n_dot_l)[kPacketSize], const float (&base)[3][kPacketSize],
+                const float (&specular)[kPacketSize], const float (&power)[kPacketSize], Vec3 light_color,
+                float (&color)[3][kPacketSize]) {
+  for (int h = 0; h < kPacketSize; h += kWidth) {
+    const I on = lanes_of(unblocked, h), highlight = lanes_of(shiny, h);
+    const F weight = load(diffuse + h) * load(n_dot_l + h);
+    const F glint = load(specular + h) * load(power + h);
+    for (int a = 0; a < 3; ++a) {
+      F contribution = weight * load(base[a] + h);
+      contribution = highlight ? contribution + glint : contribution;
+      const F c = load(color[a] + h);
+      store(color[a] + h, on ? c + light_color[a] * contribution : c);
+    }
+  }
+}
+
+}  // namespace shading_lanes
+
 /// One tracer per render unit: it counts every ray it casts.
 template <class Access>
 class WhittedTracer {
@@ -95,13 +287,9 @@ class WhittedTracer {
   /// Light i, from the unit's copy when it has one.
   Light light(std::uint32_t i) { return i < kCachedLights ? lights_[i] : scene_.light(i); }
 
-  /// Where a ray meets its nearest object, as shading sees it.
-  struct SurfacePoint {
+  /// A Surface and the object it is on.
+  struct SurfacePoint : Surface {
     Object object;
-    Vec3 p, n;  ///< the hit point; the normal facing the incoming ray
-    bool entering = false;
-    float offset = 0.0f;
-    Vec3 above;  ///< where reflected and shadow rays start
   };
 
   /// The point where `ray` meets `object` (the copy read while testing it).
@@ -191,7 +379,7 @@ class WhittedTracer {
     float fresnel = 1.0f;
     bool has_reflect = false, has_refract = false;
   };
-  Secondary secondary_rays(const Ray& ray, const SurfacePoint& s, const Material& material, int depth) const {
+  Secondary secondary_rays(const Ray& ray, const Surface& s, const Material& material, int depth) const {
     Secondary out;
     if (depth >= setup_.max_depth) return out;
     const Vec3 n = s.n;
@@ -241,68 +429,87 @@ class WhittedTracer {
   /// a packet, and counted by the caller), shaded together: their shadow
   /// rays go out as one packet per light, and their mirror and refracted
   /// rays as packets too, shaded the same way one level down. A lone ray
-  /// goes the single-ray way, which is cheaper for it. Each lane does
-  /// shade_at's arithmetic in its order (direct()'s terms light by light,
-  /// each shadow ray worked out once, for the packet and for lit()), and
-  /// the packets' answers are bit-identical to the single-ray traversals',
-  /// so the colours are too.
+  /// goes the single-ray way, which is cheaper for it. The arithmetic of
+  /// complete(), shadow_ray() and lit() runs on four lanes at a time
+  /// (shading_lanes below), each lane doing shade_at's operations in its
+  /// order (direct()'s terms light by light, each shadow ray worked out
+  /// once, for the packet and for lit()); what depends on a lane's object
+  /// or material kind (normals of planes, boxes and instances, checkers,
+  /// pow, glass) stays scalar, per lane. The packets' answers are
+  /// bit-identical to the single-ray traversals', so the colours are too.
   void shade_packet(const RayPacket& rays, const HitPacket& hits, int depth, Vec3* colors) {
-    SurfacePoint points[kPacketSize];
-    Material materials[kPacketSize];
-    Vec3 bases[kPacketSize];
+    namespace lanes = shading_lanes;
     unsigned found = 0;
     for (int l = 0; l < rays.count; ++l) {
-      if (!hits.hit(l).found()) {
+      if (hits.object[l] != kNoObject)
+        found |= 1u << l;
+      else
         colors[l] = setup_.background;
-        continue;
-      }
-      points[l] = surface_point(rays.ray(l), hits.hit(l), hits.copy[l]);
-      found |= 1u << l;
     }
     if (found == 0) return;
+    lanes::PointLanes s;
+    lanes::points(rays, hits, found, s);
     // Neighbouring lanes mostly hit the same object: a lane whose material
     // is the previous hit lane's takes that lane's copy instead of reading
     // the cell again (each read is a barrier under a backend; one unit's
     // reads of a cell agree wherever reads are consistent, and elsewhere
     // one read is as current as two).
+    Material materials[kPacketSize];
+    alignas(16) float base[3][kPacketSize] = {}, color[3][kPacketSize] = {};
+    alignas(16) float diffuse[kPacketSize] = {}, specular[kPacketSize] = {};
+    unsigned shiny = 0;  // lanes whose material has a highlight
     int previous = -1;
     for (int l = 0; l < rays.count; ++l) {
       if (!((found >> l) & 1u)) continue;
-      const std::uint32_t m = points[l].object.material;
-      materials[l] = previous >= 0 && points[previous].object.material == m ? materials[previous] : scene_.material(m);
+      const std::uint32_t m = hits.copy[l].material;
+      materials[l] = previous >= 0 && hits.copy[previous].material == m ? materials[previous] : scene_.material(m);
       previous = l;
-      bases[l] = surface_color(materials[l], points[l].object, points[l].p);
-      colors[l] = materials[l].ambient * bases[l];
+      const Material& material = materials[l];
+      const Vec3 b = surface_color(material, hits.copy[l], Vec3(s.p[0][l], s.p[1][l], s.p[2][l]));
+      const Vec3 ambient = material.ambient * b;
+      for (int a = 0; a < 3; ++a) {
+        base[a][l] = b[a];
+        color[a][l] = ambient[a];
+      }
+      diffuse[l] = material.diffuse;
+      specular[l] = material.specular;
+      if (material.specular > 0.0f) shiny |= 1u << l;
     }
     RayPacket shadows;
     shadows.count = rays.count;
+    std::memcpy(shadows.origin, s.above, sizeof shadows.origin);  // every light's shadow rays start there
     for (std::uint32_t i = 0; i < light_count_; ++i) {
       const Light light = this->light(i);
-      float t_max[kPacketSize] = {}, n_dot_l[kPacketSize] = {};
-      unsigned cast = 0;
-      for (int l = 0; l < rays.count; ++l) {
-        Ray ray;
-        if ((found >> l) & 1u && shadow_ray(points[l], light, ray, t_max[l], n_dot_l[l])) {
-          shadows.set(l, ray);
-          cast |= 1u << l;
-        }
-      }
+      alignas(16) float t_max[kPacketSize], n_dot_l[kPacketSize];
+      const unsigned cast = found & lanes::shadow_rays(s, light.position, shadows.direction, t_max, n_dot_l);
       if (cast == 0) continue;
       rays_ += static_cast<std::uint64_t>(std::popcount(cast));
       const unsigned unblocked = cast & ~occluded_packet(scene_, *setup_.bvh, shadows, 0.0f, t_max, cast, isa_);
-      for (int l = 0; l < rays.count; ++l)
-        if ((unblocked >> l) & 1u)
-          colors[l] += lit(rays.ray(l), points[l], materials[l], bases[l], light, shadows.ray(l).direction, n_dot_l[l]);
+      if (unblocked == 0) continue;
+      // lit()'s highlight: its half vector and n.h on the lanes, pow per lane.
+      alignas(16) float highlight[kPacketSize] = {};
+      unsigned highlit = unblocked & shiny;
+      if (highlit != 0) {
+        alignas(16) float n_dot_h[kPacketSize];
+        lanes::half_vectors(s, rays.direction, shadows.direction, n_dot_h);
+        for (; highlit != 0; highlit &= highlit - 1) {
+          const int l = std::countr_zero(highlit);
+          highlight[l] = lanes::highlight_power(n_dot_h[l], materials[l].shininess);
+        }
+      }
+      lanes::lit(unblocked, unblocked & shiny, diffuse, n_dot_l, base, specular, highlight, light.color, color);
     }
     Secondary sec[kPacketSize];
     for (int l = 0; l < rays.count; ++l)
-      if ((found >> l) & 1u) sec[l] = secondary_rays(rays.ray(l), points[l], materials[l], depth);
+      if ((found >> l) & 1u) sec[l] = secondary_rays(rays.ray(l), s.surface(l), materials[l], depth);
     Vec3 reflected[kPacketSize], refracted[kPacketSize];
     trace_secondary(rays.count, sec, &Secondary::has_reflect, &Secondary::reflect, depth + 1, reflected);
     trace_secondary(rays.count, sec, &Secondary::has_refract, &Secondary::refract, depth + 1, refracted);
-    for (int l = 0; l < rays.count; ++l)
-      if ((found >> l) & 1u && sec[l].has_reflect)
-        colors[l] = combine(materials[l], colors[l], sec[l], reflected[l], refracted[l]);
+    for (int l = 0; l < rays.count; ++l) {
+      if (!((found >> l) & 1u)) continue;
+      const Vec3 c(color[0][l], color[1][l], color[2][l]);
+      colors[l] = sec[l].has_reflect ? combine(materials[l], c, sec[l], reflected[l], refracted[l]) : c;
+    }
   }
 
   [[nodiscard]] std::uint64_t rays() const { return rays_; }

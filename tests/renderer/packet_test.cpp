@@ -1,8 +1,9 @@
 // The coherent path (8-ray packets, AVX2 or portable) and the wide tree
 // against the scalar traversals: on every built-in scene, 100k rays, the
 // packet's hit must be the single ray's hit bit for bit (same object, same
-// t), since the renderer's images depend on it. Also: rendering a tile
-// allocates nothing.
+// t), since the renderer's images depend on it; so must each lane's colour
+// when a packet is shaded together. Also: rendering a tile allocates
+// nothing.
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -18,6 +19,7 @@
 #include "renderer/random.h"
 #include "renderer/render.h"
 #include "renderer/scene_access.h"
+#include "renderer/whitted.h"
 #include "scenes/scene.h"
 
 // Counts every allocation in this test program; tests look at the
@@ -127,6 +129,44 @@ TEST_P(PacketOnBuiltinScene, PacketHitsEqualSingleRayHitsBitForBit) {
     EXPECT_LE(ties, 100) << packet_isa_name(isa) << ": only coincident surfaces may tie";
     EXPECT_GT(hits, 1000) << "the test rays should hit something";
   }
+}
+
+// Shading a packet's lanes together (WhittedTracer::shade_packet: the
+// lanes' arithmetic, their shadow, mirror and refracted packets) gives each
+// lane the colour its ray gets shaded alone (WhittedTracer::shade, single
+// rays all the way down), bit for bit, and casts the same rays: camera
+// rays, and random rays from inside the scene, which also meet surfaces
+// from behind and from inside glass.
+TEST_P(PacketOnBuiltinScene, PacketShadingEqualsSingleRayShadingBitForBit) {
+  const auto scene = builtin_scene(GetParam());
+  ASSERT_TRUE(scene.has_value());
+  const SceneState state = scene->at(0.0);
+  const Bvh bvh = build_bvh(state.objects);
+  const TraceSetup setup{&bvh, state.background, state.max_depth};
+  PlainSceneAccess access(state);
+  WhittedTracer<PlainSceneAccess> packed(access, setup), single(access, setup);
+  const std::vector<Ray> rays = test_rays(state, 20000, 13);
+  int mismatches = 0, hits = 0;
+  RayPacket packet;
+  HitPacket out;
+  // A ragged last packet too, as above.
+  for (std::size_t k0 = 3; k0 < rays.size(); k0 += kPacketSize) {
+    packet.count = static_cast<int>(std::min<std::size_t>(kPacketSize, rays.size() - k0));
+    for (int l = 0; l < packet.count; ++l) packet.set(l, rays[k0 + static_cast<std::size_t>(l)]);
+    closest_hit_packet(access, bvh, packet, 0.0f, out);
+    Vec3 colors[kPacketSize];
+    packed.shade_packet(packet, out, 0, colors);
+    for (int l = 0; l < packet.count; ++l) {
+      // The packet's hit (bit for bit the single ray's, above), so that a
+      // tie between coincident surfaces shades the same object.
+      const Vec3 expected = single.shade(rays[k0 + static_cast<std::size_t>(l)], out.hit(l), 0);
+      hits += out.hit(l).found();
+      if (std::memcmp(&colors[l], &expected, sizeof expected) != 0) ++mismatches;
+    }
+  }
+  EXPECT_EQ(mismatches, 0);
+  EXPECT_EQ(packed.rays(), single.rays());
+  EXPECT_GT(hits, 1000) << "the test rays should hit something";
 }
 
 TEST_P(PacketOnBuiltinScene, PacketOcclusionEqualsSingleRayOcclusion) {
