@@ -259,6 +259,22 @@ inline void lit(unsigned unblocked, unsigned shiny, const float (&diffuse)[kPack
   }
 }
 
+/// The mirror directions secondary_rays() casts, on every lane: `d`
+/// reflected about the lane's normal, normalised.
+inline void reflections(const PointLanes& s, const float (&d)[3][kPacketSize], float (&reflected)[3][kPacketSize]) {
+  for (int h = 0; h < kPacketSize; h += kWidth) {
+    F in[3], n[3], r[3];
+    for (int a = 0; a < 3; ++a) {
+      in[a] = load(d[a] + h);
+      n[a] = load(s.n[a] + h);
+    }
+    const F twice_cos = 2.0f * dot(in, n);
+    for (int a = 0; a < 3; ++a) r[a] = in[a] - twice_cos * n[a];
+    const F inverse_length = 1.0f / sqrt(dot(r, r));
+    for (int a = 0; a < 3; ++a) store(reflected[a] + h, r[a] * inverse_length);
+  }
+}
+
 }  // namespace shading_lanes
 
 /// One tracer per render unit: it counts every ray it casts.
@@ -385,33 +401,41 @@ class WhittedTracer {
     const Vec3 n = s.n;
     const Vec3 reflected = ray.direction - 2.0f * glm::dot(ray.direction, n) * n;
     if (material.transparency > 0.0f) {
-      const float eta = s.entering ? 1.0f / material.ior : material.ior;
-      const float cos_i = -glm::dot(ray.direction, n);
-      out.fresnel = schlick_reflectance(cos_i, eta, material.ior);
+      out.fresnel = refraction(ray.direction, s, material, out.refract);
       out.reflect = Ray{s.above, glm::normalize(reflected)};
       out.has_reflect = true;
-      if (out.fresnel < 1.0f) {
-        const float k = 1.0f - eta * eta * (1.0f - cos_i * cos_i);
-        const Vec3 refracted = glm::normalize(eta * ray.direction + (eta * cos_i - std::sqrt(k)) * n);
-        out.refract = Ray{s.p - s.offset * n, refracted};
-        out.has_refract = true;
-      }
+      out.has_refract = out.fresnel < 1.0f;
     } else if (material.reflectivity > 0.0f) {
       out.reflect = Ray{s.above, glm::normalize(reflected)};
       out.has_reflect = true;
     }
     return out;
   }
-  /// The colour from the direct part and what the secondary rays brought.
-  static Vec3 combine(const Material& material, Vec3 color, const Secondary& sec, Vec3 reflected, Vec3 refracted) {
+  /// Glass at `s` met along `direction`: Schlick's reflectance, returned,
+  /// and unless it is 1 (total internal reflection) the refracted ray.
+  static float refraction(Vec3 direction, const Surface& s, const Material& material, Ray& refract) {
+    const Vec3 n = s.n;
+    const float eta = s.entering ? 1.0f / material.ior : material.ior;
+    const float cos_i = -glm::dot(direction, n);
+    const float fresnel = schlick_reflectance(cos_i, eta, material.ior);
+    if (fresnel < 1.0f) {
+      const float k = 1.0f - eta * eta * (1.0f - cos_i * cos_i);
+      const Vec3 refracted = glm::normalize(eta * direction + (eta * cos_i - std::sqrt(k)) * n);
+      refract = Ray{s.p - s.offset * n, refracted};
+    }
+    return fresnel;
+  }
+  /// The colour from the direct part and what the secondary rays brought,
+  /// when the surface cast a mirror ray (`fresnel` and `refracted` count
+  /// for glass only, the latter when `has_refract`).
+  static Vec3 combine(const Material& material, Vec3 color, float fresnel, bool has_refract, Vec3 reflected,
+                      Vec3 refracted) {
     if (material.transparency > 0.0f) {
-      if (!sec.has_reflect) return color;  // past max_depth
-      Vec3 glass = sec.fresnel * reflected;
-      if (sec.has_refract) glass += (1.0f - sec.fresnel) * refracted;
+      Vec3 glass = fresnel * reflected;
+      if (has_refract) glass += (1.0f - fresnel) * refracted;
       return (1.0f - material.transparency) * color + material.transparency * glass;
     }
-    if (sec.has_reflect) color += material.reflectivity * reflected;
-    return color;
+    return color + material.reflectivity * reflected;
   }
 
   /// Shading at a known surface point, one ray at a time below it.
@@ -422,7 +446,7 @@ class WhittedTracer {
     if (!sec.has_reflect) return color;
     const Vec3 reflected = trace(sec.reflect, depth + 1);
     const Vec3 refracted = sec.has_refract ? trace(sec.refract, depth + 1) : Vec3(0.0f);
-    return combine(material, color, sec, reflected, refracted);
+    return combine(material, color, sec.fresnel, sec.has_refract, reflected, refracted);
   }
 
   /// The colours of rays.count rays whose nearest hits are known (traced as
@@ -430,7 +454,8 @@ class WhittedTracer {
   /// rays go out as one packet per light, and their mirror and refracted
   /// rays as packets too, shaded the same way one level down. A lone ray
   /// goes the single-ray way, which is cheaper for it. The arithmetic of
-  /// complete(), shadow_ray() and lit() runs on four lanes at a time
+  /// complete(), shadow_ray(), lit() and the mirror directions of
+  /// secondary_rays() runs on four lanes at a time
   /// (shading_lanes below), each lane doing shade_at's operations in its
   /// order (direct()'s terms light by light, each shadow ray worked out
   /// once, for the packet and for lit()); what depends on a lane's object
@@ -457,7 +482,8 @@ class WhittedTracer {
     Material materials[kPacketSize];
     alignas(16) float base[3][kPacketSize] = {}, color[3][kPacketSize] = {};
     alignas(16) float diffuse[kPacketSize] = {}, specular[kPacketSize] = {};
-    unsigned shiny = 0;  // lanes whose material has a highlight
+    unsigned shiny = 0;            // lanes whose material has a highlight
+    unsigned glass = 0, mirror = 0;  // lanes of transparent, of (only) reflective materials
     int previous = -1;
     for (int l = 0; l < rays.count; ++l) {
       if (!((found >> l) & 1u)) continue;
@@ -474,6 +500,10 @@ class WhittedTracer {
       diffuse[l] = material.diffuse;
       specular[l] = material.specular;
       if (material.specular > 0.0f) shiny |= 1u << l;
+      if (material.transparency > 0.0f)
+        glass |= 1u << l;
+      else if (material.reflectivity > 0.0f)
+        mirror |= 1u << l;
     }
     RayPacket shadows;
     shadows.count = rays.count;
@@ -499,16 +529,34 @@ class WhittedTracer {
       }
       lanes::lit(unblocked, unblocked & shiny, diffuse, n_dot_l, base, specular, highlight, light.color, color);
     }
-    Secondary sec[kPacketSize];
-    for (int l = 0; l < rays.count; ++l)
-      if ((found >> l) & 1u) sec[l] = secondary_rays(rays.ray(l), s.surface(l), materials[l], depth);
+    // secondary_rays() on the lanes: every mirror direction at once, glass's
+    // refraction lane by lane; then each kind as one packet (trace_lanes).
+    const unsigned reflecting = depth < setup_.max_depth ? glass | mirror : 0u;
+    unsigned refracting = 0;
     Vec3 reflected[kPacketSize], refracted[kPacketSize];
-    trace_secondary(rays.count, sec, &Secondary::has_reflect, &Secondary::reflect, depth + 1, reflected);
-    trace_secondary(rays.count, sec, &Secondary::has_refract, &Secondary::refract, depth + 1, refracted);
+    float fresnel[kPacketSize] = {};
+    if (reflecting != 0) {
+      RayPacket mirrors, refracts;
+      for (unsigned left = reflecting & glass; left != 0; left &= left - 1) {
+        const int l = std::countr_zero(left);
+        Ray refract{};  // set when fresnel < 1; the braces keep -Wmaybe-uninitialized quiet
+        fresnel[l] = refraction(rays.ray(l).direction, s.surface(l), materials[l], refract);
+        if (fresnel[l] < 1.0f) {
+          refracts.set(l, refract);
+          refracting |= 1u << l;
+        }
+      }
+      std::memcpy(mirrors.origin, s.above, sizeof mirrors.origin);
+      lanes::reflections(s, rays.direction, mirrors.direction);
+      trace_lanes(mirrors, reflecting, depth + 1, reflected);
+      if (refracting != 0) trace_lanes(refracts, refracting, depth + 1, refracted);
+    }
     for (int l = 0; l < rays.count; ++l) {
       if (!((found >> l) & 1u)) continue;
       const Vec3 c(color[0][l], color[1][l], color[2][l]);
-      colors[l] = sec[l].has_reflect ? combine(materials[l], c, sec[l], reflected[l], refracted[l]) : c;
+      colors[l] = (reflecting >> l) & 1u ? combine(materials[l], c, fresnel[l], (refracting >> l) & 1u, reflected[l],
+                                                   refracted[l])
+                                         : c;
     }
   }
 
@@ -517,22 +565,24 @@ class WhittedTracer {
   void count_rays(std::uint64_t n) { rays_ += n; }
 
  private:
-  // Traces the lanes' secondary rays of one kind (the member pointers pick
-  // mirror or refracted), packed densely into one packet, and shades them.
-  void trace_secondary(int count, const Secondary* sec, bool Secondary::*has, Ray Secondary::*ray, int depth,
-                       Vec3* colors) {
+  // Traces the rays of `from`'s lanes in `which`, packed densely into one
+  // packet (a lone one as a single ray), and shades them: colors[l] is lane
+  // l's colour.
+  void trace_lanes(const RayPacket& from, unsigned which, int depth, Vec3* colors) {
     int lanes[kPacketSize];
     int m = 0;
-    for (int l = 0; l < count; ++l)
-      if (sec[l].*has) lanes[m++] = l;
-    if (m == 0) return;
+    for (; which != 0; which &= which - 1) lanes[m++] = std::countr_zero(which);
     if (m == 1) {
-      colors[lanes[0]] = trace(sec[lanes[0]].*ray, depth);
+      colors[lanes[0]] = trace(from.ray(lanes[0]), depth);
       return;
     }
     RayPacket packet;
     packet.count = m;
-    for (int j = 0; j < m; ++j) packet.set(j, sec[lanes[j]].*ray);
+    for (int j = 0; j < m; ++j)
+      for (int a = 0; a < 3; ++a) {
+        packet.origin[a][j] = from.origin[a][lanes[j]];
+        packet.direction[a][j] = from.direction[a][lanes[j]];
+      }
     HitPacket hits;
     closest_hit_packet(scene_, *setup_.bvh, packet, 0.0f, hits, isa_);
     rays_ += static_cast<std::uint64_t>(m);
