@@ -7,6 +7,7 @@
 //   nearest hit, 8-ray packets, portable / AVX2    BM_ClosestHitPacket/<isa>
 //   shadow rays, single and 8-ray packets          BM_Occluded/*, BM_OccludedPacket/<isa>
 //   shading one primary hit (two lights, hard shadows, reflections)   BM_Shade
+//   the same, eight hits shaded together as the renderer does   BM_ShadePacket
 //   a 16x16 tile through the renderer's entry, plain and `snapshot` / `stm` reads   BM_RenderTile/*
 // items_per_second is rays per second. JSON kept in bench/results/ (see
 // README.md) so that a later change can be compared with compare.py.
@@ -176,6 +177,36 @@ void BM_Shade(benchmark::State& state) {
   state.counters["rays/hit"] = static_cast<double>(rays) / static_cast<double>(state.iterations() * f.primary.size());
 }
 BENCHMARK(BM_Shade)->Unit(benchmark::kMillisecond);
+
+// The same hits shaded the renderer's way, eight lanes together
+// (WhittedTracer::shade_packet: the lanes' arithmetic, their shadow,
+// mirror and glass rays as packets). The hits come from the packet
+// traversal, before the timed loop, with the CPU's best ISA.
+void BM_ShadePacket(benchmark::State& state) {
+  Fixture& f = Fixture::get();
+  PlainSceneAccess access(f.state);
+  const TraceSetup setup{&f.bvh, f.state.background, f.state.max_depth};
+  std::vector<RayPacket> packets(f.primary.size() / kPacketSize);
+  std::vector<HitPacket> hits(packets.size());
+  for (std::size_t k = 0; k < packets.size(); ++k) {
+    for (int l = 0; l < kPacketSize; ++l) packets[k].set(l, f.primary[k * kPacketSize + static_cast<std::size_t>(l)]);
+    closest_hit_packet(access, f.bvh, packets[k], 0.0f, hits[k]);
+  }
+  std::uint64_t rays = 0;
+  for (auto _ : state) {
+    WhittedTracer<PlainSceneAccess> tracer(access, setup);
+    Vec3 colors[kPacketSize];
+    for (std::size_t k = 0; k < packets.size(); ++k) {
+      tracer.shade_packet(packets[k], hits[k], 0, colors);
+      benchmark::DoNotOptimize(colors);
+    }
+    rays += tracer.rays();
+  }
+  const auto shaded = static_cast<std::int64_t>(packets.size()) * kPacketSize;
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * shaded);
+  state.counters["rays/hit"] = static_cast<double>(rays) / static_cast<double>(state.iterations() * shaded);
+}
+BENCHMARK(BM_ShadePacket)->Unit(benchmark::kMillisecond);
 
 // One 16x16 tile of the 640x360 frame through the renderer's entry: plain
 // reads, then inside a `snapshot` and an `stm` unit (the read barriers).
