@@ -79,39 +79,19 @@ struct Surface {
   Vec3 above;  ///< where reflected and shadow rays start
 };
 
-/// The packet shading's arithmetic on a packet's lanes, four at a time (one
-/// SSE instruction per operation, on every x86-64 CPU, so that both packet
-/// ISAs shade with the same code): each lane does the scalar code's IEEE
+/// The packet shading's arithmetic on a packet's lanes, written once like
+/// packet.h's tests, generic over the vector width, and compiled twice:
+/// eight lanes with AVX2 (shading_lanes::Avx2) and two 4-lane SSE halves
+/// for every other x86-64 CPU (shading_lanes::Portable), chosen by the same
+/// PacketIsa as the packets. Each lane does the scalar code's IEEE
 /// operations in the scalar code's order (glm's dot is (x*x + y*y) + z*z,
 /// its length sqrt(dot), its normalize v * (1 / sqrt(dot)), its abs
 /// x >= 0 ? x : -x, and std::max(a, b) is a < b ? b : a), with
 /// -ffp-contract=off, so each lane's result is the scalar one bit for bit.
 namespace shading_lanes {
 
-using F = packet_detail::F4;
-using I = packet_detail::I4;
-inline constexpr int kWidth = 4;
-
-inline F load(const float* from) {
-  F v;
-  std::memcpy(&v, from, sizeof v);
-  return v;
-}
-inline void store(float* to, const F& v) { std::memcpy(to, &v, sizeof v); }
-// Not F{} + x, which turns -0 into +0.
-inline F splat(float x) { return F{x, x, x, x}; }
-// Lanes h .. h + 3 of a bit per lane, as a 0 / -1 mask.
-inline I lanes_of(unsigned bits, int h) { return (I{1, 2, 4, 8} & static_cast<std::int32_t>(bits >> h)) != 0; }
-inline unsigned bits_of(const I& mask, int h) { return packet_detail::lane_bits(mask) << h; }
-inline F dot(const F (&a)[3], const F (&b)[3]) { return (a[0] * b[0] + a[1] * b[1]) + a[2] * b[2]; }
-inline F sqrt(const F& x) {
-  F root{};  // every lane is written; the braces keep -Wmaybe-uninitialized quiet
-  packet_detail::sqrt_lanes(x, root);
-  return root;
-}
-
 /// A packet's surface points, structure of arrays ([axis][lane]).
-struct alignas(16) PointLanes {
+struct alignas(32) PointLanes {
   float p[3][kPacketSize], n[3][kPacketSize], above[3][kPacketSize], offset[kPacketSize];
   unsigned entering = 0;  ///< a bit per lane
 
@@ -126,12 +106,39 @@ struct alignas(16) PointLanes {
   }
 };
 
-/// WhittedTracer::complete() for the lanes in `found`: spheres' normals on
-/// the lanes, other kinds' per lane (surface_normal, instance_normal).
-inline void points(const RayPacket& rays, const HitPacket& hits, unsigned found, PointLanes& s) {
+/// pow(max(n.h, 0), shininess), lit()'s highlight, without the call where
+/// the answer is known: pow(+0, y) is +0 for every y > 0.
+inline float highlight_power(float n_dot_h, float shininess) {
+  const float c = std::max(n_dot_h, 0.0f);
+  if (std::bit_cast<std::uint32_t>(c) == 0 && shininess > 0.0f) return 0.0f;
+  return std::pow(c, shininess);
+}
+
+// Helpers are macros or take vectors by reference, as in packet.h: a
+// 32-byte vector passed or returned by value has a different ABI with and
+// without AVX (-Wpsabi).
+#define TXRAY_LOAD(dst, src) std::memcpy(&(dst), (src), sizeof(dst))
+#define TXRAY_STORE(dst, src) std::memcpy((dst), &(src), sizeof(src))
+#define TXRAY_DOT(a, b) (((a)[0] * (b)[0] + (a)[1] * (b)[1]) + (a)[2] * (b)[2])
+
+// Lanes h .. h + W - 1 of a bit per lane, as a 0 / -1 mask.
+template <class I>
+[[gnu::always_inline]] inline void lanes_of(unsigned bits, int h, I& mask) {
+  constexpr int W = sizeof(I) / sizeof(std::int32_t);
+  I bit{};
+  for (int k = 0; k < W; ++k) bit[k] = 1 << k;
+  mask = (bit & static_cast<std::int32_t>(bits >> h)) != 0;
+}
+
+// WhittedTracer::complete() for the lanes in `found`: spheres' normals on
+// the lanes, other kinds' per lane (surface_normal, instance_normal).
+template <class F, class I>
+[[gnu::always_inline]] inline void points(const RayPacket& rays, const HitPacket& hits, unsigned found,
+                                          PointLanes& s) {
+  constexpr int W = sizeof(F) / sizeof(float);
   // Lanes that are no sphere's get centre 0 and radius 1 (a finite normal,
   // replaced below) and so do lanes that hit nothing (ignored).
-  alignas(16) float center[3][kPacketSize] = {}, radius[kPacketSize];
+  alignas(32) float center[3][kPacketSize] = {}, radius[kPacketSize];
   unsigned other = 0;
   for (int l = 0; l < kPacketSize; ++l) {
     radius[l] = 1.0f;
@@ -144,12 +151,18 @@ inline void points(const RayPacket& rays, const HitPacket& hits, unsigned found,
     for (int a = 0; a < 3; ++a) center[a][l] = o.center[a];
     radius[l] = o.radius;
   }
-  for (int h = 0; h < kPacketSize; h += kWidth) {
-    const F t = load(hits.t + h), r = load(radius + h);
+  for (int h = 0; h < kPacketSize; h += W) {
+    F t, r, o, d, c;
+    TXRAY_LOAD(t, hits.t + h);
+    TXRAY_LOAD(r, radius + h);
     for (int a = 0; a < 3; ++a) {
-      const F p = load(rays.origin[a] + h) + t * load(rays.direction[a] + h);
-      store(s.p[a] + h, p);
-      store(s.n[a] + h, (p - load(center[a] + h)) / r);
+      TXRAY_LOAD(o, rays.origin[a] + h);
+      TXRAY_LOAD(d, rays.direction[a] + h);
+      TXRAY_LOAD(c, center[a] + h);
+      const F p = o + t * d;
+      const F n = (p - c) / r;
+      TXRAY_STORE(s.p[a] + h, p);
+      TXRAY_STORE(s.n[a] + h, n);
     }
   }
   // An instance's side comes from its triangle's flat normal, not from the
@@ -170,110 +183,182 @@ inline void points(const RayPacket& rays, const HitPacket& hits, unsigned found,
     for (int a = 0; a < 3; ++a) s.n[a][l] = outward[a];
   }
   s.entering = 0;
-  for (int h = 0; h < kPacketSize; h += kWidth) {
+  for (int h = 0; h < kPacketSize; h += W) {
     F d[3], n[3], p[3], abs_p[3];
     for (int a = 0; a < 3; ++a) {
-      d[a] = load(rays.direction[a] + h);
-      n[a] = load(s.n[a] + h);
-      p[a] = load(s.p[a] + h);
+      TXRAY_LOAD(d[a], rays.direction[a] + h);
+      TXRAY_LOAD(n[a], s.n[a] + h);
+      TXRAY_LOAD(p[a], s.p[a] + h);
       abs_p[a] = p[a] >= 0.0f ? p[a] : -p[a];
     }
-    const I entering = lanes_of(instances, h) ? lanes_of(instance_entering, h) : dot(d, n) < 0.0f;
-    s.entering |= bits_of(entering, h);
+    I is_instance, instance_enters;
+    lanes_of(instances, h, is_instance);
+    lanes_of(instance_entering, h, instance_enters);
+    const I entering = is_instance ? instance_enters : TXRAY_DOT(d, n) < 0.0f;
+    s.entering |= packet_detail::lane_bits(entering) << h;
     const F largest = abs_p[0] < (abs_p[1] < abs_p[2] ? abs_p[2] : abs_p[1])
                           ? (abs_p[1] < abs_p[2] ? abs_p[2] : abs_p[1])
                           : abs_p[0];
     const F offset = 1e-4f * (1.0f + largest);
-    store(s.offset + h, offset);
+    TXRAY_STORE(s.offset + h, offset);
     for (int a = 0; a < 3; ++a) {
       const F facing = entering ? n[a] : -n[a];
-      store(s.n[a] + h, facing);
-      store(s.above[a] + h, p[a] + offset * facing);
+      const F above = p[a] + offset * facing;
+      TXRAY_STORE(s.n[a] + h, facing);
+      TXRAY_STORE(s.above[a] + h, above);
     }
   }
 }
 
-/// WhittedTracer::shadow_ray() on every lane: the unit direction towards
-/// the light, its distance and n.l; returns the lanes that cast one.
-inline unsigned shadow_rays(const PointLanes& s, Vec3 light, float (&direction)[3][kPacketSize],
-                            float (&distance)[kPacketSize], float (&n_dot_l)[kPacketSize]) {
+// WhittedTracer::shadow_ray() on every lane: the unit direction towards
+// the light, its distance and n.l; returns the lanes that cast one.
+template <class F, class I>
+[[gnu::always_inline]] inline unsigned shadow_rays(const PointLanes& s, Vec3 light,
+                                                   float (&direction)[3][kPacketSize],
+                                                   float (&distance)[kPacketSize], float (&n_dot_l)[kPacketSize]) {
+  constexpr int W = sizeof(F) / sizeof(float);
   unsigned cast = 0;
-  for (int h = 0; h < kPacketSize; h += kWidth) {
-    F to_light[3], l[3], n[3];
-    for (int a = 0; a < 3; ++a) to_light[a] = light[a] - load(s.above[a] + h);
-    const F dist = sqrt(dot(to_light, to_light));
+  for (int h = 0; h < kPacketSize; h += W) {
+    F to_light[3], l[3], n[3], above;
+    for (int a = 0; a < 3; ++a) {
+      TXRAY_LOAD(above, s.above[a] + h);
+      to_light[a] = light[a] - above;
+    }
+    F dist{};  // every lane is written by sqrt_lanes; the braces keep -Wmaybe-uninitialized quiet
+    packet_detail::sqrt_lanes(TXRAY_DOT(to_light, to_light), dist);
     for (int a = 0; a < 3; ++a) {
       l[a] = to_light[a] / dist;
-      n[a] = load(s.n[a] + h);
-      store(direction[a] + h, l[a]);
+      TXRAY_LOAD(n[a], s.n[a] + h);
+      TXRAY_STORE(direction[a] + h, l[a]);
     }
-    const F cos_l = dot(n, l);
-    store(distance + h, dist);
-    store(n_dot_l + h, cos_l);
-    cast |= bits_of((dist > 0.0f) & ~(cos_l <= 0.0f), h);
+    const F cos_l = TXRAY_DOT(n, l);
+    TXRAY_STORE(distance + h, dist);
+    TXRAY_STORE(n_dot_l + h, cos_l);
+    const I casts = (dist > 0.0f) & ~(cos_l <= 0.0f);
+    cast |= packet_detail::lane_bits(casts) << h;
   }
   return cast;
 }
 
-/// lit()'s n.h on every lane, h the unit half vector of the light's
-/// direction `l` and the reversed ray direction `d`.
-inline void half_vectors(const PointLanes& s, const float (&d)[3][kPacketSize], const float (&l)[3][kPacketSize],
-                         float (&n_dot_h)[kPacketSize]) {
-  for (int k = 0; k < kPacketSize; k += kWidth) {
-    F h[3], n[3];
-    for (int a = 0; a < 3; ++a) h[a] = load(l[a] + k) - load(d[a] + k);
-    const F inverse_length = 1.0f / sqrt(dot(h, h));
+// lit()'s n.h on every lane, h the unit half vector of the light's
+// direction `l` and the reversed ray direction `d`.
+template <class F>
+[[gnu::always_inline]] inline void half_vectors(const PointLanes& s, const float (&d)[3][kPacketSize],
+                                                const float (&l)[3][kPacketSize], float (&n_dot_h)[kPacketSize]) {
+  constexpr int W = sizeof(F) / sizeof(float);
+  for (int k = 0; k < kPacketSize; k += W) {
+    F h[3], n[3], from_light, from_ray;
+    for (int a = 0; a < 3; ++a) {
+      TXRAY_LOAD(from_light, l[a] + k);
+      TXRAY_LOAD(from_ray, d[a] + k);
+      h[a] = from_light - from_ray;
+    }
+    F length{};  // every lane is written by sqrt_lanes; the braces keep -Wmaybe-uninitialized quiet
+    packet_detail::sqrt_lanes(TXRAY_DOT(h, h), length);
+    const F inverse_length = 1.0f / length;
     for (int a = 0; a < 3; ++a) {
       h[a] = h[a] * inverse_length;
-      n[a] = load(s.n[a] + k);
+      TXRAY_LOAD(n[a], s.n[a] + k);
     }
-    store(n_dot_h + k, dot(n, h));
+    const F cos_h = TXRAY_DOT(n, h);
+    TXRAY_STORE(n_dot_h + k, cos_h);
   }
 }
 
-/// pow(max(n.h, 0), shininess), lit()'s highlight, without the call where
-/// the answer is known: pow(+0, y) is +0 for every y > 0.
-inline float highlight_power(float n_dot_h, float shininess) {
-  const float c = std::max(n_dot_h, 0.0f);
-  if (std::bit_cast<std::uint32_t>(c) == 0 && shininess > 0.0f) return 0.0f;
-  return std::pow(c, shininess);
-}
-
-/// lit() on the lanes in `unblocked`, added to `color`: its diffuse term,
-/// on the lanes in `shiny` its highlight (specular times `power`, from
-/// highlight_power), times the light's colour.
-inline void lit(unsigned unblocked, unsigned shiny, const float (&diffuse)[kPacketSize],
-                const float (&n_dot_l)[kPacketSize], const float (&base)[3][kPacketSize],
-                const float (&specular)[kPacketSize], const float (&power)[kPacketSize], Vec3 light_color,
-                float (&color)[3][kPacketSize]) {
-  for (int h = 0; h < kPacketSize; h += kWidth) {
-    const I on = lanes_of(unblocked, h), highlight = lanes_of(shiny, h);
-    const F weight = load(diffuse + h) * load(n_dot_l + h);
-    const F glint = load(specular + h) * load(power + h);
+// lit() on the lanes in `unblocked`, added to `color`: its diffuse term,
+// on the lanes in `shiny` its highlight (specular times `power`, from
+// highlight_power), times the light's colour.
+template <class F, class I>
+[[gnu::always_inline]] inline void lit(unsigned unblocked, unsigned shiny, const float (&diffuse)[kPacketSize],
+                                       const float (&n_dot_l)[kPacketSize], const float (&base)[3][kPacketSize],
+                                       const float (&specular)[kPacketSize], const float (&power)[kPacketSize],
+                                       Vec3 light_color, float (&color)[3][kPacketSize]) {
+  constexpr int W = sizeof(F) / sizeof(float);
+  for (int h = 0; h < kPacketSize; h += W) {
+    I on, highlight;
+    lanes_of(unblocked, h, on);
+    lanes_of(shiny, h, highlight);
+    F kd, cos_l, ks, pw, b, c;
+    TXRAY_LOAD(kd, diffuse + h);
+    TXRAY_LOAD(cos_l, n_dot_l + h);
+    TXRAY_LOAD(ks, specular + h);
+    TXRAY_LOAD(pw, power + h);
+    const F weight = kd * cos_l;
+    const F glint = ks * pw;
     for (int a = 0; a < 3; ++a) {
-      F contribution = weight * load(base[a] + h);
+      TXRAY_LOAD(b, base[a] + h);
+      TXRAY_LOAD(c, color[a] + h);
+      F contribution = weight * b;
       contribution = highlight ? contribution + glint : contribution;
-      const F c = load(color[a] + h);
-      store(color[a] + h, on ? c + light_color[a] * contribution : c);
+      const F sum = on ? c + light_color[a] * contribution : c;
+      TXRAY_STORE(color[a] + h, sum);
     }
   }
 }
 
-/// The mirror directions secondary_rays() casts, on every lane: `d`
-/// reflected about the lane's normal, normalised.
-inline void reflections(const PointLanes& s, const float (&d)[3][kPacketSize], float (&reflected)[3][kPacketSize]) {
-  for (int h = 0; h < kPacketSize; h += kWidth) {
+// The mirror directions secondary_rays() casts, on every lane: `d`
+// reflected about the lane's normal, normalised.
+template <class F>
+[[gnu::always_inline]] inline void reflections(const PointLanes& s, const float (&d)[3][kPacketSize],
+                                               float (&reflected)[3][kPacketSize]) {
+  constexpr int W = sizeof(F) / sizeof(float);
+  for (int h = 0; h < kPacketSize; h += W) {
     F in[3], n[3], r[3];
     for (int a = 0; a < 3; ++a) {
-      in[a] = load(d[a] + h);
-      n[a] = load(s.n[a] + h);
+      TXRAY_LOAD(in[a], d[a] + h);
+      TXRAY_LOAD(n[a], s.n[a] + h);
     }
-    const F twice_cos = 2.0f * dot(in, n);
+    const F twice_cos = 2.0f * TXRAY_DOT(in, n);
     for (int a = 0; a < 3; ++a) r[a] = in[a] - twice_cos * n[a];
-    const F inverse_length = 1.0f / sqrt(dot(r, r));
-    for (int a = 0; a < 3; ++a) store(reflected[a] + h, r[a] * inverse_length);
+    F length{};  // every lane is written by sqrt_lanes; the braces keep -Wmaybe-uninitialized quiet
+    packet_detail::sqrt_lanes(TXRAY_DOT(r, r), length);
+    const F inverse_length = 1.0f / length;
+    for (int a = 0; a < 3; ++a) {
+      const F unit = r[a] * inverse_length;
+      TXRAY_STORE(reflected[a] + h, unit);
+    }
   }
 }
+#undef TXRAY_LOAD
+#undef TXRAY_STORE
+#undef TXRAY_DOT
+
+// The helpers above for one ISA: Lanes = Portable or Avx2, each a set of
+// entry points that WhittedTracer::shade_lanes calls.
+#define TXRAY_SHADING_ENTRIES(ATTRIBUTES, F, I)                                                                  \
+  ATTRIBUTES static void points(const RayPacket& rays, const HitPacket& hits, unsigned found, PointLanes& s) {     \
+    shading_lanes::points<F, I>(rays, hits, found, s);                                                             \
+  }                                                                                                                \
+  ATTRIBUTES static unsigned shadow_rays(const PointLanes& s, Vec3 light, float (&direction)[3][kPacketSize],      \
+                                         float (&distance)[kPacketSize], float (&n_dot_l)[kPacketSize]) {          \
+    return shading_lanes::shadow_rays<F, I>(s, light, direction, distance, n_dot_l);                               \
+  }                                                                                                                \
+  ATTRIBUTES static void half_vectors(const PointLanes& s, const float (&d)[3][kPacketSize],                       \
+                                      const float (&l)[3][kPacketSize], float (&n_dot_h)[kPacketSize]) {           \
+    shading_lanes::half_vectors<F>(s, d, l, n_dot_h);                                                              \
+  }                                                                                                                \
+  ATTRIBUTES static void lit(unsigned unblocked, unsigned shiny, const float (&diffuse)[kPacketSize],               \
+                             const float (&n_dot_l)[kPacketSize], const float (&base)[3][kPacketSize],             \
+                             const float (&specular)[kPacketSize], const float (&power)[kPacketSize],              \
+                             Vec3 light_color, float (&color)[3][kPacketSize]) {                                   \
+    shading_lanes::lit<F, I>(unblocked, shiny, diffuse, n_dot_l, base, specular, power, light_color, color);       \
+  }                                                                                                                \
+  ATTRIBUTES static void reflections(const PointLanes& s, const float (&d)[3][kPacketSize],                        \
+                                     float (&reflected)[3][kPacketSize]) {                                         \
+    shading_lanes::reflections<F>(s, d, reflected);                                                                \
+  }
+
+/// Two 4-lane SSE halves per packet: the x86-64-v2 baseline.
+struct Portable {
+  TXRAY_SHADING_ENTRIES(__attribute__((always_inline)), packet_detail::F4, packet_detail::I4)
+};
+#if defined(__x86_64__) || defined(__i386__)
+/// Eight lanes per AVX2 instruction, on CPUs that have it.
+struct Avx2 {
+  TXRAY_SHADING_ENTRIES(__attribute__((target("avx2,fma"))), packet_detail::F8, packet_detail::I8)
+};
+#endif
+#undef TXRAY_SHADING_ENTRIES
 
 }  // namespace shading_lanes
 
@@ -285,8 +370,9 @@ class WhittedTracer {
   /// reading them per point was two barriers per hit. (A unit sees one
   /// consistent scene under every backend that has atomic units; under
   /// `fine` this is one read per light per unit instead of per use.)
-  WhittedTracer(Access& scene, const TraceSetup& setup)
-      : scene_(scene), setup_(setup), light_count_(scene.light_count()) {
+  /// `isa`: the packets' and the packet shading's; tests force the portable one.
+  WhittedTracer(Access& scene, const TraceSetup& setup, PacketIsa isa = detected_packet_isa())
+      : scene_(scene), setup_(setup), light_count_(scene.light_count()), isa_(isa) {
     for (std::uint32_t i = 0; i < std::min(light_count_, kCachedLights); ++i) lights_[i] = scene_.light(i);
   }
 
@@ -455,14 +541,29 @@ class WhittedTracer {
   /// rays as packets too, shaded the same way one level down. A lone ray
   /// goes the single-ray way, which is cheaper for it. The arithmetic of
   /// complete(), shadow_ray(), lit() and the mirror directions of
-  /// secondary_rays() runs on four lanes at a time
-  /// (shading_lanes below), each lane doing shade_at's operations in its
-  /// order (direct()'s terms light by light, each shadow ray worked out
-  /// once, for the packet and for lit()); what depends on a lane's object
-  /// or material kind (normals of planes, boxes and instances, checkers,
-  /// pow, glass) stays scalar, per lane. The packets' answers are
-  /// bit-identical to the single-ray traversals', so the colours are too.
+  /// secondary_rays() runs on all eight lanes at once with AVX2, else as
+  /// two 4-lane SSE halves (shading_lanes, on the packets' PacketIsa),
+  /// each lane doing shade_at's operations in its order (direct()'s terms
+  /// light by light, each shadow ray worked out once, for the packet and
+  /// for lit()); what depends on a lane's object or material kind (normals
+  /// of planes, boxes and instances, checkers, pow, glass) stays scalar,
+  /// per lane. The packets' answers are bit-identical to the single-ray
+  /// traversals', so the colours are too.
   void shade_packet(const RayPacket& rays, const HitPacket& hits, int depth, Vec3* colors) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (isa_ == PacketIsa::avx2) return shade_lanes<shading_lanes::Avx2>(rays, hits, depth, colors);
+#endif
+    shade_lanes<shading_lanes::Portable>(rays, hits, depth, colors);
+  }
+
+  [[nodiscard]] std::uint64_t rays() const { return rays_; }
+  /// For rays traced outside trace(), such as a packet of primary rays.
+  void count_rays(std::uint64_t n) { rays_ += n; }
+
+ private:
+  // shade_packet with the lane arithmetic of one ISA (shading_lanes).
+  template <class Lanes>
+  void shade_lanes(const RayPacket& rays, const HitPacket& hits, int depth, Vec3* colors) {
     namespace lanes = shading_lanes;
     unsigned found = 0;
     for (int l = 0; l < rays.count; ++l) {
@@ -473,15 +574,15 @@ class WhittedTracer {
     }
     if (found == 0) return;
     lanes::PointLanes s;
-    lanes::points(rays, hits, found, s);
+    Lanes::points(rays, hits, found, s);
     // Neighbouring lanes mostly hit the same object: a lane whose material
     // is the previous hit lane's takes that lane's copy instead of reading
     // the cell again (each read is a barrier under a backend; one unit's
     // reads of a cell agree wherever reads are consistent, and elsewhere
     // one read is as current as two).
     Material materials[kPacketSize];
-    alignas(16) float base[3][kPacketSize] = {}, color[3][kPacketSize] = {};
-    alignas(16) float diffuse[kPacketSize] = {}, specular[kPacketSize] = {};
+    alignas(32) float base[3][kPacketSize] = {}, color[3][kPacketSize] = {};
+    alignas(32) float diffuse[kPacketSize] = {}, specular[kPacketSize] = {};
     unsigned shiny = 0;            // lanes whose material has a highlight
     unsigned glass = 0, mirror = 0;  // lanes of transparent, of (only) reflective materials
     int previous = -1;
@@ -510,24 +611,24 @@ class WhittedTracer {
     std::memcpy(shadows.origin, s.above, sizeof shadows.origin);  // every light's shadow rays start there
     for (std::uint32_t i = 0; i < light_count_; ++i) {
       const Light light = this->light(i);
-      alignas(16) float t_max[kPacketSize], n_dot_l[kPacketSize];
-      const unsigned cast = found & lanes::shadow_rays(s, light.position, shadows.direction, t_max, n_dot_l);
+      alignas(32) float t_max[kPacketSize], n_dot_l[kPacketSize];
+      const unsigned cast = found & Lanes::shadow_rays(s, light.position, shadows.direction, t_max, n_dot_l);
       if (cast == 0) continue;
       rays_ += static_cast<std::uint64_t>(std::popcount(cast));
       const unsigned unblocked = cast & ~occluded_packet(scene_, *setup_.bvh, shadows, 0.0f, t_max, cast, isa_);
       if (unblocked == 0) continue;
       // lit()'s highlight: its half vector and n.h on the lanes, pow per lane.
-      alignas(16) float highlight[kPacketSize] = {};
+      alignas(32) float highlight[kPacketSize] = {};
       unsigned highlit = unblocked & shiny;
       if (highlit != 0) {
-        alignas(16) float n_dot_h[kPacketSize];
-        lanes::half_vectors(s, rays.direction, shadows.direction, n_dot_h);
+        alignas(32) float n_dot_h[kPacketSize];
+        Lanes::half_vectors(s, rays.direction, shadows.direction, n_dot_h);
         for (; highlit != 0; highlit &= highlit - 1) {
           const int l = std::countr_zero(highlit);
           highlight[l] = lanes::highlight_power(n_dot_h[l], materials[l].shininess);
         }
       }
-      lanes::lit(unblocked, unblocked & shiny, diffuse, n_dot_l, base, specular, highlight, light.color, color);
+      Lanes::lit(unblocked, unblocked & shiny, diffuse, n_dot_l, base, specular, highlight, light.color, color);
     }
     // secondary_rays() on the lanes: every mirror direction at once, glass's
     // refraction lane by lane; then each kind as one packet (trace_lanes).
@@ -547,7 +648,7 @@ class WhittedTracer {
         }
       }
       std::memcpy(mirrors.origin, s.above, sizeof mirrors.origin);
-      lanes::reflections(s, rays.direction, mirrors.direction);
+      Lanes::reflections(s, rays.direction, mirrors.direction);
       trace_lanes(mirrors, reflecting, depth + 1, reflected);
       if (refracting != 0) trace_lanes(refracts, refracting, depth + 1, refracted);
     }
@@ -560,11 +661,6 @@ class WhittedTracer {
     }
   }
 
-  [[nodiscard]] std::uint64_t rays() const { return rays_; }
-  /// For rays traced outside trace(), such as a packet of primary rays.
-  void count_rays(std::uint64_t n) { rays_ += n; }
-
- private:
   // Traces the rays of `from`'s lanes in `which`, packed densely into one
   // packet (a lone one as a single ray), and shades them: colors[l] is lane
   // l's colour.
@@ -597,7 +693,7 @@ class WhittedTracer {
   std::uint64_t rays_ = 0;
   std::uint32_t light_count_;
   Light lights_[kCachedLights];
-  PacketIsa isa_ = detected_packet_isa();
+  PacketIsa isa_;
 };
 
 }  // namespace txray

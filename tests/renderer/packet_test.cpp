@@ -136,7 +136,8 @@ TEST_P(PacketOnBuiltinScene, PacketHitsEqualSingleRayHitsBitForBit) {
 // lane the colour its ray gets shaded alone (WhittedTracer::shade, single
 // rays all the way down), bit for bit, and casts the same rays: camera
 // rays, and random rays from inside the scene, which also meet surfaces
-// from behind and from inside glass.
+// from behind and from inside glass; with the portable lanes and, where
+// the CPU has AVX2, the AVX2 ones.
 TEST_P(PacketOnBuiltinScene, PacketShadingEqualsSingleRayShadingBitForBit) {
   const auto scene = builtin_scene(GetParam());
   ASSERT_TRUE(scene.has_value());
@@ -144,28 +145,34 @@ TEST_P(PacketOnBuiltinScene, PacketShadingEqualsSingleRayShadingBitForBit) {
   const Bvh bvh = build_bvh(state.objects);
   const TraceSetup setup{&bvh, state.background, state.max_depth};
   PlainSceneAccess access(state);
-  WhittedTracer<PlainSceneAccess> packed(access, setup), single(access, setup);
   const std::vector<Ray> rays = test_rays(state, 20000, 13);
-  int mismatches = 0, hits = 0;
-  RayPacket packet;
-  HitPacket out;
-  // A ragged last packet too, as above.
-  for (std::size_t k0 = 3; k0 < rays.size(); k0 += kPacketSize) {
-    packet.count = static_cast<int>(std::min<std::size_t>(kPacketSize, rays.size() - k0));
-    for (int l = 0; l < packet.count; ++l) packet.set(l, rays[k0 + static_cast<std::size_t>(l)]);
-    closest_hit_packet(access, bvh, packet, 0.0f, out);
-    Vec3 colors[kPacketSize];
-    packed.shade_packet(packet, out, 0, colors);
-    for (int l = 0; l < packet.count; ++l) {
-      // The packet's hit (bit for bit the single ray's, above), so that a
-      // tie between coincident surfaces shades the same object.
-      const Vec3 expected = single.shade(rays[k0 + static_cast<std::size_t>(l)], out.hit(l), 0);
-      hits += out.hit(l).found();
-      if (std::memcmp(&colors[l], &expected, sizeof expected) != 0) ++mismatches;
+  std::vector<PacketIsa> isas = {PacketIsa::portable};
+  if (detected_packet_isa() == PacketIsa::avx2) isas.push_back(PacketIsa::avx2);
+  int hits = 0;
+  for (PacketIsa isa : isas) {
+    WhittedTracer<PlainSceneAccess> packed(access, setup, isa), single(access, setup);
+    int mismatches = 0;
+    RayPacket packet;
+    HitPacket out;
+    hits = 0;
+    // A ragged last packet too, as above.
+    for (std::size_t k0 = 3; k0 < rays.size(); k0 += kPacketSize) {
+      packet.count = static_cast<int>(std::min<std::size_t>(kPacketSize, rays.size() - k0));
+      for (int l = 0; l < packet.count; ++l) packet.set(l, rays[k0 + static_cast<std::size_t>(l)]);
+      closest_hit_packet(access, bvh, packet, 0.0f, out, isa);
+      Vec3 colors[kPacketSize];
+      packed.shade_packet(packet, out, 0, colors);
+      for (int l = 0; l < packet.count; ++l) {
+        // The packet's hit (bit for bit the single ray's, above), so that a
+        // tie between coincident surfaces shades the same object.
+        const Vec3 expected = single.shade(rays[k0 + static_cast<std::size_t>(l)], out.hit(l), 0);
+        hits += out.hit(l).found();
+        if (std::memcmp(&colors[l], &expected, sizeof expected) != 0) ++mismatches;
+      }
     }
+    EXPECT_EQ(mismatches, 0) << packet_isa_name(isa);
+    EXPECT_EQ(packed.rays(), single.rays()) << packet_isa_name(isa);
   }
-  EXPECT_EQ(mismatches, 0);
-  EXPECT_EQ(packed.rays(), single.rays());
   EXPECT_GT(hits, 1000) << "the test rays should hit something";
 }
 
