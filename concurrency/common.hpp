@@ -124,21 +124,34 @@ struct AtomicWords {
       (w[I].store(in[I], kPayloadStore), ...);
     }(std::make_index_sequence<kWords>{});
   }
+  // The words are paired into 16-byte vectors before they become a T. A
+  // T of several words is then copied with 16-byte moves (GCC copies an
+  // object that way), and each such load reads one 16-byte store. Built
+  // from 8-byte stores instead, every 16-byte load spans two of them, which
+  // the CPU cannot forward: a stall of about a dozen cycles per load, 4
+  // per 64-byte Object read (issue 14: closest_hit_packet_avx2<StmBackend>
+  // read objects that way, and so did fine's seqlock).
   [[gnu::always_inline]] static T from_words(const std::uint64_t* in) noexcept {
+    using Pair = std::uint64_t __attribute__((vector_size(16), aligned(8)));
+    struct Bytes {
+      unsigned char b[kWords * 8];
+    } bytes;
+    const auto store_pair = [&](std::size_t i) __attribute__((always_inline)) {
+      const Pair pair{in[2 * i], in[2 * i + 1]};
+      std::memcpy(bytes.b + 16 * i, &pair, 16);
+    };
+    [&]<std::size_t... I>(std::index_sequence<I...>) __attribute__((always_inline)) {
+      (store_pair(I), ...);
+    }(std::make_index_sequence<kWords / 2>{});
+    if constexpr (kWords % 2) std::memcpy(bytes.b + 8 * (kWords - 1), &in[kWords - 1], 8);
     if constexpr (sizeof(T) == kWords * 8) {
-      struct Words {
-        std::uint64_t v[kWords];
-      } words;
-      [&]<std::size_t... I>(std::index_sequence<I...>) __attribute__((always_inline)) {
-        ((words.v[I] = in[I]), ...);
-      }(std::make_index_sequence<kWords>{});
-      return std::bit_cast<T>(words);
-    } else {
-      struct Bytes {
-        unsigned char b[sizeof(T)];
-      } bytes;
-      std::memcpy(bytes.b, in, sizeof(T));
       return std::bit_cast<T>(bytes);
+    } else {
+      struct Exact {
+        unsigned char b[sizeof(T)];
+      } exact;
+      std::memcpy(exact.b, bytes.b, sizeof(T));
+      return std::bit_cast<T>(exact);
     }
   }
   static void to_words(const T& v, std::uint64_t* out) noexcept {

@@ -93,6 +93,45 @@ TYPED_TEST(CellTest, QuiescentLoadAndStore) {
   EXPECT_EQ(d.unsafe_load(), 0);
 }
 
+// A value of N bytes, each byte distinct, so that a word or a pair of words
+// copied to the wrong place, or a tail byte lost, shows.
+template <std::size_t N>
+struct Bytes {
+  unsigned char b[N];
+  static Bytes pattern(unsigned char seed) {
+    Bytes v{};
+    for (std::size_t i = 0; i < N; ++i) v.b[i] = static_cast<unsigned char>(seed + 7 * i + 1);
+    return v;
+  }
+  bool operator==(const Bytes&) const = default;
+};
+
+// Optimistic readers copy a payload as words and pair them into 16-byte
+// stores (AtomicWords::from_words): every size must come back whole, an
+// odd number of words, a size that is not a whole number of words, and the
+// largest value a cell may hold.
+TYPED_TEST(CellTest, ValuesOfEverySizeReadBackWhole) {
+  using B = TypeParam;
+  B backend(1, test_options<B>());
+  Session<B> session(backend, 0);
+  const auto check = [&]<std::size_t N>(std::integral_constant<std::size_t, N>) {
+    typename B::template Cell<Bytes<N>> c{Bytes<N>::pattern(3)};
+    EXPECT_EQ(backend.run(0, [&](typename B::Unit& tx) { return tx.read(c); }), Bytes<N>::pattern(3)) << N << " bytes";
+    backend.run(0, [&](typename B::Unit& tx) { tx.write(c, Bytes<N>::pattern(40)); });
+    backend.publish();  // snapshot: a frame's writes are read from the next frame on
+    EXPECT_EQ(backend.run(0, [&](typename B::Unit& tx) { return tx.read(c); }), Bytes<N>::pattern(40)) << N << " bytes";
+    EXPECT_EQ(c.unsafe_load(), Bytes<N>::pattern(40)) << N << " bytes";
+  };
+  check(std::integral_constant<std::size_t, 1>{});
+  check(std::integral_constant<std::size_t, 8>{});
+  check(std::integral_constant<std::size_t, 12>{});
+  check(std::integral_constant<std::size_t, 16>{});
+  check(std::integral_constant<std::size_t, 24>{});
+  check(std::integral_constant<std::size_t, 52>{});
+  check(std::integral_constant<std::size_t, 64>{});
+  check(std::integral_constant<std::size_t, 128>{});
+}
+
 TYPED_TEST(CellTest, NestedUnitsFlatten) {
   using B = TypeParam;
   B backend(1, test_options<B>());
