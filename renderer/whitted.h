@@ -394,16 +394,13 @@ class WhittedTracer {
     Object object;
   };
 
-  /// The point where `ray` meets `object` (the copy read while testing it).
-  static SurfacePoint surface_point(const Ray& ray, const Hit& hit, const Object& object) {
+  /// Reads the hit object (through the accessor) and works out the point.
+  SurfacePoint surface_point(const Ray& ray, const Hit& hit) {
     SurfacePoint s;
-    s.object = object;
+    s.object = scene_.object(hit.object);
     complete(s, ray, hit);
     return s;
   }
-
-  /// Reads the hit object (through the accessor) and works out the point.
-  SurfacePoint surface_point(const Ray& ray, const Hit& hit) { return surface_point(ray, hit, scene_.object(hit.object)); }
 
   /// Fills in everything but s.object.
   static void complete(SurfacePoint& s, const Ray& ray, const Hit& hit) {
@@ -674,11 +671,7 @@ class WhittedTracer {
     }
     RayPacket packet;
     packet.count = m;
-    for (int j = 0; j < m; ++j)
-      for (int a = 0; a < 3; ++a) {
-        packet.origin[a][j] = from.origin[a][lanes[j]];
-        packet.direction[a][j] = from.direction[a][lanes[j]];
-      }
+    for (int j = 0; j < m; ++j) packet.set(j, from.ray(lanes[j]));
     HitPacket hits;
     closest_hit_packet(scene_, *setup_.bvh, packet, 0.0f, hits, isa_);
     rays_ += static_cast<std::uint64_t>(m);
